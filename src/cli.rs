@@ -1,0 +1,401 @@
+//! The `galley` command line (SPEC.md section 10). Every subcommand accepts
+//! `--json` (one JSON object on stdout, snake_case keys) and
+//! `--database-url` after its name; errors go to stderr with a non-zero exit.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Map, Value};
+
+use crate::{
+    app::{shutdown_signal, App},
+    clock::{Clock, SystemClock},
+    config::{Config, Redacted, ValidConfig},
+    domain::{self, companies, ledger},
+    oauth::{clients, issue},
+    store::{self, migrate, Db},
+    telemetry,
+};
+
+/// Command-line interface.
+#[derive(Debug, Parser)]
+#[command(name = "galley", version, about = "Self-hosted rewards platform and OAuth 2.0 server")]
+pub struct Cli {
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Database URL: sqlite://path or postgres://... (env GALLEY_DATABASE_URL).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// TOML configuration file (env GALLEY_CONFIG).
+    #[arg(long, global = true, env = "GALLEY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Run a server on a local SQLite file with demo data; prints URLs and
+    /// credentials.
+    Demo(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Companies (tenants).
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// OAuth clients (apps).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Company funds.
+    #[command(subcommand)]
+    Funds(FundsCommand),
+}
+
+/// Flags of `serve` and `demo`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to bind, e.g. 0.0.0.0:8080 (env GALLEY_LISTEN).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Public base URL, the clients' OAUTH_URL (env GALLEY_PUBLIC_URL).
+    #[arg(long)]
+    pub public_url: Option<String>,
+}
+
+/// `galley company ...`
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Create a company and its super admin.
+    Create {
+        /// Company name.
+        #[arg(long)]
+        name: String,
+        /// Charged currency (ISO 4217), e.g. INR.
+        #[arg(long)]
+        base_currency: String,
+        /// Super admin's e-mail address.
+        #[arg(long)]
+        admin_email: String,
+        /// Super admin's password (or env GALLEY_ADMIN_PASSWORD).
+        #[arg(long, env = "GALLEY_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: String,
+    },
+}
+
+/// `galley client ...`
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register an OAuth client; prints its id and secret once.
+    Create {
+        /// Owning company id.
+        #[arg(long)]
+        company: i64,
+        /// App name.
+        #[arg(long)]
+        name: String,
+        /// The one OAuth callback URL.
+        #[arg(long)]
+        redirect_uri: String,
+        /// Allowed scopes, comma-separated.
+        #[arg(long)]
+        scopes: String,
+        /// Usable by other companies' users once approved.
+        #[arg(long)]
+        public: bool,
+        /// Allowed grant types, comma-separated (default
+        /// authorization_code,refresh_token).
+        #[arg(long)]
+        grant_types: Option<String>,
+    },
+    /// Replace the client secret; the old one stops working at once.
+    RotateSecret {
+        /// The client.
+        #[arg(long)]
+        client_id: String,
+    },
+}
+
+/// `galley token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue an access and refresh token to an admin through a client.
+    Issue {
+        /// The client.
+        #[arg(long)]
+        client_id: String,
+        /// An admin of the client's company.
+        #[arg(long)]
+        admin_email: String,
+        /// Scopes, comma-separated, within the client's.
+        #[arg(long)]
+        scopes: String,
+    },
+}
+
+/// `galley funds ...`
+#[derive(Debug, Subcommand)]
+pub enum FundsCommand {
+    /// Add funds to a company's balance (in its base currency).
+    Add {
+        /// Company id.
+        #[arg(long)]
+        company: i64,
+        /// Amount, e.g. 1000 or 1000.50.
+        #[arg(long)]
+        amount: String,
+    },
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        config.database_url = Redacted(url.clone());
+    }
+    let clock = SystemClock;
+    match cli.command {
+        Command::Serve(args) => {
+            let config = serve_config(config, &args)?;
+            telemetry::init_logging(config.log_format, &config.log_level);
+            let app = App::build(config.clone(), Arc::new(clock)).await?;
+            tracing::info!(port = app.port(), public_url = %config.public_url.base(), "galley listening");
+            app.run(shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::Demo(args) => {
+            if cli.database_url.is_none() && std::env::var_os("GALLEY_DATABASE_URL").is_none() {
+                config.database_url = Redacted("sqlite://galley-demo.db".into());
+            }
+            demo(serve_config(config, &args)?, cli.json).await
+        }
+        command => {
+            let valid = config.validate()?;
+            let db = Db::connect(valid.database_url.expose(), 2).await.context("cannot open the database")?;
+            migrate::run(&db).await.context("cannot migrate the database")?;
+            let out = admin_command(&db, &clock, &valid, command).await;
+            db.close().await;
+            print(cli.json, out?);
+            Ok(())
+        }
+    }
+}
+
+fn serve_config(mut config: Config, args: &ServeArgs) -> anyhow::Result<ValidConfig> {
+    if let Some(listen) = &args.listen {
+        config.listen = listen.clone();
+    }
+    if let Some(url) = &args.public_url {
+        config.public_url = Some(url.clone());
+    }
+    Ok(config.validate()?)
+}
+
+/// Output of an administrative command: JSON fields and the text lines.
+struct Output {
+    fields: Map<String, Value>,
+    text: String,
+}
+
+fn print(as_json: bool, out: Output) {
+    if as_json {
+        println!("{}", Value::Object(out.fields));
+    } else {
+        println!("{}", out.text);
+    }
+}
+
+fn output(fields: Value, text: String) -> Output {
+    let Value::Object(fields) = fields else { unreachable!("fields are built with json!({{..}})") };
+    Output { fields, text }
+}
+
+/// Turns a domain error into a message that says what to do.
+fn explain(e: domain::Error) -> anyhow::Error {
+    match e {
+        domain::Error::Invalid(msg) => anyhow::anyhow!("{msg}"),
+        domain::Error::NotFound(what) => anyhow::anyhow!("{what} not found: check the id or e-mail address"),
+        other => anyhow::Error::new(other).context("the operation failed"),
+    }
+}
+
+async fn admin_command(db: &Db, clock: &dyn Clock, config: &ValidConfig, command: Command) -> anyhow::Result<Output> {
+    match command {
+        Command::Migrate => Ok(output(json!({ "migrated": true }), "database is up to date".into())),
+        Command::Company(CompanyCommand::Create { name, base_currency, admin_email, admin_password }) => {
+            let created = companies::create(
+                db,
+                clock,
+                companies::NewCompany { name, base_currency, admin_email, admin_password: Redacted(admin_password) },
+            )
+            .await
+            .map_err(explain)?;
+            Ok(output(
+                json!({ "company_id": created.company_id, "admin_id": created.admin_id }),
+                format!("company {} created (super admin {})", created.company_id, created.admin_id),
+            ))
+        }
+        Command::Client(ClientCommand::Create { company, name, redirect_uri, scopes, public, grant_types }) => {
+            let created = clients::create(
+                db,
+                clock,
+                clients::NewClient { company_id: company, name, redirect_uri, scopes, grant_types, public },
+            )
+            .await
+            .map_err(explain)?;
+            Ok(output(
+                json!({ "client_id": created.client_id, "client_secret": created.client_secret }),
+                format!(
+                    "client_id:     {}\nclient_secret: {}\n(the secret is shown only now)",
+                    created.client_id, created.client_secret
+                ),
+            ))
+        }
+        Command::Client(ClientCommand::RotateSecret { client_id }) => {
+            let rotated = clients::rotate_secret(db, clock, &client_id).await.map_err(explain)?;
+            Ok(output(
+                json!({ "client_id": rotated.client_id, "client_secret": rotated.client_secret }),
+                format!("new client_secret: {}\n(the old secret no longer works)", rotated.client_secret),
+            ))
+        }
+        Command::Token(TokenCommand::Issue { client_id, admin_email, scopes }) => {
+            let issued = issue::issue_for_admin(db, clock, &config.tokens, &client_id, &admin_email, &scopes)
+                .await
+                .map_err(explain)?;
+            Ok(output(
+                json!({
+                    "access_token": issued.access_token,
+                    "refresh_token": issued.refresh_token,
+                    "expires_in": issued.expires_in,
+                }),
+                format!(
+                    "access_token:  {}\nrefresh_token: {}\nexpires_in:    {} s",
+                    issued.access_token,
+                    issued.refresh_token.as_deref().unwrap_or("-"),
+                    issued.expires_in
+                ),
+            ))
+        }
+        Command::Funds(FundsCommand::Add { company, amount }) => {
+            let balance = ledger::add_funds(db, clock, company, &amount).await.map_err(explain)?;
+            Ok(output(
+                json!({ "company_id": company, "balance": balance.major_f64(), "currency": balance.currency.as_str() }),
+                format!("balance of company {company}: {balance}"),
+            ))
+        }
+        Command::Serve(_) | Command::Demo(_) => unreachable!("handled by run"),
+    }
+}
+
+const DEMO_ADMIN_EMAIL: &str = "admin@demo.galley.test";
+const DEMO_ADMIN_PASSWORD: &str = "demo-password";
+const DEMO_APP: &str = "Demo Rewards App";
+
+/// Seeds the demo data (once) and serves.
+async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
+    telemetry::init_logging(config.log_format, "warn");
+    let clock = SystemClock;
+    let db = Db::connect(config.database_url.expose(), config.database_max_connections)
+        .await
+        .context("cannot open the demo database")?;
+    migrate::run(&db).await?;
+    let company_id = match store::companies::find_admin_by_email(db.reader(), DEMO_ADMIN_EMAIL).await? {
+        Some(admin) => admin.company_id,
+        None => {
+            let created = companies::create(
+                &db,
+                &clock,
+                companies::NewCompany {
+                    name: "Demo Company".into(),
+                    base_currency: "INR".into(),
+                    admin_email: DEMO_ADMIN_EMAIL.into(),
+                    admin_password: Redacted(DEMO_ADMIN_PASSWORD.into()),
+                },
+            )
+            .await
+            .map_err(explain)?;
+            ledger::add_funds(&db, &clock, created.company_id, "100000").await.map_err(explain)?;
+            created.company_id
+        }
+    };
+    let base = config.public_url.base();
+    // The secret is stored hashed, so every demo start mints a fresh one.
+    let credentials = match store::clients::find_by_name(db.reader(), company_id, DEMO_APP).await? {
+        Some(client) => clients::rotate_secret(&db, &clock, &client.client_id).await.map_err(explain)?,
+        None => clients::create(
+            &db,
+            &clock,
+            clients::NewClient {
+                company_id,
+                name: DEMO_APP.into(),
+                redirect_uri: "http://localhost:8080/callback".into(),
+                scopes: "plum_pro_api,xoxo_link,user_session,company_session,profile_read,points_read".into(),
+                grant_types: Some("authorization_code,refresh_token,client_credentials".into()),
+                public: false,
+            },
+        )
+        .await
+        .map_err(explain)?,
+    };
+    let tokens = issue::issue_for_admin(
+        &db,
+        &clock,
+        &config.tokens,
+        &credentials.client_id,
+        DEMO_ADMIN_EMAIL,
+        "plum_pro_api,xoxo_link",
+    )
+    .await
+    .map_err(explain)?;
+    let balance = ledger::balance(&db, company_id).await.map_err(explain)?;
+    let refresh = tokens.refresh_token.clone().unwrap_or_default();
+    if as_json {
+        println!(
+            "{}",
+            json!({
+                "public_url": base,
+                "company_id": company_id,
+                "admin_email": DEMO_ADMIN_EMAIL,
+                "admin_password": DEMO_ADMIN_PASSWORD,
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+                "access_token": tokens.access_token,
+                "refresh_token": refresh,
+                "expires_in": tokens.expires_in,
+                "balance": balance.major_f64(),
+            })
+        );
+    } else {
+        println!(
+            "Galley demo is running.\n\n\
+             OAUTH_URL       {base}\n\
+             metadata        {base}/.well-known/oauth-authorization-server\n\
+             health          {base}/healthz    metrics {base}/metrics    OpenAPI {base}/openapi.json\n\n\
+             company         {company_id} (Demo Company, balance {balance})\n\
+             admin           {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}\n\
+             client_id       {client_id}\n\
+             client_secret   {client_secret}\n\
+             access_token    {access}\n\
+             refresh_token   {refresh}\n\n\
+             Validate the access token:\n  curl -s {base}/v1/oauth/token -H 'Authorization: Bearer {access}'\n\n\
+             Refresh (rotates the refresh token):\n  curl -s -X POST {base}/v1/oauth/token/user -H 'Content-Type: application/json' \\\n    \
+             -d '{{\"grant_type\":\"refresh_token\",\"refresh_token\":\"{refresh}\",\"client_id\":\"{client_id}\",\"client_secret\":\"{client_secret}\"}}'\n\n\
+             Client credentials:\n  curl -s -X POST {base}/v1/oauth/token/company -u '{client_id}:{client_secret}' -d grant_type=client_credentials\n\n\
+             Press Ctrl-C to stop.",
+            client_id = credentials.client_id,
+            client_secret = credentials.client_secret,
+            access = tokens.access_token,
+        );
+    }
+    let app = App::with_db(config, db, Arc::new(clock)).await?;
+    app.run(shutdown_signal()).await?;
+    Ok(())
+}

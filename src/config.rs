@@ -1,0 +1,298 @@
+//! Typed configuration: defaults, then an optional TOML file, then `GALLEY_*`
+//! environment variables, then command-line flags (the caller merges those).
+//!
+//! Everything is checked once, in [`Config::validate`], before the server
+//! starts; the rest of the program only sees a valid [`Config`]. Values that
+//! may hold credentials (database and SMTP URLs) are wrapped in [`Redacted`]
+//! so that `Debug` output and logs never show them.
+
+use std::{fmt, net::SocketAddr, path::Path, time::Duration};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// A value that must not appear in logs; `Debug` prints `[redacted]`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Redacted<T>(pub T);
+
+impl<T> Redacted<T> {
+    /// The wrapped value; call sites that need it say so explicitly.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The whole configuration of a Galley process. See README.md
+/// ("Configuration") for every key and its environment variable.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server binds (`GALLEY_LISTEN`).
+    pub listen: String,
+    /// Public base URL, the `OAUTH_URL` of clients, optionally with a base
+    /// path such as `/chef` (`GALLEY_PUBLIC_URL`). Defaults to
+    /// `http://{listen}`.
+    pub public_url: Option<String>,
+    /// `sqlite://path` or `postgres://...` (`GALLEY_DATABASE_URL`).
+    pub database_url: Redacted<String>,
+    /// Maximum database connections per process.
+    pub database_max_connections: u32,
+    /// Access-token lifetime in seconds.
+    pub access_token_ttl: u64,
+    /// Refresh-token lifetime in seconds, renewed at every rotation.
+    pub refresh_token_ttl: u64,
+    /// Seconds during which an already-rotated refresh token may be presented
+    /// again without being treated as stolen (0 = strict).
+    pub refresh_reuse_interval: u64,
+    /// Largest accepted request body in bytes (larger: 413).
+    pub max_body_bytes: usize,
+    /// Seconds a request may take before it is answered with 408.
+    pub request_timeout: u64,
+    /// `text` or `json` (`GALLEY_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// Default log filter when `RUST_LOG` is unset.
+    pub log_level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            database_url: Redacted("sqlite://galley.db".into()),
+            database_max_connections: 16,
+            access_token_ttl: 2_592_000,
+            refresh_token_ttl: 180 * 24 * 3600,
+            refresh_reuse_interval: 0,
+            max_body_bytes: 1 << 20,
+            request_timeout: 30,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or the environment could not be read or has a wrong type.
+    #[error("{0}")]
+    Load(#[from] Box<figment::Error>),
+    /// A value was read but is not acceptable.
+    #[error("invalid setting `{key}`: {reason}")]
+    Invalid {
+        /// The setting's name.
+        key: &'static str,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Defaults, then `file` (if given), then `GALLEY_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid {
+                    key: "--config",
+                    reason: format!("file {} does not exist", file.display()),
+                });
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("GALLEY_"));
+        figment.extract().map_err(|e| ConfigError::Load(Box::new(e)))
+    }
+
+    /// Checks every value and derives the public URL.
+    pub fn validate(&self) -> Result<ValidConfig, ConfigError> {
+        let listen: SocketAddr = self.listen.parse().map_err(|_| ConfigError::Invalid {
+            key: "listen",
+            reason: format!("`{}` is not an address such as 127.0.0.1:8080", self.listen),
+        })?;
+        let raw_public = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = PublicUrl::parse(&raw_public).map_err(|reason| ConfigError::Invalid {
+            key: "public_url",
+            reason,
+        })?;
+        let db = self.database_url.expose();
+        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid {
+                key: "database_url",
+                reason: "must start with sqlite:// or postgres://".into(),
+            });
+        }
+        for (key, value) in [
+            ("access_token_ttl", self.access_token_ttl),
+            ("refresh_token_ttl", self.refresh_token_ttl),
+            ("request_timeout", self.request_timeout),
+        ] {
+            if value == 0 || value > 10 * 365 * 24 * 3600 {
+                return Err(ConfigError::Invalid { key, reason: "must be between 1 and 315360000 seconds".into() });
+            }
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid { key: "max_body_bytes", reason: "must be at least 1024".into() });
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid { key: "database_max_connections", reason: "must be at least 1".into() });
+        }
+        Ok(ValidConfig {
+            listen,
+            public_url,
+            database_url: self.database_url.clone(),
+            database_max_connections: self.database_max_connections,
+            tokens: TokenSettings {
+                access_ttl: Duration::from_secs(self.access_token_ttl),
+                refresh_ttl: Duration::from_secs(self.refresh_token_ttl),
+                refresh_reuse_interval: Duration::from_secs(self.refresh_reuse_interval),
+            },
+            max_body_bytes: self.max_body_bytes,
+            request_timeout: Duration::from_secs(self.request_timeout),
+            log_format: self.log_format,
+            log_level: self.log_level.clone(),
+        })
+    }
+}
+
+/// Token lifetimes.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenSettings {
+    /// Access-token lifetime.
+    pub access_ttl: Duration,
+    /// Refresh-token lifetime (sliding).
+    pub refresh_ttl: Duration,
+    /// Grace period for presenting a rotated refresh token again.
+    pub refresh_reuse_interval: Duration,
+}
+
+/// A configuration that passed [`Config::validate`].
+#[derive(Clone, Debug)]
+pub struct ValidConfig {
+    /// Bind address (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// The public base URL.
+    pub public_url: PublicUrl,
+    /// Database URL.
+    pub database_url: Redacted<String>,
+    /// Pool size.
+    pub database_max_connections: u32,
+    /// Token lifetimes.
+    pub tokens: TokenSettings,
+    /// Request body limit.
+    pub max_body_bytes: usize,
+    /// Request timeout.
+    pub request_timeout: Duration,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Default log filter.
+    pub log_level: String,
+}
+
+/// The server's public base URL: origin plus an optional base path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl {
+    origin: String,
+    base_path: String,
+}
+
+impl PublicUrl {
+    /// Accepts `http(s)://host[:port][/base/path]` without query or fragment.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = Url::parse(raw).map_err(|e| format!("`{raw}` is not a URL: {e}"))?;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(format!("`{raw}` must use http or https"));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(format!("`{raw}` must not have a query, fragment or user name"));
+        }
+        let host = url.host_str().ok_or_else(|| format!("`{raw}` has no host"))?;
+        let origin = match url.port() {
+            Some(port) => format!("{}://{}:{}", url.scheme(), host, port),
+            None => format!("{}://{}", url.scheme(), host),
+        };
+        let base_path = url.path().trim_end_matches('/').to_string();
+        Ok(Self { origin, base_path })
+    }
+
+    /// `https://host/chef` (no trailing slash): the issuer identifier.
+    pub fn base(&self) -> String {
+        format!("{}{}", self.origin, self.base_path)
+    }
+
+    /// The base path, empty or starting with `/` (no trailing slash).
+    pub fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
+    /// `base()` joined with a route such as `/v1/oauth/token/user`.
+    pub fn join(&self, route: &str) -> String {
+        format!("{}{}", self.base(), route)
+    }
+
+    /// True when cookies must be `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.origin.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_keeps_base_path_without_trailing_slash() {
+        let url = PublicUrl::parse("https://accounts.example.com/chef/").unwrap();
+        assert_eq!(url.base(), "https://accounts.example.com/chef");
+        assert_eq!(url.base_path(), "/chef");
+        assert_eq!(url.join("/v1/oauth/token"), "https://accounts.example.com/chef/v1/oauth/token");
+        assert!(url.is_https());
+    }
+
+    #[test]
+    fn public_url_rejects_other_schemes_and_queries() {
+        assert!(PublicUrl::parse("ftp://x").is_err());
+        assert!(PublicUrl::parse("http://x/?a=b").is_err());
+        assert!(PublicUrl::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn redacted_hides_value_in_debug() {
+        let config = Config { database_url: Redacted("postgres://u:hunter2@h/db".into()), ..Config::default() };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+    }
+
+    #[test]
+    fn validate_rejects_zero_ttl() {
+        let config = Config { access_token_ttl: 0, ..Config::default() };
+        assert!(matches!(config.validate(), Err(ConfigError::Invalid { key: "access_token_ttl", .. })));
+    }
+}

@@ -1,0 +1,57 @@
+//! The company ledger: append-only entries whose sum is the balance.
+
+use serde_json::json;
+
+use super::{
+    money::{Currency, Money},
+    Error, Result,
+};
+use crate::{
+    clock::Clock,
+    store::{audit, companies, ledger, Db},
+};
+
+/// Kind of a ledger entry that adds funds.
+pub const FUND: &str = "fund";
+
+/// Adds `amount` (a decimal in the company's base currency) to its balance;
+/// returns the new balance.
+#[tracing::instrument(skip(db, clock))]
+pub async fn add_funds(db: &Db, clock: &dyn Clock, company_id: i64, amount: &str) -> Result<Money> {
+    let company = companies::find(db.reader(), company_id).await?.ok_or(Error::NotFound("company"))?;
+    let currency = Currency::parse(&company.base_currency).map_err(corrupt)?;
+    let money = Money::parse(amount, currency).map_err(Error::Invalid)?;
+    if money.minor == 0 {
+        return Err(Error::Invalid("amount must be greater than zero".into()));
+    }
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    let entry = ledger::append(&mut tx, company_id, FUND, money.minor, currency.as_str(), None, now).await?;
+    audit::record(
+        &mut tx,
+        audit::Event {
+            company_id: Some(company_id),
+            actor: "cli",
+            action: "funds.added",
+            subject: &format!("ledger_entry:{entry}"),
+            detail: json!({ "amount_minor": money.minor, "currency": currency.as_str() }),
+        },
+        now,
+    )
+    .await?;
+    let balance = ledger::balance(&mut *tx, company_id).await?;
+    tx.commit().await?;
+    Ok(Money { minor: balance, currency })
+}
+
+/// The company's balance in its base currency.
+pub async fn balance(db: &Db, company_id: i64) -> Result<Money> {
+    let company = companies::find(db.reader(), company_id).await?.ok_or(Error::NotFound("company"))?;
+    let currency = Currency::parse(&company.base_currency).map_err(corrupt)?;
+    Ok(Money { minor: ledger::balance(db.reader(), company_id).await?, currency })
+}
+
+/// Stored data that fails validation is an internal error, not the caller's.
+fn corrupt(msg: String) -> Error {
+    Error::Internal(anyhow::anyhow!("stored data is invalid: {msg}"))
+}

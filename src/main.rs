@@ -1,0 +1,18 @@
+//! The `galley` binary: parses the command line and hands over to the
+//! library. Everything else lives in `galley::cli`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = galley::cli::Cli::parse();
+    match galley::cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Minting access and refresh tokens for a grant, inside the caller's
+//! transaction, and the token response body.
+
+use serde::Serialize;
+
+use crate::{
+    config::TokenSettings,
+    crypto,
+    domain::scopes::{GrantType, ScopeSet, TokenType},
+    store::{tokens, StoreResult, Tx},
+};
+
+/// What a grant decided to issue.
+#[derive(Debug)]
+pub struct Grant<'a> {
+    /// Client receiving the tokens.
+    pub client_id: &'a str,
+    /// Company the tokens act in.
+    pub company_id: i64,
+    /// `admin:<id>`, `user:<id>` or `company:<id>`.
+    pub subject: &'a str,
+    /// Granted scopes.
+    pub scopes: ScopeSet,
+    /// User or company token.
+    pub token_type: TokenType,
+    /// The grant type used.
+    pub grant_type: GrantType,
+    /// Existing family (refresh) or `None` for a new grant.
+    pub family_id: Option<&'a str>,
+    /// Refresh token being replaced.
+    pub parent_id: Option<i64>,
+    /// Whether to issue a refresh token too.
+    pub with_refresh: bool,
+}
+
+/// Tokens as issued; the plain texts exist only here and in the response.
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The refresh token, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// Access-token expiry, epoch milliseconds as a string (Plum format).
+    pub access_token_expiry: String,
+    /// Refresh-token expiry, epoch milliseconds as a string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expiry: Option<String>,
+}
+
+/// Inserts the tokens of `grant` and returns the response body.
+pub async fn issue(tx: &mut Tx, settings: &TokenSettings, grant: &Grant<'_>, now: i64) -> StoreResult<TokenResponse> {
+    let new_family;
+    let family_id = match grant.family_id {
+        Some(family) => family,
+        None => {
+            new_family = crypto::new_id();
+            &new_family
+        }
+    };
+    let scopes = grant.scopes.to_string();
+    let access_token = crypto::new_secret(crypto::ACCESS_TOKEN_PREFIX);
+    let access_expires = now + settings.access_ttl.as_millis() as i64;
+    let base = tokens::NewToken {
+        token_hash: "",
+        kind: tokens::ACCESS,
+        token_type: grant.token_type.as_str(),
+        client_id: grant.client_id,
+        company_id: grant.company_id,
+        subject: grant.subject,
+        scopes: &scopes,
+        family_id,
+        parent_id: grant.parent_id,
+        grant_type: grant.grant_type.as_str(),
+        expires_at: access_expires,
+    };
+    let access_hash = crypto::hash_secret(&access_token);
+    tokens::insert(tx, &tokens::NewToken { token_hash: &access_hash, ..base }, now).await?;
+
+    let (refresh_token, refresh_expiry) = if grant.with_refresh {
+        let refresh = crypto::new_secret(crypto::REFRESH_TOKEN_PREFIX);
+        let refresh_expires = now + settings.refresh_ttl.as_millis() as i64;
+        let refresh_hash = crypto::hash_secret(&refresh);
+        tokens::insert(
+            tx,
+            &tokens::NewToken {
+                token_hash: &refresh_hash,
+                kind: tokens::REFRESH,
+                expires_at: refresh_expires,
+                ..base
+            },
+            now,
+        )
+        .await?;
+        (Some(refresh), Some(refresh_expires.to_string()))
+    } else {
+        (None, None)
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "bearer",
+        expires_in: settings.access_ttl.as_secs(),
+        refresh_token,
+        scope: scopes,
+        access_token_expiry: access_expires.to_string(),
+        refresh_token_expiry: refresh_expiry,
+    })
+}
+
+/// Issues an access + refresh pair to an admin through a client (the admin
+/// portal's "Generate Token" and `galley token issue`).
+pub async fn issue_for_admin(
+    db: &crate::store::Db,
+    clock: &dyn crate::clock::Clock,
+    settings: &TokenSettings,
+    client_id: &str,
+    admin_email: &str,
+    scopes: &str,
+) -> crate::domain::Result<TokenResponse> {
+    use crate::domain::Error;
+    use crate::store::{audit, clients, companies};
+
+    let client = clients::find(db.reader(), client_id).await?.ok_or(Error::NotFound("client"))?;
+    let email = crate::domain::parse_email(admin_email)?;
+    let admin = companies::find_admin_by_email(db.reader(), &email)
+        .await?
+        .filter(|a| a.company_id == client.company_id)
+        .ok_or(Error::NotFound("admin of the client's company"))?;
+    let allowed = super::clients::allowed_scopes(&client);
+    let scopes = ScopeSet::parse(scopes).map_err(Error::Invalid)?;
+    if scopes.is_empty() {
+        return Err(Error::Invalid("at least one scope is required".into()));
+    }
+    if !scopes.is_subset_of(allowed) {
+        return Err(Error::Invalid(format!("the client is allowed only these scopes: {allowed}")));
+    }
+    let token_type = if scopes.contains(crate::domain::scopes::Scope::CompanySession) {
+        TokenType::Company
+    } else {
+        TokenType::User
+    };
+    let now = clock.now_ms();
+    let subject = format!("admin:{}", admin.id);
+    let mut tx = db.begin().await?;
+    let response = issue(
+        &mut tx,
+        settings,
+        &Grant {
+            client_id: &client.client_id,
+            company_id: client.company_id,
+            subject: &subject,
+            scopes,
+            token_type,
+            grant_type: GrantType::AuthorizationCode,
+            family_id: None,
+            parent_id: None,
+            with_refresh: true,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Event {
+            company_id: Some(client.company_id),
+            actor: &subject,
+            action: "token.issued",
+            subject: &format!("client:{}", client.client_id),
+            detail: serde_json::json!({ "scopes": scopes.to_string() }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(response)
+}

@@ -1,0 +1,35 @@
+//! The OAuth 2.0 authorization server: token endpoint and grants (one module
+//! each), validation, revocation (RFC 7009), introspection (RFC 7662),
+//! metadata (RFC 8414) and bearer authentication for the resource API.
+//!
+//! Errors here are [`error::OAuthError`] (RFC 6749 bodies); this module may
+//! use the store and the domain, never the API layer.
+
+pub mod bearer;
+pub mod clients;
+pub mod error;
+pub mod grants;
+pub mod introspect;
+pub mod issue;
+pub mod metadata;
+pub mod params;
+pub mod revoke;
+pub mod token;
+pub mod validate;
+
+use axum::{
+    routing::{get, post},
+    Router,
+};
+
+use crate::app::AppState;
+
+/// Routes of the authorization server, relative to the base path.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/oauth/token/{token_type}", post(token::token))
+        .route("/v1/oauth/token", get(validate::validate))
+        .route("/v1/oauth/revoke", post(revoke::revoke))
+        .route("/v1/oauth/introspect", post(introspect::introspect))
+        .route("/.well-known/oauth-authorization-server", get(metadata::metadata))
+}

@@ -1,0 +1,43 @@
+//! The audit trail: who did what to which object, append-only.
+
+use super::{StoreResult, Tx};
+
+/// One event to record.
+#[derive(Debug)]
+pub struct Event<'a> {
+    /// Company concerned, if any.
+    pub company_id: Option<i64>,
+    /// `cli`, `client:<id>`, `admin:<id>`, `system`.
+    pub actor: &'a str,
+    /// Verb such as `client.created`.
+    pub action: &'a str,
+    /// Object such as `client:<id>`.
+    pub subject: &'a str,
+    /// JSON details; never secrets.
+    pub detail: serde_json::Value,
+}
+
+/// Appends an event in the caller's transaction.
+pub async fn record(tx: &mut Tx, event: Event<'_>, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (company_id, actor, action, subject, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(event.company_id)
+    .bind(event.actor)
+    .bind(event.action)
+    .bind(event.subject)
+    .bind(event.detail.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Actions recorded for a company, oldest first (for tests and the portal).
+pub async fn actions<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT action FROM audit_events WHERE company_id = $1 ORDER BY id")
+        .bind(company_id)
+        .fetch_all(exec)
+        .await?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
+}

@@ -1,0 +1,121 @@
+//! OAuth clients ("apps"). Only the SHA-256 of the client secret is stored.
+
+use sqlx::{any::AnyRow, Row};
+
+use super::{StoreResult, Tx};
+
+/// A client as stored.
+#[derive(Clone, Debug)]
+pub struct ClientRow {
+    /// Public identifier; never changes.
+    pub client_id: String,
+    /// Owning company.
+    pub company_id: i64,
+    /// App name shown on consent pages.
+    pub name: String,
+    /// Hex SHA-256 of the active secret.
+    pub secret_hash: String,
+    /// The one registered callback URL.
+    pub redirect_uri: String,
+    /// Allowed scopes, space-separated.
+    pub scopes: String,
+    /// Allowed grant types, space-separated.
+    pub grant_types: String,
+    /// `private` or `public`.
+    pub visibility: String,
+    /// 1 once the operator approved a public app.
+    pub approved: i64,
+}
+
+/// What a new client is made of.
+#[derive(Debug)]
+pub struct NewClient<'a> {
+    /// Public identifier.
+    pub client_id: &'a str,
+    /// Owning company.
+    pub company_id: i64,
+    /// App name.
+    pub name: &'a str,
+    /// Hex SHA-256 of the secret.
+    pub secret_hash: &'a str,
+    /// Callback URL.
+    pub redirect_uri: &'a str,
+    /// Scopes, space-separated.
+    pub scopes: &'a str,
+    /// Grant types, space-separated.
+    pub grant_types: &'a str,
+    /// `private` or `public`.
+    pub visibility: &'a str,
+}
+
+const COLUMNS: &str = "client_id, company_id, name, secret_hash, redirect_uri, scopes, grant_types, visibility, approved";
+
+fn client(row: AnyRow) -> StoreResult<ClientRow> {
+    Ok(ClientRow {
+        client_id: row.try_get(0)?,
+        company_id: row.try_get(1)?,
+        name: row.try_get(2)?,
+        secret_hash: row.try_get(3)?,
+        redirect_uri: row.try_get(4)?,
+        scopes: row.try_get(5)?,
+        grant_types: row.try_get(6)?,
+        visibility: row.try_get(7)?,
+        approved: row.try_get(8)?,
+    })
+}
+
+/// Inserts a client.
+pub async fn insert(tx: &mut Tx, new: &NewClient<'_>, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO clients (client_id, company_id, name, secret_hash, secret_rotated_at, redirect_uri, scopes, \
+         grant_types, visibility, approved, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $5)",
+    )
+    .bind(new.client_id)
+    .bind(new.company_id)
+    .bind(new.name)
+    .bind(new.secret_hash)
+    .bind(now)
+    .bind(new.redirect_uri)
+    .bind(new.scopes)
+    .bind(new.grant_types)
+    .bind(new.visibility)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A client by id.
+pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, client_id: &str) -> StoreResult<Option<ClientRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE client_id = $1"))
+        .bind(client_id)
+        .fetch_optional(exec)
+        .await?
+        .map(client)
+        .transpose()
+}
+
+/// Replaces the active secret; returns false when the client does not exist.
+pub async fn replace_secret(tx: &mut Tx, client_id: &str, secret_hash: &str, now: i64) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE clients SET secret_hash = $1, secret_rotated_at = $2 WHERE client_id = $3")
+        .bind(secret_hash)
+        .bind(now)
+        .bind(client_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A company's client by name (used by `galley demo` to find its app again).
+pub async fn find_by_name<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+    name: &str,
+) -> StoreResult<Option<ClientRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE company_id = $1 AND name = $2 ORDER BY created_at LIMIT 1"))
+        .bind(company_id)
+        .bind(name)
+        .fetch_optional(exec)
+        .await?
+        .map(client)
+        .transpose()
+}

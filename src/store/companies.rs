@@ -1,0 +1,99 @@
+//! Companies and their admins.
+
+use sqlx::{any::AnyRow, Row};
+
+use super::{StoreResult, Tx};
+
+/// A company (tenant).
+#[derive(Clone, Debug)]
+pub struct CompanyRow {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// ISO 4217 code of the charged currency.
+    pub base_currency: String,
+}
+
+/// An admin of one company.
+#[derive(Clone, Debug)]
+pub struct AdminRow {
+    /// Id.
+    pub id: i64,
+    /// The company.
+    pub company_id: i64,
+    /// Lower-cased e-mail address.
+    pub email: String,
+    /// argon2 PHC string.
+    pub password_hash: String,
+    /// `super_admin` or `admin`.
+    pub role: String,
+}
+
+fn company(row: AnyRow) -> StoreResult<CompanyRow> {
+    Ok(CompanyRow { id: row.try_get(0)?, name: row.try_get(1)?, base_currency: row.try_get(2)? })
+}
+
+fn admin(row: AnyRow) -> StoreResult<AdminRow> {
+    Ok(AdminRow {
+        id: row.try_get(0)?,
+        company_id: row.try_get(1)?,
+        email: row.try_get(2)?,
+        password_hash: row.try_get(3)?,
+        role: row.try_get(4)?,
+    })
+}
+
+/// Inserts a company; returns its id.
+pub async fn insert(tx: &mut Tx, name: &str, base_currency: &str, now: i64) -> StoreResult<i64> {
+    let row = sqlx::query("INSERT INTO companies (name, base_currency, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(name)
+        .bind(base_currency)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Inserts an admin; returns its id. Fails with a unique violation when the
+/// e-mail address is taken.
+pub async fn insert_admin(
+    tx: &mut Tx,
+    company_id: i64,
+    email: &str,
+    password_hash: &str,
+    role: &str,
+    now: i64,
+) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO admins (company_id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(company_id)
+    .bind(email)
+    .bind(password_hash)
+    .bind(role)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// A company by id.
+pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, id: i64) -> StoreResult<Option<CompanyRow>> {
+    sqlx::query("SELECT id, name, base_currency FROM companies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(exec)
+        .await?
+        .map(company)
+        .transpose()
+}
+
+/// An admin by (lower-cased) e-mail address.
+pub async fn find_admin_by_email<'e>(exec: impl sqlx::any::AnyExecutor<'e>, email: &str) -> StoreResult<Option<AdminRow>> {
+    sqlx::query("SELECT id, company_id, email, password_hash, role FROM admins WHERE email = $1")
+        .bind(email)
+        .fetch_optional(exec)
+        .await?
+        .map(admin)
+        .transpose()
+}

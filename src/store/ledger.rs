@@ -1,0 +1,40 @@
+//! Ledger entries: every change of a company's balance, append-only. The
+//! balance is the sum of the entries; nothing else stores it.
+
+use sqlx::Row;
+
+use super::{StoreResult, Tx};
+
+/// Appends an entry; returns its id.
+pub async fn append(
+    tx: &mut Tx,
+    company_id: i64,
+    kind: &str,
+    amount_minor: i64,
+    currency: &str,
+    reference: Option<&str>,
+    now: i64,
+) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO ledger_entries (company_id, kind, amount_minor, currency, reference, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(company_id)
+    .bind(kind)
+    .bind(amount_minor)
+    .bind(currency)
+    .bind(reference)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// The balance in minor units of the company's base currency.
+pub async fn balance<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_one(exec)
+        .await?;
+    Ok(row.try_get(0)?)
+}

@@ -1,0 +1,165 @@
+//! Storage: one code path over SQLite and PostgreSQL through sqlx's `Any`
+//! driver, with portable SQL (`$1` placeholders, `RETURNING`, integers for
+//! times and money).
+//!
+//! [`Db`] holds two pools. On PostgreSQL they are the same pool. On SQLite,
+//! which allows one writer at a time, writes go through a pool of exactly one
+//! connection so that writers queue in the process instead of spinning on
+//! `SQLITE_BUSY`, while reads use several connections (WAL mode).
+//!
+//! The submodules hold the queries, one per table group; they take an
+//! executor or a transaction explicitly and know nothing of HTTP.
+
+pub mod audit;
+pub mod clients;
+pub mod companies;
+pub mod ledger;
+pub mod migrate;
+pub mod tokens;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
+    AnyPool, Executor,
+};
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// SQLite (embedded, one node).
+    Sqlite,
+    /// PostgreSQL (any number of nodes).
+    Postgres,
+}
+
+/// A transaction on the writer pool.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Database handle, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    engine: Engine,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+/// A storage failure. The detail is for logs only.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The driver failed (connection, constraint, syntax).
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        /// Version number.
+        version: i64,
+        /// File name.
+        name: &'static str,
+        /// Driver error.
+        source: sqlx::Error,
+    },
+}
+
+impl StoreError {
+    /// True when the error is a unique-constraint violation.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Sqlx(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl Db {
+    /// Connects to `url` (`sqlite://path` creates the file; `postgres://...`).
+    pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let url = sqlite_url_with_create(url);
+            let options = AnyConnectOptions::from_str(&url)?;
+            let pool = |max: u32| {
+                AnyPoolOptions::new()
+                    .max_connections(max)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options.clone())
+            };
+            let write = pool(1).await?;
+            let read = pool(max_connections.clamp(1, 8)).await?;
+            Ok(Self { engine: Engine::Sqlite, read, write })
+        } else {
+            let options = AnyConnectOptions::from_str(url)?;
+            let pool = AnyPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Self { engine: Engine::Postgres, read: pool.clone(), write: pool })
+        }
+    }
+
+    /// The engine behind this handle.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Pool for reads that need no transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// Cheap round trip used by `/readyz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// Closes both pools.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Adds `mode=rwc` so that a missing SQLite file is created.
+fn sqlite_url_with_create(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_create_the_file() {
+        assert_eq!(sqlite_url_with_create("sqlite://g.db"), "sqlite://g.db?mode=rwc");
+        assert_eq!(sqlite_url_with_create("sqlite://g.db?cache=shared"), "sqlite://g.db?cache=shared&mode=rwc");
+        assert_eq!(sqlite_url_with_create("sqlite://g.db?mode=ro"), "sqlite://g.db?mode=ro");
+    }
+}
