@@ -123,8 +123,20 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment = figment.merge(Env::prefixed("GALLEY_"));
+        // Only setting names are read from the environment: other `GALLEY_*`
+        // variables (GALLEY_CONFIG, GALLEY_ADMIN_PASSWORD, ...) belong to the CLI.
+        let keys = Config::keys();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        figment = figment.merge(Env::prefixed("GALLEY_").only(&keys));
         figment.extract().map_err(|e| ConfigError::Load(Box::new(e)))
+    }
+
+    /// The names of every setting (lower-case, as in the TOML file).
+    pub fn keys() -> Vec<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Checks every value and derives the public URL.

@@ -1,0 +1,103 @@
+//! Real concurrency: dozens of simultaneous refreshes of one token, in one
+//! process and across two `galley serve` processes sharing one database.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use futures::future::join_all;
+
+use crate::{both_engines, common::*};
+
+/// Fires `n` refreshes of one token at once, round-robin over `bases`;
+/// returns the statuses.
+async fn refresh_storm(http: &reqwest::Client, bases: &[String], client: &Client, token: &str, n: usize) -> Vec<u16> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let requests = (0..n).map(|i| {
+        let url = format!("{}/v1/oauth/token/user", bases[i % bases.len()]);
+        let body = serde_json::json!({
+            "grant_type": "refresh_token", "refresh_token": token,
+            "client_id": client.id, "client_secret": client.secret,
+        });
+        let http = http.clone();
+        let barrier = barrier.clone();
+        tokio::spawn(async move {
+            barrier.wait().await;
+            http.post(url).json(&body).send().await.unwrap().status().as_u16()
+        })
+    });
+    join_all(requests).await.into_iter().map(Result::unwrap).collect()
+}
+
+both_engines!(concurrent_refreshes_of_one_token_never_both_succeed, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    for _ in 0..3 {
+        let s = app.setup().await;
+        let statuses = refresh_storm(&app.http, &[app.base.clone()], &s.client, &s.tokens.refresh, 50).await;
+        let won = statuses.iter().filter(|s| **s == 200).count();
+        assert_eq!(won, 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == 200 || *s == 400), "{statuses:?}");
+    }
+});
+
+both_engines!(concurrent_refreshes_inside_the_reuse_interval_all_get_pairs, |engine| async move {
+    let app = TestApp::spawn_with(engine, |c| c.refresh_reuse_interval = 60).await;
+    let s = app.setup().await;
+    let statuses = refresh_storm(&app.http, &[app.base.clone()], &s.client, &s.tokens.refresh, 30).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+});
+
+/// A `galley serve` child process, killed on drop.
+struct Node(Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start_node(db_url: &str, http: &reqwest::Client) -> (Node, String) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", db_url])
+        .env("GALLEY_LOG_LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start galley serve");
+    let node = Node(child);
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..300 {
+        if let Ok(response) = http.get(format!("{base}/readyz")).send().await {
+            if response.status() == 200 {
+                return (node, base);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("galley serve on port {port} did not become ready");
+}
+
+both_engines!(two_nodes_sharing_one_database_never_both_rotate, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let (_a, node_a) = start_node(&app.test_db.url, &app.http).await;
+    let (_b, node_b) = start_node(&app.test_db.url, &app.http).await;
+    let bases = [node_a.clone(), node_b.clone()];
+    for _ in 0..3 {
+        // Tokens issued by the in-process app live in the shared database.
+        let s = app.setup().await;
+        let statuses = refresh_storm(&app.http, &bases, &s.client, &s.tokens.refresh, 60).await;
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+        // Reuse seen by either node revoked the family for both.
+        for base in &bases {
+            let response = app.http.get(format!("{base}/v1/oauth/token")).bearer_auth(&s.tokens.access).send().await.unwrap();
+            assert_eq!(response.status(), 401);
+        }
+    }
+});

@@ -1,0 +1,13 @@
+//! Integration tests: each starts the real server on port 0 with a fresh
+//! database, once on SQLite and once on PostgreSQL (see [`common`]).
+
+mod common;
+
+mod api_auth;
+mod bad_input;
+mod cli;
+mod concurrency;
+mod interop;
+mod ops;
+mod revocation;
+mod token_endpoint;
