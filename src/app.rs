@@ -26,7 +26,9 @@ use tower_http::{
 use crate::{
     clock::SharedClock,
     config::ValidConfig,
-    crypto, ops,
+    crypto,
+    oauth::{reader::Reader, writer::TokenWriter},
+    ops,
     store::{migrate, Db},
     telemetry,
 };
@@ -42,6 +44,10 @@ pub struct AppState {
     pub config: Arc<ValidConfig>,
     /// Prometheus handle for `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Batched token inserts and rotations.
+    pub tokens: TokenWriter,
+    /// Batched token and client lookups.
+    pub reader: Reader,
 }
 
 /// A bound, ready-to-run server.
@@ -63,7 +69,10 @@ impl App {
     /// Like [`App::build`] with an already migrated database.
     pub async fn with_db(config: ValidConfig, db: Db, clock: SharedClock) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
-        let state = AppState { db, clock, config: Arc::new(config), metrics: telemetry::metrics_handle() };
+        let tokens = TokenWriter::start(db.clone(), clock.clone());
+        let reader = Reader::start(db.clone());
+        let state =
+            AppState { db, clock, config: Arc::new(config), metrics: telemetry::metrics_handle(), tokens, reader };
         Ok(Self { listener, router: router(state.clone()), state })
     }
 

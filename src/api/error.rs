@@ -100,7 +100,7 @@ impl IntoResponse for ApiError {
                 }),
                 Some(bearer_challenge(Some("insufficient_scope"), Some(scope))),
             ),
-            ApiError::Bearer(BearerError::Internal(e)) => return ApiError::Internal(e.into()).into_response(),
+            ApiError::Bearer(BearerError::Internal(e)) => return ApiError::Internal(anyhow::anyhow!("{e:?}")).into_response(),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %format!("{detail:#}"), "internal error");
                 (

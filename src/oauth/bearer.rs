@@ -33,8 +33,8 @@ pub enum BearerError {
     /// Unknown, malformed, expired or revoked token; the reason is for the
     /// `error_description`.
     Invalid(&'static str),
-    /// Storage failed.
-    Internal(crate::store::StoreError),
+    /// Storage failed (already an opaque OAuth server error).
+    Internal(super::error::OAuthError),
 }
 
 /// Longest bearer token looked up.
@@ -59,7 +59,9 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
 /// Authenticates the request's bearer access token.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, BearerError> {
     let token = bearer_token(headers)?;
-    let row = tokens::find_by_hash(state.db.reader(), &crypto::hash_secret(token))
+    let row = state
+        .reader
+        .token(crypto::hash_secret(token))
         .await
         .map_err(BearerError::Internal)?
         .ok_or(BearerError::Invalid("the access token is not valid"))?;

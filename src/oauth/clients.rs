@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::{error::OAuthError, params::Params};
 use crate::{
+    app::AppState,
     clock::Clock,
     crypto,
     domain::{
@@ -180,12 +181,12 @@ const DUMMY_HASH: &str = "000000000000000000000000000000000000000000000000000000
 /// Authenticates the client of an OAuth request: HTTP Basic (RFC 6749
 /// §2.3.1, form-encoded id and secret) or `client_id` + `client_secret` in
 /// the body, never both.
-pub async fn authenticate(db: &Db, params: &Params) -> std::result::Result<clients::ClientRow, OAuthError> {
+pub async fn authenticate(state: &AppState, params: &Params) -> std::result::Result<clients::ClientRow, OAuthError> {
     let (client_id, secret) = credentials(&params.headers, params)?;
     if client_id.len() > 128 || secret.len() > 256 {
         return Err(OAuthError::invalid_client());
     }
-    let client = clients::find(db.reader(), &client_id).await?;
+    let client = state.reader.client(client_id).await?;
     let stored = client.as_ref().map_or(DUMMY_HASH, |c| c.secret_hash.as_str());
     match client {
         Some(client) if crypto::verify_secret(&secret, stored) => Ok(client),

@@ -9,9 +9,9 @@ use crate::{app::AppState, crypto, store::tokens};
 
 /// The introspection endpoint.
 pub async fn introspect(State(state): State<AppState>, params: Params) -> Result<impl IntoResponse, OAuthError> {
-    let client = clients::authenticate(&state.db, &params).await?;
+    let client = clients::authenticate(&state, &params).await?;
     let token = params.require("token")?;
-    let row = tokens::find_by_hash(state.db.reader(), &crypto::hash_secret(token)).await?;
+    let row = state.reader.token(crypto::hash_secret(token)).await?;
     let now = state.clock.now_ms();
     let body = match row {
         Some(row)

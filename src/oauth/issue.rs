@@ -54,55 +54,42 @@ pub struct TokenResponse {
     pub refresh_token_expiry: Option<String>,
 }
 
-/// Inserts the tokens of `grant` and returns the response body.
-pub async fn issue(tx: &mut Tx, settings: &TokenSettings, grant: &Grant<'_>, now: i64) -> StoreResult<TokenResponse> {
-    let new_family;
-    let family_id = match grant.family_id {
-        Some(family) => family,
-        None => {
-            new_family = crypto::new_id();
-            &new_family
-        }
-    };
+/// Mints the tokens of `grant`: the rows to store (hashes only) and the
+/// response body (plain texts). Nothing is written.
+pub fn mint(settings: &TokenSettings, grant: &Grant<'_>, now: i64) -> (Vec<tokens::NewToken>, TokenResponse) {
+    let family_id = grant.family_id.map_or_else(crypto::new_id, str::to_string);
     let scopes = grant.scopes.to_string();
     let access_token = crypto::new_secret(crypto::ACCESS_TOKEN_PREFIX);
     let access_expires = now + settings.access_ttl.as_millis() as i64;
-    let base = tokens::NewToken {
-        token_hash: "",
+    let access = tokens::NewToken {
+        token_hash: crypto::hash_secret(&access_token),
         kind: tokens::ACCESS,
         token_type: grant.token_type.as_str(),
-        client_id: grant.client_id,
+        client_id: grant.client_id.to_string(),
         company_id: grant.company_id,
-        subject: grant.subject,
-        scopes: &scopes,
+        subject: grant.subject.to_string(),
+        scopes: scopes.clone(),
         family_id,
         parent_id: grant.parent_id,
         grant_type: grant.grant_type.as_str(),
         expires_at: access_expires,
     };
-    let access_hash = crypto::hash_secret(&access_token);
-    tokens::insert(tx, &tokens::NewToken { token_hash: &access_hash, ..base }, now).await?;
-
+    let mut rows = Vec::with_capacity(2);
     let (refresh_token, refresh_expiry) = if grant.with_refresh {
         let refresh = crypto::new_secret(crypto::REFRESH_TOKEN_PREFIX);
         let refresh_expires = now + settings.refresh_ttl.as_millis() as i64;
-        let refresh_hash = crypto::hash_secret(&refresh);
-        tokens::insert(
-            tx,
-            &tokens::NewToken {
-                token_hash: &refresh_hash,
-                kind: tokens::REFRESH,
-                expires_at: refresh_expires,
-                ..base
-            },
-            now,
-        )
-        .await?;
+        rows.push(tokens::NewToken {
+            token_hash: crypto::hash_secret(&refresh),
+            kind: tokens::REFRESH,
+            expires_at: refresh_expires,
+            ..access.clone()
+        });
         (Some(refresh), Some(refresh_expires.to_string()))
     } else {
         (None, None)
     };
-    Ok(TokenResponse {
+    rows.push(access);
+    let response = TokenResponse {
         access_token,
         token_type: "bearer",
         expires_in: settings.access_ttl.as_secs(),
@@ -110,7 +97,15 @@ pub async fn issue(tx: &mut Tx, settings: &TokenSettings, grant: &Grant<'_>, now
         scope: scopes,
         access_token_expiry: access_expires.to_string(),
         refresh_token_expiry: refresh_expiry,
-    })
+    };
+    (rows, response)
+}
+
+/// Mints and stores the tokens of `grant` in the caller's transaction.
+pub async fn issue(tx: &mut Tx, settings: &TokenSettings, grant: &Grant<'_>, now: i64) -> StoreResult<TokenResponse> {
+    let (rows, response) = mint(settings, grant, now);
+    tokens::insert_many(&mut *tx, &rows, now).await?;
+    Ok(response)
 }
 
 /// Issues an access + refresh pair to an admin through a client (the admin

@@ -13,9 +13,11 @@ pub mod introspect;
 pub mod issue;
 pub mod metadata;
 pub mod params;
+pub mod reader;
 pub mod revoke;
 pub mod token;
 pub mod validate;
+pub mod writer;
 
 use axum::{
     routing::{get, post},

@@ -14,7 +14,7 @@ use crate::{
 
 /// The revocation endpoint.
 pub async fn revoke(State(state): State<AppState>, params: Params) -> Result<impl IntoResponse, OAuthError> {
-    let client = clients::authenticate(&state.db, &params).await?;
+    let client = clients::authenticate(&state, &params).await?;
     let token = params.require("token")?;
     let Some(row) = tokens::find_by_hash(state.db.reader(), &crypto::hash_secret(token)).await? else {
         return Ok(StatusCode::OK);
@@ -25,9 +25,9 @@ pub async fn revoke(State(state): State<AppState>, params: Params) -> Result<imp
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     let revoked = if row.kind == tokens::REFRESH {
-        tokens::revoke_family(&mut tx, &row.family_id, now).await?
+        tokens::revoke_family(&mut *tx, &row.family_id, now).await?
     } else {
-        u64::from(tokens::revoke_one(&mut tx, row.id, now).await?)
+        u64::from(tokens::revoke_one(&mut *tx, row.id, now).await?)
     };
     audit::record(
         &mut tx,

@@ -48,7 +48,7 @@ async fn handle(
         .require("grant_type")?
         .parse()
         .map_err(|e: String| OAuthError::new(ErrorCode::UnsupportedGrantType, e))?;
-    let client = clients::authenticate(&state.db, params).await?;
+    let client = clients::authenticate(state, params).await?;
     match grant {
         GrantType::RefreshToken => grants::refresh_token::grant(state, &client, params, endpoint).await,
         GrantType::ClientCredentials => grants::client_credentials::grant(state, &client, params).await,

@@ -33,6 +33,6 @@ pub async fn validate(State(state): State<AppState>, headers: HeaderMap) -> Resp
             OAuthError::new(ErrorCode::InvalidToken, "an Authorization: Bearer header is required").into_response()
         }
         Err(BearerError::Invalid(why)) => OAuthError::new(ErrorCode::InvalidToken, why).into_response(),
-        Err(BearerError::Internal(e)) => OAuthError::internal(e).into_response(),
+        Err(BearerError::Internal(e)) => e.into_response(),
     }
 }

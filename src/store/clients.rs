@@ -119,3 +119,14 @@ pub async fn find_by_name<'e>(
         .map(client)
         .transpose()
 }
+
+/// Clients by id, for a batch of lookups; unknown ids are absent.
+pub async fn find_many<'e>(exec: impl sqlx::any::AnyExecutor<'e>, ids: &[String]) -> StoreResult<Vec<ClientRow>> {
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT {COLUMNS} FROM clients WHERE client_id IN ({})", placeholders.join(", "));
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(exec).await?.into_iter().map(client).collect()
+}

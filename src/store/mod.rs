@@ -11,6 +11,7 @@
 //! executor or a transaction explicitly and know nothing of HTTP.
 
 pub mod audit;
+pub mod batch;
 pub mod clients;
 pub mod companies;
 pub mod ledger;

@@ -1,12 +1,13 @@
 //! Access and refresh tokens, stored only as SHA-256 hashes.
 //!
-//! A refresh token is rotated by [`claim_refresh`], a single conditional
-//! `UPDATE ... RETURNING`: of any number of concurrent claims of one token,
-//! on one node or many sharing PostgreSQL, exactly one sees the row.
+//! A refresh token is rotated by [`claim_many`], one conditional
+//! `UPDATE ... RETURNING` for a whole batch: of any number of concurrent
+//! claims of one token, on one node or many sharing PostgreSQL, exactly one
+//! sees the row. Inserts are multi-row statements for the same reason.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use super::{StoreResult, Tx};
+use super::StoreResult;
 
 /// `kind` of an access token.
 pub const ACCESS: &str = "access";
@@ -18,6 +19,8 @@ pub const REFRESH: &str = "refresh";
 pub struct TokenRow {
     /// Row id.
     pub id: i64,
+    /// Hex SHA-256 of the token.
+    pub token_hash: String,
     /// `access` or `refresh`.
     pub kind: String,
     /// `user` or `company`.
@@ -45,75 +48,94 @@ pub struct TokenRow {
 }
 
 /// A token to insert.
-#[derive(Debug)]
-pub struct NewToken<'a> {
+#[derive(Clone, Debug)]
+pub struct NewToken {
     /// Hex SHA-256 of the token.
-    pub token_hash: &'a str,
+    pub token_hash: String,
     /// `access` or `refresh`.
     pub kind: &'static str,
     /// `user` or `company`.
-    pub token_type: &'a str,
+    pub token_type: &'static str,
     /// Client.
-    pub client_id: &'a str,
+    pub client_id: String,
     /// Company.
     pub company_id: i64,
     /// Subject.
-    pub subject: &'a str,
-    /// Scopes.
-    pub scopes: &'a str,
+    pub subject: String,
+    /// Scopes, space-separated.
+    pub scopes: String,
     /// Family.
-    pub family_id: &'a str,
+    pub family_id: String,
     /// The refresh token it replaces, if any.
     pub parent_id: Option<i64>,
     /// Grant type.
-    pub grant_type: &'a str,
+    pub grant_type: &'static str,
     /// Expiry (ms).
     pub expires_at: i64,
 }
 
-const COLUMNS: &str = "id, kind, token_type, client_id, company_id, subject, scopes, family_id, grant_type, \
-                       created_at, expires_at, rotated_at, revoked_at";
+const COLUMNS: &str = "id, token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
+                       grant_type, created_at, expires_at, rotated_at, revoked_at";
 
 fn token(row: AnyRow) -> StoreResult<TokenRow> {
     Ok(TokenRow {
         id: row.try_get(0)?,
-        kind: row.try_get(1)?,
-        token_type: row.try_get(2)?,
-        client_id: row.try_get(3)?,
-        company_id: row.try_get(4)?,
-        subject: row.try_get(5)?,
-        scopes: row.try_get(6)?,
-        family_id: row.try_get(7)?,
-        grant_type: row.try_get(8)?,
-        created_at: row.try_get(9)?,
-        expires_at: row.try_get(10)?,
-        rotated_at: row.try_get(11)?,
-        revoked_at: row.try_get(12)?,
+        token_hash: row.try_get(1)?,
+        kind: row.try_get(2)?,
+        token_type: row.try_get(3)?,
+        client_id: row.try_get(4)?,
+        company_id: row.try_get(5)?,
+        subject: row.try_get(6)?,
+        scopes: row.try_get(7)?,
+        family_id: row.try_get(8)?,
+        grant_type: row.try_get(9)?,
+        created_at: row.try_get(10)?,
+        expires_at: row.try_get(11)?,
+        rotated_at: row.try_get(12)?,
+        revoked_at: row.try_get(13)?,
     })
 }
 
-/// Inserts a token; returns its id.
-pub async fn insert(tx: &mut Tx, new: &NewToken<'_>, now: i64) -> StoreResult<i64> {
-    let row = sqlx::query(
-        "INSERT INTO tokens (token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
-         parent_id, grant_type, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         RETURNING id",
-    )
-    .bind(new.token_hash)
-    .bind(new.kind)
-    .bind(new.token_type)
-    .bind(new.client_id)
-    .bind(new.company_id)
-    .bind(new.subject)
-    .bind(new.scopes)
-    .bind(new.family_id)
-    .bind(new.parent_id)
-    .bind(new.grant_type)
-    .bind(now)
-    .bind(new.expires_at)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get(0)?)
+/// Rows per multi-row statement (12 parameters each, well inside both
+/// engines' parameter limits).
+const INSERT_CHUNK: usize = 256;
+
+/// Inserts tokens with multi-row `INSERT`s.
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewToken], now: i64) -> StoreResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO tokens (token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
+             parent_id, grant_type, expires_at, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 11;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for c in 1..=11 {
+                sql.push_str(&format!("${},", p + c));
+            }
+            sql.push_str(&format!("${})", chunk.len() * 11 + 1));
+        }
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(&row.token_hash)
+                .bind(row.kind)
+                .bind(row.token_type)
+                .bind(&row.client_id)
+                .bind(row.company_id)
+                .bind(&row.subject)
+                .bind(&row.scopes)
+                .bind(&row.family_id)
+                .bind(row.parent_id)
+                .bind(row.grant_type)
+                .bind(row.expires_at);
+        }
+        query.bind(now).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// A token by hash, whatever its state.
@@ -126,38 +148,57 @@ pub async fn find_by_hash<'e>(exec: impl sqlx::any::AnyExecutor<'e>, token_hash:
         .transpose()
 }
 
-/// Marks a live refresh token of `client_id` as rotated and returns it; `None`
-/// when it is unknown, not this client's, expired, revoked or already rotated.
-pub async fn claim_refresh(tx: &mut Tx, token_hash: &str, client_id: &str, now: i64) -> StoreResult<Option<TokenRow>> {
-    sqlx::query(&format!(
-        "UPDATE tokens SET rotated_at = $1 WHERE token_hash = $2 AND kind = 'refresh' AND client_id = $3 \
-         AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > $1 RETURNING {COLUMNS}"
-    ))
-    .bind(now)
-    .bind(token_hash)
-    .bind(client_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(token)
-    .transpose()
+/// Marks live refresh tokens as rotated and returns them. Each claim is a
+/// (token hash, client id) pair; a token that is unknown, another client's,
+/// expired, revoked or already rotated is not returned. A hash claimed twice
+/// in one call is returned once.
+pub async fn claim_many(conn: &mut AnyConnection, claims: &[(&str, &str)], now: i64) -> StoreResult<Vec<TokenRow>> {
+    let mut claimed = Vec::with_capacity(claims.len());
+    for chunk in claims.chunks(INSERT_CHUNK) {
+        let pairs: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(token_hash = ${} AND client_id = ${})", i * 2 + 2, i * 2 + 3))
+            .collect();
+        let sql = format!(
+            "UPDATE tokens SET rotated_at = $1 WHERE ({}) AND kind = 'refresh' \
+             AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > $1 RETURNING {COLUMNS}",
+            pairs.join(" OR ")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for (hash, client_id) in chunk {
+            query = query.bind(*hash).bind(*client_id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            claimed.push(token(row)?);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Undoes claims whose exchange was refused (e.g. a wider scope was asked
+/// for), so the refresh token stays usable.
+pub async fn unclaim(conn: &mut AnyConnection, ids: &[i64]) -> StoreResult<()> {
+    for id in ids {
+        sqlx::query("UPDATE tokens SET rotated_at = NULL WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Revokes every live token of a family; returns how many.
-pub async fn revoke_family(tx: &mut Tx, family_id: &str, now: i64) -> StoreResult<u64> {
+pub async fn revoke_family(conn: &mut AnyConnection, family_id: &str, now: i64) -> StoreResult<u64> {
     let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(family_id)
-        .execute(&mut **tx)
+        .execute(conn)
         .await?;
     Ok(done.rows_affected())
 }
 
 /// Revokes one token; returns whether it was live.
-pub async fn revoke_one(tx: &mut Tx, id: i64, now: i64) -> StoreResult<bool> {
+pub async fn revoke_one(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<bool> {
     let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -166,4 +207,15 @@ pub async fn revoke_one(tx: &mut Tx, id: i64, now: i64) -> StoreResult<bool> {
 pub async fn all_hashes<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResult<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM tokens").fetch_all(exec).await?;
     Ok(rows.into_iter().map(|(h,)| h).collect())
+}
+
+/// Tokens by hash, for a batch of lookups; unknown hashes are absent.
+pub async fn find_many<'e>(exec: impl sqlx::any::AnyExecutor<'e>, hashes: &[String]) -> StoreResult<Vec<TokenRow>> {
+    let placeholders: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT {COLUMNS} FROM tokens WHERE token_hash IN ({})", placeholders.join(", "));
+    let mut query = sqlx::query(&sql);
+    for hash in hashes {
+        query = query.bind(hash);
+    }
+    query.fetch_all(exec).await?.into_iter().map(token).collect()
 }

@@ -4,13 +4,13 @@
 pub mod client_credentials;
 pub mod refresh_token;
 
-use super::{error::OAuthError, params::Params};
+use super::error::OAuthError;
 use crate::domain::scopes::ScopeSet;
 
 /// The `scope` parameter, narrowed to `allowed`: absent means all of
 /// `allowed`; an unknown or disallowed scope is `invalid_scope`.
-pub fn requested_scopes(params: &Params, allowed: ScopeSet) -> Result<ScopeSet, OAuthError> {
-    match params.get("scope") {
+pub fn requested_scopes(requested: Option<&str>, allowed: ScopeSet) -> Result<ScopeSet, OAuthError> {
+    match requested {
         None => Ok(allowed),
         Some(list) => {
             let requested = ScopeSet::parse(list).map_err(OAuthError::invalid_scope)?;

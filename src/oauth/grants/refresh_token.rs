@@ -1,7 +1,7 @@
 //! `refresh_token` (RFC 6749 §6) with rotation and replay detection
 //! (RFC 9700 §4.14.2).
 //!
-//! The presented token is claimed with one conditional update, so of many
+//! The presented token is claimed through the token writer, so of many
 //! concurrent presentations exactly one wins. A token presented again after
 //! it was rotated means it leaked: unless it is still inside the configured
 //! reuse interval, every token of its family is revoked.
@@ -11,15 +11,21 @@ use serde_json::json;
 use super::requested_scopes;
 use crate::{
     app::AppState,
+    config::TokenSettings,
     crypto,
     domain::scopes::{GrantType, Scope, ScopeSet, TokenType},
     oauth::{
         clients::allows_grant,
         error::{ErrorCode, OAuthError},
-        issue::{issue, Grant, TokenResponse},
+        issue::{mint, Grant, TokenResponse},
         params::Params,
+        writer::{Rotated, Rotation},
     },
-    store::{audit, clients::ClientRow, tokens, tokens::TokenRow},
+    store::{
+        audit,
+        clients::ClientRow,
+        tokens::{self, NewToken, TokenRow},
+    },
 };
 
 /// Handles the grant.
@@ -32,18 +38,24 @@ pub async fn grant(
     if !allows_grant(client, GrantType::RefreshToken) {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "this client may not use the refresh_token grant"));
     }
-    let presented = params.require("refresh_token")?;
-    let hash = crypto::hash_secret(presented);
-    let now = state.clock.now_ms();
-
-    let mut tx = state.db.begin().await?;
-    if let Some(old) = tokens::claim_refresh(&mut tx, &hash, &client.client_id, now).await? {
-        let response = reissue(state, &mut tx, &old, params, endpoint, now).await?;
-        tx.commit().await?;
-        return Ok(response);
+    let hash = crypto::hash_secret(params.require("refresh_token")?);
+    let requested = params.get("scope").map(str::to_string);
+    let settings = state.config.tokens;
+    let rotation = Rotation {
+        token_hash: hash.clone(),
+        client_id: client.client_id.clone(),
+        decide: Box::new({
+            let requested = requested.clone();
+            move |old, now| exchange(&settings, old, requested.as_deref(), endpoint, now)
+        }),
+    };
+    match state.tokens.rotate(rotation).await? {
+        Rotated::Issued(response) => return Ok(response),
+        Rotated::Refused(error) => return Err(error),
+        Rotated::NotClaimed => {}
     }
-    tx.rollback().await?;
 
+    let now = state.clock.now_ms();
     let Some(row) = tokens::find_by_hash(state.db.reader(), &hash).await? else {
         return Err(OAuthError::invalid_grant("the refresh token is not valid"));
     };
@@ -60,13 +72,13 @@ pub async fn grant(
         // Live, yet not claimable: only a concurrent change can explain it.
         return Err(OAuthError::invalid_grant("the refresh token is not valid"));
     };
-    let grace = state.config.tokens.refresh_reuse_interval.as_millis() as i64;
-    let mut tx = state.db.begin().await?;
+    let grace = settings.refresh_reuse_interval.as_millis() as i64;
     if grace > 0 && now - rotated_at <= grace {
-        let response = reissue(state, &mut tx, &row, params, endpoint, now).await?;
-        tx.commit().await?;
+        let (rows, response) = exchange(&settings, &row, requested.as_deref(), endpoint, now)?;
+        state.tokens.insert(rows).await?;
         return Ok(response);
     }
+    let mut tx = state.db.begin().await?;
     let revoked = tokens::revoke_family(&mut tx, &row.family_id, now).await?;
     audit::record(
         &mut tx,
@@ -88,23 +100,22 @@ pub async fn grant(
     ))
 }
 
-async fn reissue(
-    state: &AppState,
-    tx: &mut crate::store::Tx,
+/// The tokens that replace `old`, or why the exchange is refused.
+fn exchange(
+    settings: &TokenSettings,
     old: &TokenRow,
-    params: &Params,
+    requested: Option<&str>,
     endpoint: TokenType,
     now: i64,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<(Vec<NewToken>, TokenResponse), OAuthError> {
     let granted = ScopeSet::parse(&old.scopes).map_err(|e| OAuthError::internal(anyhow::anyhow!(e)))?;
-    let scopes = requested_scopes(params, granted)?;
+    let scopes = requested_scopes(requested, granted)?;
     let token_type: TokenType = old.token_type.parse().map_err(|e: String| OAuthError::internal(anyhow::anyhow!(e)))?;
     if endpoint == TokenType::Company && !granted.contains(Scope::CompanySession) {
         return Err(OAuthError::invalid_grant("this refresh token was not issued with the company_session scope"));
     }
-    Ok(issue(
-        tx,
-        &state.config.tokens,
+    Ok(mint(
+        settings,
         &Grant {
             client_id: &old.client_id,
             company_id: old.company_id,
@@ -117,6 +128,5 @@ async fn reissue(
             with_refresh: true,
         },
         now,
-    )
-    .await?)
+    ))
 }
