@@ -33,7 +33,10 @@ impl Reader {
             Batcher::spawn(workers, MAX_BATCH, move |hashes: Vec<String>| {
                 let db = db.clone();
                 async move {
-                    let found = tokens::find_many(db.reader(), &dedup(&hashes)).await;
+                    let found = match db.reader().acquire().await {
+                        Ok(mut conn) => tokens::find_many(&mut conn, &dedup(&hashes)).await,
+                        Err(e) => Err(e.into()),
+                    };
                     answer(hashes, found.map(|rows| rows.into_iter().map(|r| (r.token_hash.clone(), r)).collect()))
                 }
             })
@@ -41,7 +44,10 @@ impl Reader {
         let clients = Batcher::spawn(workers, MAX_BATCH, move |ids: Vec<String>| {
             let db = db.clone();
             async move {
-                let found = clients::find_many(db.reader(), &dedup(&ids)).await;
+                let found = match db.reader().acquire().await {
+                    Ok(mut conn) => clients::find_many(&mut conn, &dedup(&ids)).await,
+                    Err(e) => Err(e.into()),
+                };
                 answer(ids, found.map(|rows| rows.into_iter().map(|r| (r.client_id.clone(), r)).collect()))
             }
         });

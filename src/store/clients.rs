@@ -121,12 +121,12 @@ pub async fn find_by_name<'e>(
 }
 
 /// Clients by id, for a batch of lookups; unknown ids are absent.
-pub async fn find_many<'e>(exec: impl sqlx::any::AnyExecutor<'e>, ids: &[String]) -> StoreResult<Vec<ClientRow>> {
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("SELECT {COLUMNS} FROM clients WHERE client_id IN ({})", placeholders.join(", "));
-    let mut query = sqlx::query(&sql);
+pub async fn find_many(conn: &mut sqlx::AnyConnection, ids: &[String]) -> StoreResult<Vec<ClientRow>> {
+    let mut sql = super::DynSql::new(conn, &format!("SELECT {COLUMNS} FROM clients WHERE client_id IN ("));
+    sql.params(ids.len()).push(")");
+    let mut query = sqlx::query(sql.sql());
     for id in ids {
         query = query.bind(id);
     }
-    query.fetch_all(exec).await?.into_iter().map(client).collect()
+    query.fetch_all(conn).await?.into_iter().map(client).collect()
 }

@@ -164,3 +164,54 @@ mod tests {
         assert_eq!(sqlite_url_with_create("sqlite://g.db?mode=ro"), "sqlite://g.db?mode=ro");
     }
 }
+
+/// Builds a statement whose parameter count depends on the data (multi-row
+/// inserts, `IN` lists). Parameters are appended in bind order: `?` on
+/// SQLite, whose lookup of numbered (`$n`) parameters is linear per
+/// parameter and so quadratic per statement, and `$n` on PostgreSQL.
+#[derive(Debug)]
+pub struct DynSql {
+    numbered: bool,
+    count: usize,
+    text: String,
+}
+
+impl DynSql {
+    /// Starts a statement for the connection's engine.
+    pub fn new(conn: &sqlx::AnyConnection, head: &str) -> Self {
+        Self { numbered: conn.backend_name() != "SQLite", count: 0, text: head.to_string() }
+    }
+
+    /// Appends literal SQL.
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.text.push_str(sql);
+        self
+    }
+
+    /// Appends the next parameter.
+    pub fn param(&mut self) -> &mut Self {
+        self.count += 1;
+        if self.numbered {
+            self.text.push_str(&format!("${}", self.count));
+        } else {
+            self.text.push('?');
+        }
+        self
+    }
+
+    /// Appends `n` parameters separated by commas.
+    pub fn params(&mut self, n: usize) -> &mut Self {
+        for i in 0..n {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.param();
+        }
+        self
+    }
+
+    /// The SQL text.
+    pub fn sql(&self) -> &str {
+        &self.text
+    }
+}

@@ -7,7 +7,7 @@
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use super::StoreResult;
+use super::{DynSql, StoreResult};
 
 /// `kind` of an access token.
 pub const ACCESS: &str = "access";
@@ -103,22 +103,15 @@ const INSERT_CHUNK: usize = 256;
 /// Inserts tokens with multi-row `INSERT`s.
 pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewToken], now: i64) -> StoreResult<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
-        let mut sql = String::from(
+        let mut sql = DynSql::new(
+            conn,
             "INSERT INTO tokens (token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
              parent_id, grant_type, expires_at, created_at) VALUES ",
         );
         for i in 0..chunk.len() {
-            let p = i * 11;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for c in 1..=11 {
-                sql.push_str(&format!("${},", p + c));
-            }
-            sql.push_str(&format!("${})", chunk.len() * 11 + 1));
+            sql.push(if i == 0 { "(" } else { ", (" }).params(12).push(")");
         }
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query(sql.sql());
         for row in chunk {
             query = query
                 .bind(&row.token_hash)
@@ -131,9 +124,10 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewToken], now: i64) 
                 .bind(&row.family_id)
                 .bind(row.parent_id)
                 .bind(row.grant_type)
-                .bind(row.expires_at);
+                .bind(row.expires_at)
+                .bind(now);
         }
-        query.bind(now).execute(&mut *conn).await?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -155,19 +149,20 @@ pub async fn find_by_hash<'e>(exec: impl sqlx::any::AnyExecutor<'e>, token_hash:
 pub async fn claim_many(conn: &mut AnyConnection, claims: &[(&str, &str)], now: i64) -> StoreResult<Vec<TokenRow>> {
     let mut claimed = Vec::with_capacity(claims.len());
     for chunk in claims.chunks(INSERT_CHUNK) {
-        let pairs: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(token_hash = ${} AND client_id = ${})", i * 2 + 2, i * 2 + 3))
-            .collect();
-        let sql = format!(
-            "UPDATE tokens SET rotated_at = $1 WHERE ({}) AND kind = 'refresh' \
-             AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > $1 RETURNING {COLUMNS}",
-            pairs.join(" OR ")
-        );
-        let mut query = sqlx::query(&sql).bind(now);
+        let mut sql = DynSql::new(conn, "UPDATE tokens SET rotated_at = ");
+        sql.param().push(" WHERE (");
+        for i in 0..chunk.len() {
+            sql.push(if i == 0 { "(token_hash = " } else { " OR (token_hash = " });
+            sql.param().push(" AND client_id = ").param().push(")");
+        }
+        sql.push(") AND kind = 'refresh' AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > ")
+            .param()
+            .push(&format!(" RETURNING {COLUMNS}"));
+        let mut query = sqlx::query(sql.sql()).bind(now);
         for (hash, client_id) in chunk {
             query = query.bind(*hash).bind(*client_id);
         }
-        for row in query.fetch_all(&mut *conn).await? {
+        for row in query.bind(now).fetch_all(&mut *conn).await? {
             claimed.push(token(row)?);
         }
     }
@@ -210,12 +205,12 @@ pub async fn all_hashes<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResul
 }
 
 /// Tokens by hash, for a batch of lookups; unknown hashes are absent.
-pub async fn find_many<'e>(exec: impl sqlx::any::AnyExecutor<'e>, hashes: &[String]) -> StoreResult<Vec<TokenRow>> {
-    let placeholders: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("SELECT {COLUMNS} FROM tokens WHERE token_hash IN ({})", placeholders.join(", "));
-    let mut query = sqlx::query(&sql);
+pub async fn find_many(conn: &mut AnyConnection, hashes: &[String]) -> StoreResult<Vec<TokenRow>> {
+    let mut sql = DynSql::new(conn, &format!("SELECT {COLUMNS} FROM tokens WHERE token_hash IN ("));
+    sql.params(hashes.len()).push(")");
+    let mut query = sqlx::query(sql.sql());
     for hash in hashes {
         query = query.bind(hash);
     }
-    query.fetch_all(exec).await?.into_iter().map(token).collect()
+    query.fetch_all(conn).await?.into_iter().map(token).collect()
 }
