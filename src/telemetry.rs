@@ -37,6 +37,11 @@ pub fn metrics_handle() -> PrometheusHandle {
                     &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
                 )
                 .expect("bucket list is not empty")
+                .set_buckets_for_metric(
+                    Matcher::Full("galley_batch_jobs".into()),
+                    &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0],
+                )
+                .expect("bucket list is not empty")
                 .install_recorder()
                 .expect("no other metrics recorder is installed")
         })

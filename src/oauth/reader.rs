@@ -30,7 +30,7 @@ impl Reader {
         };
         let tokens = {
             let db = db.clone();
-            Batcher::spawn(workers, MAX_BATCH, move |hashes: Vec<String>| {
+            Batcher::spawn("token_lookups", workers, MAX_BATCH, move |hashes: Vec<String>| {
                 let db = db.clone();
                 async move {
                     let found = match db.reader().acquire().await {
@@ -41,7 +41,7 @@ impl Reader {
                 }
             })
         };
-        let clients = Batcher::spawn(workers, MAX_BATCH, move |ids: Vec<String>| {
+        let clients = Batcher::spawn("client_lookups", workers, MAX_BATCH, move |ids: Vec<String>| {
             let db = db.clone();
             async move {
                 let found = match db.reader().acquire().await {

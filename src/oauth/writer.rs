@@ -68,7 +68,7 @@ impl TokenWriter {
         };
         let inserts = {
             let (db, clock) = (db.clone(), clock.clone());
-            Batcher::spawn(workers, MAX_BATCH, move |jobs: Vec<Vec<NewToken>>| {
+            Batcher::spawn("token_inserts", workers, MAX_BATCH, move |jobs: Vec<Vec<NewToken>>| {
                 let (db, clock) = (db.clone(), clock.clone());
                 async move {
                     let n = jobs.len();
@@ -78,7 +78,7 @@ impl TokenWriter {
                 }
             })
         };
-        let rotations = Batcher::spawn(workers, MAX_BATCH, move |jobs: Vec<Rotation>| {
+        let rotations = Batcher::spawn("token_rotations", workers, MAX_BATCH, move |jobs: Vec<Rotation>| {
             let (db, clock) = (db.clone(), clock.clone());
             async move {
                 let n = jobs.len();
@@ -114,9 +114,15 @@ impl TokenWriter {
 }
 
 async fn insert_batch(db: &Db, rows: &[NewToken], now: i64) -> anyhow::Result<()> {
-    let mut tx = db.begin().await?;
-    tokens::insert_many(&mut tx, rows, now).await?;
-    tx.commit().await?;
+    if rows.len() <= tokens::INSERT_CHUNK {
+        // One statement is atomic by itself: no BEGIN/COMMIT round trips.
+        let mut conn = db.writer().acquire().await?;
+        tokens::insert_many(&mut conn, rows, now).await?;
+    } else {
+        let mut tx = db.begin().await?;
+        tokens::insert_many(&mut tx, rows, now).await?;
+        tx.commit().await?;
+    }
     Ok(())
 }
 

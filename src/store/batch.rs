@@ -29,9 +29,9 @@ impl<J, R> Clone for Batcher<J, R> {
 pub struct WorkerGone;
 
 impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
-    /// Starts the workers. `handler` receives a non-empty batch and must
+    /// Starts the workers; `name` labels the batch-size metric. `handler` receives a non-empty batch and must
     /// return exactly one result per job, in order.
-    pub fn spawn<F, Fut>(workers: usize, max_batch: usize, handler: F) -> Self
+    pub fn spawn<F, Fut>(name: &'static str, workers: usize, max_batch: usize, handler: F) -> Self
     where
         F: Fn(Vec<J>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Vec<R>> + Send + 'static,
@@ -48,6 +48,7 @@ impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
                     if receiver.lock().await.recv_many(&mut batch, max_batch).await == 0 {
                         return;
                     }
+                    metrics::histogram!("galley_batch_jobs", "batcher" => name).record(batch.len() as f64);
                     let (jobs, replies): (Vec<J>, Vec<oneshot::Sender<R>>) = batch.drain(..).unzip();
                     let results = handler(jobs).await;
                     debug_assert_eq!(results.len(), replies.len());
@@ -76,7 +77,7 @@ mod tests {
     async fn every_caller_gets_its_own_result_and_batches_form_under_load() {
         let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = sizes.clone();
-        let batcher = Batcher::spawn(1, 16, move |jobs: Vec<u32>| {
+        let batcher = Batcher::spawn("test", 1, 16, move |jobs: Vec<u32>| {
             seen.lock().unwrap().push(jobs.len());
             async move {
                 tokio::time::sleep(std::time::Duration::from_millis(2)).await;

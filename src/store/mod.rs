@@ -124,6 +124,11 @@ impl Db {
         &self.read
     }
 
+    /// Pool for single-statement writes outside a transaction.
+    pub fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
     /// Starts a write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(self.write.begin().await?)

@@ -98,7 +98,7 @@ fn token(row: AnyRow) -> StoreResult<TokenRow> {
 
 /// Rows per multi-row statement (12 parameters each, well inside both
 /// engines' parameter limits).
-const INSERT_CHUNK: usize = 256;
+pub const INSERT_CHUNK: usize = 256;
 
 /// Inserts tokens with multi-row `INSERT`s.
 pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewToken], now: i64) -> StoreResult<()> {
