@@ -31,6 +31,7 @@ use crate::{
     ops,
     store::{migrate, Db},
     telemetry,
+    web::{demo::DemoApp, Templates},
 };
 
 /// State shared by every handler; cheap to clone.
@@ -48,6 +49,10 @@ pub struct AppState {
     pub tokens: TokenWriter,
     /// Batched token and client lookups.
     pub reader: Reader,
+    /// Page templates.
+    pub templates: Arc<Templates>,
+    /// The demo app, under `galley demo` only.
+    pub demo: Option<DemoApp>,
 }
 
 /// A bound, ready-to-run server.
@@ -71,9 +76,24 @@ impl App {
         let listener = TcpListener::bind(config.listen).await?;
         let tokens = TokenWriter::start(db.clone(), clock.clone());
         let reader = Reader::start(db.clone());
-        let state =
-            AppState { db, clock, config: Arc::new(config), metrics: telemetry::metrics_handle(), tokens, reader };
+        let state = AppState {
+            db,
+            clock,
+            config: Arc::new(config),
+            metrics: telemetry::metrics_handle(),
+            tokens,
+            reader,
+            templates: Arc::new(Templates::new()),
+            demo: None,
+        };
         Ok(Self { listener, router: router(state.clone()), state })
+    }
+
+    /// Enables the demo app's callback page for `client_id`.
+    pub fn with_demo(mut self, demo: DemoApp) -> Self {
+        self.state.demo = Some(demo);
+        self.router = router(self.state.clone());
+        self
     }
 
     /// The port actually bound.
@@ -88,7 +108,9 @@ impl App {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
         self.state.db.close().await;
         Ok(())
     }
@@ -110,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(crate::oauth::router())
         .merge(crate::api::router())
+        .merge(crate::web::router())
         .fallback(not_found);
     let base = state.config.public_url.base_path().to_string();
     let routes = if base.is_empty() {

@@ -327,16 +327,24 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
         }
     };
     let base = config.public_url.base();
+    let callback = config.public_url.join("/developers/demo/callback");
     // The secret is stored hashed, so every demo start mints a fresh one.
     let credentials = match store::clients::find_by_name(db.reader(), company_id, DEMO_APP).await? {
-        Some(client) => clients::rotate_secret(&db, &clock, &client.client_id).await.map_err(explain)?,
+        Some(client) => {
+            if client.redirect_uri != callback {
+                let mut tx = db.begin().await?;
+                store::clients::update_redirect_uri(&mut tx, &client.client_id, &callback).await?;
+                tx.commit().await?;
+            }
+            clients::rotate_secret(&db, &clock, &client.client_id).await.map_err(explain)?
+        }
         None => clients::create(
             &db,
             &clock,
             clients::NewClient {
                 company_id,
                 name: DEMO_APP.into(),
-                redirect_uri: "http://localhost:8080/callback".into(),
+                redirect_uri: callback.clone(),
                 scopes: "plum_pro_api,xoxo_link,user_session,company_session,profile_read,points_read".into(),
                 grant_types: Some("authorization_code,refresh_token,client_credentials".into()),
                 public: false,
@@ -357,6 +365,16 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
     .map_err(explain)?;
     let balance = ledger::balance(&db, company_id).await.map_err(explain)?;
     let refresh = tokens.refresh_token.clone().unwrap_or_default();
+    let authorize = format!(
+        "{base}/v1/oauth/authorize?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &credentials.client_id)
+            .append_pair("response_type", "code")
+            .append_pair("redirect_uri", &callback)
+            .append_pair("scope", "user_session,profile_read")
+            .append_pair("state", "demo")
+            .finish()
+    );
     if as_json {
         println!(
             "{}",
@@ -371,6 +389,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
                 "refresh_token": refresh,
                 "expires_in": tokens.expires_in,
                 "balance": balance.major_f64(),
+                "authorize_url": authorize,
             })
         );
     } else {
@@ -385,6 +404,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
              client_secret   {client_secret}\n\
              access_token    {access}\n\
              refresh_token   {refresh}\n\n\
+             Try the storefront sign-in (sign up, consent, see the code exchanged):\n  {authorize}\n\n\
              Validate the access token:\n  curl -s {base}/v1/oauth/token -H 'Authorization: Bearer {access}'\n\n\
              Refresh (rotates the refresh token):\n  curl -s -X POST {base}/v1/oauth/token/user -H 'Content-Type: application/json' \\\n    \
              -d '{{\"grant_type\":\"refresh_token\",\"refresh_token\":\"{refresh}\",\"client_id\":\"{client_id}\",\"client_secret\":\"{client_secret}\"}}'\n\n\
@@ -395,7 +415,9 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
             access = tokens.access_token,
         );
     }
-    let app = App::with_db(config, db, Arc::new(clock)).await?;
+    let app = App::with_db(config, db, Arc::new(clock))
+        .await?
+        .with_demo(crate::web::demo::DemoApp { client_id: credentials.client_id.clone() });
     app.run(shutdown_signal()).await?;
     Ok(())
 }

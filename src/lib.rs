@@ -11,6 +11,7 @@
 //!   no HTTP types.
 //! - [`store`]: the database (SQLite and PostgreSQL through one code path)
 //!   and its migrations.
+//! - [`web`]: server-rendered pages (templates, sessions, CSRF, demo app).
 //! - [`ops`]: health, readiness, metrics, OpenAPI.
 //! - [`cli`]: the `galley` command line.
 //! - [`crypto`], [`clock`], [`telemetry`]: randomness and hashing, time,
@@ -27,3 +28,4 @@ pub mod oauth;
 pub mod ops;
 pub mod store;
 pub mod telemetry;
+pub mod web;

@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod money;
 pub mod passwords;
 pub mod scopes;
+pub mod users;
 
 use crate::store::StoreError;
 

@@ -5,6 +5,7 @@
 //! Errors here are [`error::OAuthError`] (RFC 6749 bodies); this module may
 //! use the store and the domain, never the API layer.
 
+pub mod authorize;
 pub mod bearer;
 pub mod clients;
 pub mod error;
@@ -29,6 +30,7 @@ use crate::app::AppState;
 /// Routes of the authorization server, relative to the base path.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(authorize::router())
         .route("/v1/oauth/token/{token_type}", post(token::token))
         .route("/v1/oauth/token", get(validate::validate))
         .route("/v1/oauth/revoke", post(revoke::revoke))

@@ -52,9 +52,6 @@ async fn handle(
     match grant {
         GrantType::RefreshToken => grants::refresh_token::grant(state, &client, params, endpoint).await,
         GrantType::ClientCredentials => grants::client_credentials::grant(state, &client, params).await,
-        GrantType::AuthorizationCode => Err(OAuthError::new(
-            ErrorCode::UnsupportedGrantType,
-            "the authorization_code grant is not enabled on this server",
-        )),
+        GrantType::AuthorizationCode => grants::authorization_code::grant(state, &client, params, endpoint).await,
     }
 }

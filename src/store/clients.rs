@@ -130,3 +130,13 @@ pub async fn find_many(conn: &mut sqlx::AnyConnection, ids: &[String]) -> StoreR
     }
     query.fetch_all(conn).await?.into_iter().map(client).collect()
 }
+
+/// Changes the registered callback URL (the developer hub's Basic Info).
+pub async fn update_redirect_uri(tx: &mut Tx, client_id: &str, redirect_uri: &str) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE clients SET redirect_uri = $1 WHERE client_id = $2")
+        .bind(redirect_uri)
+        .bind(client_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -13,10 +13,13 @@
 pub mod audit;
 pub mod batch;
 pub mod clients;
+pub mod codes;
 pub mod companies;
 pub mod ledger;
 pub mod migrate;
+pub mod rate_limits;
 pub mod tokens;
+pub mod users;
 
 use std::{str::FromStr, time::Duration};
 

@@ -4,6 +4,7 @@
 mod common;
 
 mod api_auth;
+mod authorize;
 mod bad_input;
 mod cli;
 mod concurrency;

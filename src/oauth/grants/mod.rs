@@ -1,6 +1,7 @@
 //! One module per grant type. Each takes the authenticated client and the
 //! request parameters and answers a token response or an OAuth error.
 
+pub mod authorization_code;
 pub mod client_credentials;
 pub mod refresh_token;
 

@@ -1,0 +1,112 @@
+//! Authorization codes, stored as SHA-256 hashes, single use.
+
+use sqlx::{any::AnyRow, Row};
+
+use super::{StoreResult, Tx};
+
+/// An authorization code as stored.
+#[derive(Clone, Debug)]
+pub struct CodeRow {
+    /// Client it was issued to.
+    pub client_id: String,
+    /// The user who consented.
+    pub user_id: i64,
+    /// The user's company.
+    pub company_id: i64,
+    /// The `redirect_uri` of the authorization request.
+    pub redirect_uri: String,
+    /// Granted scopes, space-separated.
+    pub scopes: String,
+    /// PKCE S256 challenge, if one was sent.
+    pub code_challenge: Option<String>,
+    /// Family of the tokens issued from this code.
+    pub family_id: String,
+    /// Expiry (ms).
+    pub expires_at: i64,
+    /// When it was exchanged (ms).
+    pub used_at: Option<i64>,
+}
+
+/// A code to store.
+#[derive(Debug)]
+pub struct NewCode<'a> {
+    /// Hex SHA-256 of the code.
+    pub code_hash: &'a str,
+    /// Client.
+    pub client_id: &'a str,
+    /// User.
+    pub user_id: i64,
+    /// Company.
+    pub company_id: i64,
+    /// Redirect URI.
+    pub redirect_uri: &'a str,
+    /// Scopes.
+    pub scopes: &'a str,
+    /// PKCE challenge.
+    pub code_challenge: Option<&'a str>,
+    /// Token family.
+    pub family_id: &'a str,
+    /// Expiry (ms).
+    pub expires_at: i64,
+}
+
+const COLUMNS: &str = "client_id, user_id, company_id, redirect_uri, scopes, code_challenge, family_id, expires_at, used_at";
+
+fn code(row: AnyRow) -> StoreResult<CodeRow> {
+    Ok(CodeRow {
+        client_id: row.try_get(0)?,
+        user_id: row.try_get(1)?,
+        company_id: row.try_get(2)?,
+        redirect_uri: row.try_get(3)?,
+        scopes: row.try_get(4)?,
+        code_challenge: row.try_get(5)?,
+        family_id: row.try_get(6)?,
+        expires_at: row.try_get(7)?,
+        used_at: row.try_get(8)?,
+    })
+}
+
+/// Stores a code.
+pub async fn insert(tx: &mut Tx, new: &NewCode<'_>, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO auth_codes (code_hash, client_id, user_id, company_id, redirect_uri, scopes, code_challenge, \
+         family_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(new.code_hash)
+    .bind(new.client_id)
+    .bind(new.user_id)
+    .bind(new.company_id)
+    .bind(new.redirect_uri)
+    .bind(new.scopes)
+    .bind(new.code_challenge)
+    .bind(new.family_id)
+    .bind(now)
+    .bind(new.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks an unused code as used and returns it; `None` when it is unknown
+/// or was used before. Exactly one of concurrent claims succeeds.
+pub async fn claim(tx: &mut Tx, code_hash: &str, now: i64) -> StoreResult<Option<CodeRow>> {
+    sqlx::query(&format!(
+        "UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL RETURNING {COLUMNS}"
+    ))
+    .bind(now)
+    .bind(code_hash)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(code)
+    .transpose()
+}
+
+/// A code by hash, whatever its state.
+pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, code_hash: &str) -> StoreResult<Option<CodeRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM auth_codes WHERE code_hash = $1"))
+        .bind(code_hash)
+        .fetch_optional(exec)
+        .await?
+        .map(code)
+        .transpose()
+}

@@ -1,0 +1,32 @@
+//! Fixed-window counters kept in the database, so that a limit holds across
+//! every node sharing it.
+
+use sqlx::Row;
+
+use super::{Db, StoreResult};
+
+/// Hits recorded for `bucket` in the window starting at `window_start`.
+pub async fn hits(db: &Db, bucket: &str, window_start: i64) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
+        .bind(bucket)
+        .bind(window_start)
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get(0)?,
+        None => 0,
+    })
+}
+
+/// Adds one hit and returns the new count (one atomic upsert).
+pub async fn hit(db: &Db, bucket: &str, window_start: i64) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .fetch_one(db.writer())
+    .await?;
+    Ok(row.try_get(0)?)
+}

@@ -1,0 +1,125 @@
+//! Storefront users, their sessions and their consents.
+
+use sqlx::{any::AnyRow, Row};
+
+use super::{StoreResult, Tx};
+
+/// A storefront user.
+#[derive(Clone, Debug)]
+pub struct UserRow {
+    /// Id.
+    pub id: i64,
+    /// The company the user belongs to.
+    pub company_id: i64,
+    /// Display name.
+    pub name: String,
+    /// Lower-cased e-mail address.
+    pub email: String,
+    /// argon2 PHC string.
+    pub password_hash: String,
+}
+
+fn user(row: AnyRow) -> StoreResult<UserRow> {
+    Ok(UserRow {
+        id: row.try_get(0)?,
+        company_id: row.try_get(1)?,
+        name: row.try_get(2)?,
+        email: row.try_get(3)?,
+        password_hash: row.try_get(4)?,
+    })
+}
+
+const COLUMNS: &str = "id, company_id, name, email, password_hash";
+
+/// Inserts a user; a taken e-mail address in the company is a unique
+/// violation.
+pub async fn insert(
+    tx: &mut Tx,
+    company_id: i64,
+    name: &str,
+    email: &str,
+    password_hash: &str,
+    now: i64,
+) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO users (company_id, name, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(company_id)
+    .bind(name)
+    .bind(email)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// A user of `company_id` by e-mail address.
+pub async fn find_by_email<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+    email: &str,
+) -> StoreResult<Option<UserRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE company_id = $1 AND email = $2"))
+        .bind(company_id)
+        .bind(email)
+        .fetch_optional(exec)
+        .await?
+        .map(user)
+        .transpose()
+}
+
+/// The user of a live session.
+pub async fn find_by_session<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    session_hash: &str,
+    now: i64,
+) -> StoreResult<Option<UserRow>> {
+    sqlx::query(
+        "SELECT u.id, u.company_id, u.name, u.email, u.password_hash FROM sessions s \
+         JOIN users u ON u.id = s.user_id WHERE s.session_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(session_hash)
+    .bind(now)
+    .fetch_optional(exec)
+    .await?
+    .map(user)
+    .transpose()
+}
+
+/// Opens a session.
+pub async fn insert_session(tx: &mut Tx, session_hash: &str, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO sessions (session_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(session_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Scopes the user already granted to the client, if any.
+pub async fn consent<'e>(exec: impl sqlx::any::AnyExecutor<'e>, user_id: i64, client_id: &str) -> StoreResult<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2")
+        .bind(user_id)
+        .bind(client_id)
+        .fetch_optional(exec)
+        .await?;
+    Ok(row.map(|(s,)| s))
+}
+
+/// Records (or replaces) what the user granted to the client.
+pub async fn save_consent(tx: &mut Tx, user_id: i64, client_id: &str, scopes: &str, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO consents (user_id, client_id, scopes, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .bind(scopes)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

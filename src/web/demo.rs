@@ -1,0 +1,66 @@
+//! The demo app's callback (`galley demo` only): a page on Galley itself
+//! that receives the authorization response, exchanges the code in-process
+//! as the demo client, and shows the result.
+
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::{app::AppState, domain::scopes::TokenType, oauth::grants::authorization_code, store::clients};
+
+/// The demo client, known to the server started by `galley demo`.
+#[derive(Clone, Debug)]
+pub struct DemoApp {
+    /// Its client id.
+    pub client_id: String,
+}
+
+/// Query of the callback.
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /developers/demo/callback`.
+pub async fn callback(State(state): State<AppState>, Query(query): Query<Callback>) -> Response {
+    let base_path = state.config.public_url.base_path();
+    let Some(demo) = state.demo.clone() else {
+        return state.templates.page(
+            StatusCode::NOT_FOUND,
+            "error.html",
+            context! { base_path, title => "Not found", message => "The demo app runs only under `galley demo`." },
+        );
+    };
+    let show_error = |error: &str, description: &str| {
+        state.templates.page(
+            StatusCode::OK,
+            "callback.html",
+            context! { base_path, error, error_description => description, state => query.state },
+        )
+    };
+    if let Some(error) = &query.error {
+        return show_error(error, query.error_description.as_deref().unwrap_or(""));
+    }
+    let Some(code) = &query.code else {
+        return show_error("invalid_request", "the callback has neither code nor error");
+    };
+    let client = match clients::find(state.db.reader(), &demo.client_id).await {
+        Ok(Some(client)) => client,
+        _ => return show_error("server_error", "the demo client is missing"),
+    };
+    match authorization_code::exchange(&state, &client, code, Some(&client.redirect_uri), None, TokenType::User).await {
+        Ok(tokens) => state.templates.page(
+            StatusCode::OK,
+            "callback.html",
+            context! { base_path, tokens, state => query.state },
+        ),
+        Err(e) => show_error(e.code().as_str(), "the code exchange failed"),
+    }
+}

@@ -1,0 +1,90 @@
+//! Browser sessions and CSRF protection.
+//!
+//! The session cookie holds 256 random bits; the database keeps only their
+//! SHA-256. Cookies are `HttpOnly`, `SameSite=Lax`, scoped to the base path,
+//! and `Secure` when the public URL is https. Forms carry a CSRF token that
+//! must equal the `galley_csrf` cookie (double submit), compared in
+//! constant time.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use cookie::{Cookie, SameSite};
+
+use crate::{
+    app::AppState,
+    crypto,
+    store::{users, StoreResult},
+};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "galley_session";
+/// Name of the CSRF cookie.
+pub const CSRF_COOKIE: &str = "galley_csrf";
+/// How long a storefront session lasts.
+pub const SESSION_TTL_SECS: i64 = 12 * 3600;
+
+/// The value of cookie `name`, if the request has it.
+pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
+/// A `Set-Cookie` header for `name`.
+pub fn set_cookie(state: &AppState, name: &str, value: String, max_age_secs: i64) -> HeaderValue {
+    let path = match state.config.public_url.base_path() {
+        "" => "/".to_string(),
+        base => base.to_string(),
+    };
+    let cookie = Cookie::build((name.to_string(), value))
+        .path(path)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.public_url.is_https())
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).expect("cookie is ASCII")
+}
+
+/// The CSRF token for a form, and the cookie to set when it is new.
+pub fn csrf_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    match read_cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
+        Some(token) => (token, None),
+        None => {
+            let token = crypto::new_id();
+            let cookie = set_cookie(state, CSRF_COOKIE, token.clone(), SESSION_TTL_SECS);
+            (token, Some(cookie))
+        }
+    }
+}
+
+/// True when the form's token matches the cookie.
+pub fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    match (read_cookie(headers, CSRF_COOKIE), submitted) {
+        (Some(cookie), Some(form)) => crypto::hashes_equal(&cookie, form),
+        _ => false,
+    }
+}
+
+/// The user of the request's session, if it has a live one.
+pub async fn current_user(state: &AppState, headers: &HeaderMap) -> StoreResult<Option<users::UserRow>> {
+    let Some(token) = read_cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    if token.len() > 128 {
+        return Ok(None);
+    }
+    users::find_by_session(state.db.reader(), &crypto::hash_secret(&token), state.clock.now_ms()).await
+}
+
+/// Opens a session for `user_id`; returns its `Set-Cookie` header.
+pub async fn open(state: &AppState, user_id: i64) -> StoreResult<HeaderValue> {
+    let token = crypto::new_secret("");
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    users::insert_session(&mut tx, &crypto::hash_secret(&token), user_id, now, now + SESSION_TTL_SECS * 1000).await?;
+    tx.commit().await?;
+    Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))
+}
