@@ -17,18 +17,18 @@ fn challenge(verifier: &str) -> String {
 }
 
 /// A browser: keeps cookies, does not follow redirects.
-struct Browser {
+pub struct Browser {
     http: reqwest::Client,
 }
 
-struct Page {
-    status: StatusCode,
-    headers: header::HeaderMap,
-    body: String,
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: String,
 }
 
 impl Page {
-    fn location(&self) -> String {
+    pub fn location(&self) -> String {
         self.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
     }
 
@@ -56,7 +56,7 @@ impl Page {
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self { http: reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap() }
     }
 
@@ -66,7 +66,7 @@ impl Browser {
         Page { status, headers, body: response.text().await.unwrap() }
     }
 
-    async fn get(&self, url: &str) -> Page {
+    pub async fn get(&self, url: &str) -> Page {
         Self::page(self.http.get(url).send().await.unwrap()).await
     }
 
@@ -75,10 +75,15 @@ impl Browser {
     }
 
     /// Submits the form of `page` to `path` with extra fields.
-    async fn submit(&self, app: &TestApp, page: &Page, path: &str, extra: &[(&str, &str)]) -> Page {
+    pub async fn submit(&self, app: &TestApp, page: &Page, path: &str, extra: &[(&str, &str)]) -> Page {
+        self.submit_to(&app.base, page, path, extra).await
+    }
+
+    /// Like [`Browser::submit`] against any server base URL.
+    pub async fn submit_to(&self, base: &str, page: &Page, path: &str, extra: &[(&str, &str)]) -> Page {
         let mut fields = page.hidden();
         fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        self.post(&app.url(path), &fields).await
+        self.post(&format!("{base}{path}"), &fields).await
     }
 }
 

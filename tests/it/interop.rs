@@ -1,6 +1,9 @@
-//! A strict client written by others, panva's `oauth4webapi` (npm), drives
-//! the server: discovery, client_credentials, introspection, revocation and
-//! refresh (tests/interop/oauth4webapi.test.mjs, run by `node --test`).
+//! Clients written by others drive the server, run by `node --test`:
+//! panva's `oauth4webapi` (npm) for discovery, client_credentials,
+//! introspection, revocation and refresh (tests/interop/oauth4webapi.test.mjs),
+//! and the whole authorization-code flow in headless Chromium through
+//! `playwright-core` with `oauth4webapi` as the client app
+//! (tests/interop/browser-flow.test.mjs; screenshots in target/screenshots/).
 
 use std::{path::Path, process::Command};
 
@@ -33,4 +36,53 @@ both_engines!(oauth4webapi, |engine| async move {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("# pass 4") && stdout.contains("# fail 0"), "{stdout}");
+});
+
+both_engines!(browser_flow, |engine| async move {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci` in tests/interop (scripts/test.sh does)"
+    );
+    assert!(Path::new("/usr/bin/chromium").exists(), "Chromium is missing: apt-get install chromium (.ci/run does)");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots").join(format!("{engine:?}").to_lowercase());
+    std::fs::create_dir_all(&shots).unwrap();
+    let app = TestApp::spawn(engine).await;
+    let (company_id, _) = app.company("Shop").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let callback = format!("http://127.0.0.1:{port}/callback");
+    let created = galley::oauth::clients::create(
+        &app.db,
+        &*app.clock,
+        galley::oauth::clients::NewClient {
+            company_id,
+            name: "Browser Test App".into(),
+            redirect_uri: callback.clone(),
+            scopes: "user_session,profile_read".into(),
+            grant_types: Some("authorization_code,refresh_token".into()),
+            public: false,
+        },
+    )
+    .await
+    .unwrap();
+    let output = tokio::task::spawn_blocking({
+        let base = app.base.clone();
+        move || {
+            Command::new("node")
+                .args(["--test", "--test-concurrency=1", "browser-flow.test.mjs"])
+                .current_dir(dir)
+                .env("GALLEY_ISSUER", base)
+                .env("GALLEY_CLIENT_ID", created.client_id)
+                .env("GALLEY_CLIENT_SECRET", created.client_secret)
+                .env("GALLEY_CALLBACK", callback)
+                .env("GALLEY_SCREENSHOTS", &shots)
+                .output()
+                .expect("run node")
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("# pass 2") && stdout.contains("# fail 0"), "{stdout}");
 });

@@ -8,6 +8,7 @@ mod authorize;
 mod bad_input;
 mod cli;
 mod concurrency;
+mod demo;
 mod interop;
 mod ops;
 mod revocation;
