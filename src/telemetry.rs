@@ -20,7 +20,9 @@ pub fn init_logging(format: LogFormat, default_level: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
-        LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true).with_current_span(true)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true).with_current_span(true).with_writer(std::io::stderr))
+            .try_init(),
         LogFormat::Text => registry.with(fmt::layer().with_writer(std::io::stderr)).try_init(),
     };
 }

@@ -5,6 +5,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use serde_json::json;
+
 use crate::{both_engines, common::*};
 
 /// Runs `galley <args>`; returns (success, stdout parsed as JSON or Null, stderr).
@@ -95,3 +97,86 @@ both_engines!(cli_errors_say_what_is_wrong_and_exit_non_zero, |engine| async mov
     let (ok, _, err) = galley(&["migrate", "--database-url", "mysql://x"]);
     assert!(!ok && err.contains("database_url"), "{err}");
 });
+
+both_engines!(config_file_environment_and_flags_are_layered, |engine| async move {
+    let db = TestDb::new(engine).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("galley.toml");
+    std::fs::write(&file, format!("database_url = \"{}\"\naccess_token_ttl = 600\n", db.url)).unwrap();
+    let (ok, company, err) = galley(&[
+        "company", "create", "--name", "Cfg", "--base-currency", "EUR", "--admin-email", "cfg@cfg.test",
+        "--admin-password", "long-enough", "--json", "--config", file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let company_arg = company["company_id"].to_string();
+    let (ok, client, err) = galley(&[
+        "client", "create", "--company", &company_arg, "--name", "Cfg", "--redirect-uri", "https://cfg.test/cb",
+        "--scopes", "plum_pro_api", "--json", "--config", file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let client_id = client["client_id"].as_str().unwrap();
+    // The file's TTL applies...
+    let (ok, tokens, err) = galley(&[
+        "token", "issue", "--client-id", client_id, "--admin-email", "cfg@cfg.test", "--scopes", "plum_pro_api",
+        "--json", "--config", file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(tokens["expires_in"], 600);
+    // ...and the environment overrides the file.
+    let output = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(["token", "issue", "--client-id", client_id, "--admin-email", "cfg@cfg.test", "--scopes", "plum_pro_api", "--json"])
+        .args(["--config", file.to_str().unwrap()])
+        .env("GALLEY_ACCESS_TOKEN_TTL", "900")
+        .output()
+        .unwrap();
+    let tokens: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(tokens["expires_in"], 900);
+    // A wrong type or an unknown key in the file is refused with its name.
+    std::fs::write(&file, "access_token_ttl = \"soon\"\n").unwrap();
+    let (ok, _, err) = galley(&["migrate", "--config", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("access_token_ttl"), "{err}");
+    std::fs::write(&file, "acces_token_ttl = 5\n").unwrap();
+    let (ok, _, err) = galley(&["migrate", "--config", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("acces_token_ttl"), "{err}");
+});
+
+both_engines!(json_logs_carry_request_ids_and_never_tokens, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let s = app.setup().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &app.test_db.url])
+        .env("GALLEY_LOG_FORMAT", "json")
+        .env("GALLEY_LOG_LEVEL", "debug")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if app.http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let response = app.http.get(format!("{base}/v1/oauth/token")).bearer_auth(&s.tokens.access).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = json!({"grant_type": "refresh_token", "refresh_token": s.tokens.refresh, "client_id": s.client.id, "client_secret": s.client.secret});
+    app.http.post(format!("{base}/v1/oauth/token/user")).json(&body).send().await.unwrap();
+    // SIGTERM: graceful shutdown.
+    send_sigterm(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "graceful shutdown exits 0");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<Value> = logs.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
+    assert!(lines.iter().any(|l| l["span"]["request_id"].as_str().is_some_and(|id| id.len() == 32)), "{logs}");
+    for secret in [&s.tokens.access, &s.tokens.refresh, &s.client.secret] {
+        assert!(!logs.contains(secret.as_str()), "a secret was logged");
+    }
+});
+
+/// Sends SIGTERM through the `kill` command (no libc dependency).
+fn send_sigterm(pid: u32) {
+    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+}

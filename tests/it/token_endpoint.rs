@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::{both_engines, common::*};
 
-both_engines!(refresh_rotates_and_replay_revokes_the_family, |engine| async move {
+both_engines!(rfc9700_refresh_rotation_with_replay_detection, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let s = app.setup().await;
 
