@@ -12,7 +12,7 @@ use crate::{
     app::{shutdown_signal, App},
     clock::{Clock, SystemClock},
     config::{Config, Redacted, ValidConfig},
-    domain::{self, companies, ledger},
+    domain::{self, catalog, companies, ledger},
     oauth::{clients, issue},
     store::{self, migrate, Db},
     telemetry,
@@ -58,6 +58,60 @@ pub enum Command {
     /// Company funds.
     #[command(subcommand)]
     Funds(FundsCommand),
+    /// The voucher catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Voucher-code inventory.
+    #[command(subcommand)]
+    Codes(CodesCommand),
+    /// Exchange rates for charging other currencies.
+    #[command(subcommand)]
+    Fx(FxCommand),
+}
+
+/// `galley catalog ...`
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Import products from a JSON or CSV file (upsert by productId).
+    Import {
+        /// The file (see README, "Catalog files").
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+/// `galley codes ...`
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// Import voucher codes (CSV `code,pin,validity`) for a product and denomination.
+    Import {
+        /// Product id.
+        #[arg(long)]
+        product: i64,
+        /// Denomination the codes are worth, e.g. 500.
+        #[arg(long)]
+        denomination: String,
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+/// `galley fx ...`
+#[derive(Debug, Subcommand)]
+pub enum FxCommand {
+    /// Set the rate: units of --to per unit of --from.
+    Set {
+        /// Currency of the vouchers, e.g. USD.
+        #[arg(long)]
+        from: String,
+        /// Currency charged, e.g. INR.
+        #[arg(long)]
+        to: String,
+        /// Decimal rate, e.g. 83.12.
+        #[arg(long, allow_hyphen_values = true)]
+        rate: String,
+    },
 }
 
 /// Flags of `serve` and `demo`.
@@ -150,7 +204,7 @@ pub enum FundsCommand {
         #[arg(long)]
         company: i64,
         /// Amount, e.g. 1000 or 1000.50.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
     },
 }
@@ -181,7 +235,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let valid = config.validate()?;
             let db = Db::connect(valid.database_url.expose(), 2).await.context("cannot open the database")?;
             migrate::run(&db).await.context("cannot migrate the database")?;
-            let out = admin_command(&db, &clock, &valid, command).await;
+            let out = admin_command(&db, &clock, &valid, command, !cli.json).await;
             db.close().await;
             print(cli.json, out?);
             Ok(())
@@ -227,8 +281,67 @@ fn explain(e: domain::Error) -> anyhow::Error {
     }
 }
 
-async fn admin_command(db: &Db, clock: &dyn Clock, config: &ValidConfig, command: Command) -> anyhow::Result<Output> {
+/// Reads an input file, saying which one could not be read.
+fn read_file(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {} (it must be a UTF-8 text file)", path.display()))
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal or with
+/// `--json`).
+fn progress_bar(show: bool, what: &'static str) -> indicatif::ProgressBar {
+    let bar = if show { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what);
+    bar
+}
+
+async fn admin_command(
+    db: &Db,
+    clock: &dyn Clock,
+    config: &ValidConfig,
+    command: Command,
+    interactive: bool,
+) -> anyhow::Result<Output> {
     match command {
+        Command::Catalog(CatalogCommand::Import { file }) => {
+            let text = read_file(&file)?;
+            let bar = progress_bar(interactive, "importing products");
+            let report = |done: usize, total: usize| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            };
+            let imported = catalog::import(db, clock, &text, &report).await.map_err(explain)?;
+            bar.finish_and_clear();
+            Ok(output(
+                json!({ "imported": imported.count, "product_ids": imported.product_ids }),
+                format!("imported {} product(s)", imported.count),
+            ))
+        }
+        Command::Codes(CodesCommand::Import { product, denomination, file }) => {
+            let text = read_file(&file)?;
+            let bar = progress_bar(interactive, "importing codes");
+            let report = |done: usize, total: usize| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            };
+            let count = catalog::import_codes(db, clock, product, &denomination, &text, &report).await.map_err(explain)?;
+            bar.finish_and_clear();
+            Ok(output(
+                json!({ "imported": count, "product_id": product }),
+                format!("imported {count} code(s) for product {product}, denomination {denomination}"),
+            ))
+        }
+        Command::Fx(FxCommand::Set { from, to, rate }) => {
+            let rate = catalog::set_rate(db, clock, &from, &to, &rate).await.map_err(explain)?;
+            Ok(output(
+                json!({ "from": from.to_ascii_uppercase(), "to": to.to_ascii_uppercase(), "rate": rate.to_text() }),
+                format!("1 {} = {} {}", from.to_ascii_uppercase(), rate.to_text(), to.to_ascii_uppercase()),
+            ))
+        }
         Command::Migrate => Ok(output(json!({ "migrated": true }), "database is up to date".into())),
         Command::Company(CompanyCommand::Create { name, base_currency, admin_email, admin_password }) => {
             let created = companies::create(
@@ -287,7 +400,7 @@ async fn admin_command(db: &Db, clock: &dyn Clock, config: &ValidConfig, command
         Command::Funds(FundsCommand::Add { company, amount }) => {
             let balance = ledger::add_funds(db, clock, company, &amount).await.map_err(explain)?;
             Ok(output(
-                json!({ "company_id": company, "balance": balance.major_f64(), "currency": balance.currency.as_str() }),
+                json!({ "company_id": company, "balance": balance.to_json(), "currency": balance.currency.as_str() }),
                 format!("balance of company {company}: {balance}"),
             ))
         }
@@ -388,7 +501,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
                 "access_token": tokens.access_token,
                 "refresh_token": refresh,
                 "expires_in": tokens.expires_in,
-                "balance": balance.major_f64(),
+                "balance": balance.to_json(),
                 "authorize_url": authorize,
             })
         );

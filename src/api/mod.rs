@@ -7,14 +7,16 @@
 //! `caller.company_id`.
 
 pub mod error;
+pub mod fields;
+pub mod plum_pro;
 
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request, State},
     http::{HeaderMap, StatusCode},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::post,
-    Router,
+    Json, Router,
 };
 use serde_json::{Map, Value};
 
@@ -90,12 +92,19 @@ pub fn parse(body: &[u8]) -> Result<Operation, ApiError> {
 }
 
 /// Checks the scope of the operation's tag and runs it.
-pub async fn dispatch(_state: &AppState, caller: &Caller, operation: Operation) -> Result<Response, ApiError> {
+pub async fn dispatch(state: &AppState, caller: &Caller, operation: Operation) -> Result<Response, ApiError> {
     let tag = operation.query.split('.').next().unwrap_or_default();
     let unknown = || ApiError::validation(format!("Unknown operation `{}`.", truncate(&operation.query, 80)));
     let (_, scope) = TAGS.iter().find(|(name, _)| *name == tag).ok_or_else(unknown)?;
     if !caller.scopes.contains(*scope) {
         return Err(ApiError::InsufficientScope(scope.as_str()));
     }
-    Err(unknown())
+    let vars = &operation.variables;
+    let data = match operation.query.as_str() {
+        "plumProAPI.mutation.getVouchers" => plum_pro::get_vouchers::run(state, caller, vars).await?,
+        "plumProAPI.mutation.getFilters" => plum_pro::get_filters::run(state, caller, vars).await?,
+        "plumProAPI.query.getBalance" => plum_pro::get_balance::run(state, caller, vars).await?,
+        _ => return Err(unknown()),
+    };
+    Ok(Json(serde_json::json!({ "data": data })).into_response())
 }

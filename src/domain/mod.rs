@@ -2,6 +2,7 @@
 //! money, companies and their admins, the ledger. Values validate when they
 //! are constructed, so code that holds one may trust it.
 
+pub mod catalog;
 pub mod companies;
 pub mod ledger;
 pub mod money;

@@ -84,10 +84,23 @@ impl Money {
         Ok(Money { minor: whole * 10i64.pow(exp) + frac_minor, currency })
     }
 
-    /// The amount as a JSON number in major units. Exact for display: the
-    /// shortest decimal that round-trips, e.g. `1000.5`.
-    pub fn major_f64(&self) -> f64 {
-        self.minor as f64 / 10f64.powi(self.currency.exponent() as i32)
+    /// The amount in major units as a JSON number written from its exact
+    /// decimal text: `1000.5`, `7`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let exp = self.currency.exponent();
+        let abs = self.minor.unsigned_abs();
+        let div = 10u64.pow(exp);
+        let mut text = if exp == 0 {
+            abs.to_string()
+        } else {
+            let frac = format!("{:0width$}", abs % div, width = exp as usize);
+            let frac = frac.trim_end_matches('0');
+            if frac.is_empty() { (abs / div).to_string() } else { format!("{}.{frac}", abs / div) }
+        };
+        if self.minor < 0 {
+            text.insert(0, '-');
+        }
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -130,6 +143,13 @@ mod tests {
     }
 
     #[test]
+    fn json_numbers_from_exact_text() {
+        assert_eq!(Money::parse("7", inr()).unwrap().to_json().to_string(), "7");
+        assert_eq!(Money::parse("1000.50", inr()).unwrap().to_json().to_string(), "1000.5");
+        assert_eq!(Money { minor: -5, currency: inr() }.to_json().to_string(), "-0.05");
+    }
+
+    #[test]
     fn displays_with_currency_decimals() {
         assert_eq!(Money::parse("10.5", inr()).unwrap().to_string(), "10.50 INR");
         assert_eq!(Money { minor: -5, currency: inr() }.to_string(), "-0.05 INR");
@@ -140,5 +160,89 @@ mod tests {
         assert!(Currency::parse("US").is_err());
         assert!(Currency::parse("U$D").is_err());
         assert_eq!(Currency::parse(" usd ").unwrap().as_str(), "USD");
+    }
+}
+
+/// A non-negative decimal kept exactly (no floats): `mantissa / 10^scale`.
+/// Used for exchange rates and catalog values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decimal {
+    mantissa: i128,
+    scale: u32,
+}
+
+impl Decimal {
+    /// Parses `12`, `0.0125`; at most 12 decimals and 18 integer digits.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let bad = || format!("`{}` is not a decimal number such as 12 or 0.0125", super::scopes::truncate(text, 32));
+        let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+        if whole.is_empty() || whole.len() > 18 || frac.len() > 12 || text.ends_with('.') {
+            return Err(bad());
+        }
+        if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let mantissa: i128 = format!("{whole}{frac}").parse().map_err(|_| bad())?;
+        Ok(Self { mantissa, scale: frac.len() as u32 })
+    }
+
+    /// True when zero.
+    pub fn is_zero(&self) -> bool {
+        self.mantissa == 0
+    }
+
+    /// The canonical text (no trailing zeros after the point).
+    pub fn to_text(&self) -> String {
+        let div = 10i128.pow(self.scale);
+        let (whole, frac) = (self.mantissa / div, self.mantissa % div);
+        if frac == 0 {
+            whole.to_string()
+        } else {
+            let frac = format!("{:0width$}", frac, width = self.scale as usize);
+            format!("{whole}.{}", frac.trim_end_matches('0'))
+        }
+    }
+
+    /// As a JSON number (for wire fields that are numbers).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.to_text()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Converts `amount` (minor units of its currency) at this rate (units of
+    /// `to` per unit of `amount`'s currency) into minor units of `to`,
+    /// rounding half up.
+    pub fn convert(&self, amount: Money, to: Currency) -> Money {
+        let numerator = amount.minor as i128 * self.mantissa * 10i128.pow(to.exponent());
+        let denominator = 10i128.pow(amount.currency.exponent() + self.scale);
+        let minor = (numerator * 2 + denominator) / (denominator * 2);
+        Money { minor: minor as i64, currency: to }
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_exactly() {
+        assert_eq!(Decimal::parse("83.125000").unwrap().to_text(), "83.125");
+        assert_eq!(Decimal::parse("10").unwrap().to_text(), "10");
+        assert_eq!(Decimal::parse("0.5").unwrap().to_json(), serde_json::json!(0.5));
+        for bad in ["", "-1", "1e5", "1.", ".1", "abc", "1.0000000000001"] {
+            assert!(Decimal::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn converts_with_half_up_rounding() {
+        let usd = Currency::parse("USD").unwrap();
+        let inr = Currency::parse("INR").unwrap();
+        let jpy = Currency::parse("JPY").unwrap();
+        let ten_dollars = Money::parse("10", usd).unwrap();
+        assert_eq!(Decimal::parse("83.12").unwrap().convert(ten_dollars, inr).minor, 83_120);
+        assert_eq!(Decimal::parse("0.333").unwrap().convert(Money::parse("0.05", usd).unwrap(), usd).minor, 2);
+        assert_eq!(Decimal::parse("151.5").unwrap().convert(Money::parse("1.01", usd).unwrap(), jpy).minor, 153);
+        assert_eq!(Decimal::parse("1").unwrap().convert(ten_dollars, usd), ten_dollars);
     }
 }

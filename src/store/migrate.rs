@@ -25,7 +25,8 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation"), migration!(2, "0002_storefront")];
+const MIGRATIONS: &[Migration] =
+    &[migration!(1, "0001_foundation"), migration!(2, "0002_storefront"), migration!(3, "0003_rewards")];
 
 /// Key of the PostgreSQL advisory lock held while migrating.
 const LOCK_KEY: i64 = 0x6761_6c6c_6579;

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod batch;
+pub mod catalog;
 pub mod clients;
 pub mod codes;
 pub mod companies;

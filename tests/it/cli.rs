@@ -144,7 +144,7 @@ both_engines!(json_logs_carry_request_ids_and_never_tokens, |engine| async move 
     let app = TestApp::spawn(engine).await;
     let s = app.setup().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+    let child = Command::new(env!("CARGO_BIN_EXE_galley"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &app.test_db.url])
         .env("GALLEY_LOG_FORMAT", "json")
         .env("GALLEY_LOG_LEVEL", "debug")

@@ -12,4 +12,5 @@ mod demo;
 mod interop;
 mod ops;
 mod revocation;
+mod rewards;
 mod token_endpoint;

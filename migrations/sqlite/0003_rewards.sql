@@ -1,0 +1,95 @@
+-- The operator-wide voucher catalog, voucher-code inventory, exchange
+-- rates, orders, and the outbox of messages to deliver. Decimal values that
+-- are only shown (fees, rules, bounds) are kept as decimal text; amounts
+-- that are computed with are integer minor units.
+
+CREATE TABLE products (
+    id BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    expiry_validity TEXT NOT NULL,
+    redemption_instructions TEXT NOT NULL,
+    categories TEXT NOT NULL,
+    image_url TEXT NOT NULL,
+    currency_code TEXT NOT NULL,
+    currency_name TEXT NOT NULL,
+    country_code TEXT NOT NULL,
+    country_name TEXT NOT NULL,
+    countries TEXT NOT NULL,
+    exchange_rate_rule TEXT NOT NULL,
+    value_type TEXT NOT NULL,
+    min_value TEXT NOT NULL,
+    max_value TEXT NOT NULL,
+    denominations TEXT NOT NULL,
+    tat_in_days TEXT NOT NULL,
+    usage_type TEXT NOT NULL,
+    delivery_type TEXT NOT NULL,
+    fee TEXT NOT NULL,
+    discount TEXT NOT NULL,
+    order_quantity_limit BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX products_name ON products (name);
+
+CREATE TABLE voucher_codes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id BIGINT NOT NULL REFERENCES products (id),
+    denomination_minor BIGINT NOT NULL,
+    code TEXT NOT NULL,
+    pin TEXT,
+    validity TEXT,
+    order_id BIGINT,
+    created_at BIGINT NOT NULL,
+    UNIQUE (product_id, code)
+);
+CREATE INDEX voucher_codes_free ON voucher_codes (product_id, denomination_minor, order_id, id);
+
+CREATE TABLE fx_rates (
+    from_currency TEXT NOT NULL,
+    to_currency TEXT NOT NULL,
+    rate TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (from_currency, to_currency)
+);
+
+CREATE TABLE orders (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    company_id BIGINT NOT NULL REFERENCES companies (id),
+    client_id TEXT NOT NULL,
+    po_number TEXT NOT NULL,
+    product_id BIGINT NOT NULL REFERENCES products (id),
+    product_name TEXT NOT NULL,
+    denomination_minor BIGINT NOT NULL,
+    quantity BIGINT NOT NULL,
+    currency_code TEXT NOT NULL,
+    currency_value TEXT NOT NULL,
+    order_total_minor BIGINT NOT NULL,
+    discount_minor BIGINT NOT NULL,
+    discount_percent TEXT NOT NULL,
+    amount_charged_minor BIGINT NOT NULL,
+    base_currency TEXT NOT NULL,
+    order_status TEXT NOT NULL,
+    delivery_status TEXT NOT NULL,
+    email TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    notify_receiver BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    delivered_at BIGINT,
+    UNIQUE (company_id, po_number)
+);
+CREATE INDEX orders_company_created ON orders (company_id, created_at);
+
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);

@@ -1,0 +1,129 @@
+//! Reading an operation's `variables` with errors that name the field:
+//! every problem is a `PLE10001` 400 saying which field and why. Numbers may
+//! arrive as JSON numbers or numeric strings (the live service accepts
+//! both); unknown fields are refused.
+
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+use crate::domain::scopes::truncate;
+
+/// The fields of an operation's input object.
+#[derive(Debug)]
+pub struct Fields {
+    map: Map<String, Value>,
+    path: &'static str,
+}
+
+impl Fields {
+    /// `variables.<key>` (`data` or `add_data`), which must be an object if
+    /// present; only `allowed` names may appear in it.
+    pub fn from_variables(variables: &Map<String, Value>, key: &'static str, allowed: &[&str]) -> Result<Self, ApiError> {
+        let map = match variables.get(key) {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(map)) => map.clone(),
+            Some(_) => return Err(ApiError::validation(format!("variables.{key} must be an object."))),
+        };
+        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(ApiError::validation(format!(
+                "variables.{key}.{} is not a field of this operation (allowed: {}).",
+                truncate(unknown, 40),
+                allowed.join(", ")
+            )));
+        }
+        Ok(Self { map, path: key })
+    }
+
+    fn invalid(&self, name: &str, why: &str) -> ApiError {
+        ApiError::validation(format!("variables.{}.{name} {why}", self.path))
+    }
+
+    /// The raw value, if present and not null.
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    /// A whole number within `min..=max`.
+    pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+        let value = match self.raw(name) {
+            None => return Ok(None),
+            Some(Value::Number(n)) => n.as_i64().ok_or_else(|| self.invalid(name, "must be a whole number."))?,
+            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+            Some(Value::String(s)) => s.trim().parse().map_err(|_| self.invalid(name, "must be a whole number."))?,
+            Some(_) => return Err(self.invalid(name, "must be a whole number.")),
+        };
+        if !(min..=max).contains(&value) {
+            return Err(self.invalid(name, &format!("must be between {min} and {max}.")));
+        }
+        Ok(Some(value))
+    }
+
+    /// A string of at most `max` characters (numbers are accepted as text).
+    pub fn string(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+        let value = match self.raw(name) {
+            None => return Ok(None),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => return Err(self.invalid(name, "must be a string.")),
+        };
+        if value.chars().count() > max {
+            return Err(self.invalid(name, &format!("must have at most {max} characters.")));
+        }
+        if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(self.invalid(name, "must not contain control characters."));
+        }
+        Ok(Some(value))
+    }
+
+    /// A 0/1 flag (also `true`/`false`, `"0"`/`"1"`); absent is false.
+    pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        match self.raw(name) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(false),
+            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(true),
+            Some(Value::String(s)) if s == "0" || s == "1" => Ok(s == "1"),
+            Some(_) => Err(self.invalid(name, "must be 0 or 1.")),
+        }
+    }
+
+    /// A comma-separated list of product ids.
+    pub fn id_list(&self, name: &str) -> Result<Vec<i64>, ApiError> {
+        let Some(text) = self.string(name, 10_000)? else { return Ok(Vec::new()) };
+        text.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<i64>().map_err(|_| self.invalid(name, "must be comma-separated product ids.")))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(data: Value) -> Result<Fields, ApiError> {
+        let variables = json!({ "data": data });
+        Fields::from_variables(variables.as_object().unwrap(), "data", &["limit", "name", "flag", "ids"])
+    }
+
+    #[test]
+    fn numbers_as_numbers_or_strings() {
+        let f = fields(json!({"limit": "5", "name": 12})).unwrap();
+        assert_eq!(f.int("limit", 1, 10).unwrap(), Some(5));
+        assert_eq!(f.string("name", 5).unwrap().as_deref(), Some("12"));
+        assert!(fields(json!({"limit": 99999999999999999999u128 as f64})).unwrap().int("limit", 1, 10).is_err());
+        assert!(fields(json!({"limit": 0})).unwrap().int("limit", 1, 10).is_err());
+        assert!(fields(json!({"limit": [1]})).unwrap().int("limit", 1, 10).is_err());
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_flags_are_refused() {
+        assert!(fields(json!({"nope": 1})).is_err());
+        assert!(fields(json!("x")).is_err());
+        assert!(fields(json!({"flag": 2})).unwrap().flag("flag").is_err());
+        assert_eq!(fields(json!({"ids": "1, 2,3"})).unwrap().id_list("ids").unwrap(), vec![1, 2, 3]);
+        assert!(fields(json!({"ids": "1,x"})).unwrap().id_list("ids").is_err());
+    }
+}

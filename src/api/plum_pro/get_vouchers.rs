@@ -1,0 +1,171 @@
+//! `plumProAPI.mutation.getVouchers`: the catalog, filtered, sorted and
+//! paged, optionally with the exchange rate to the company's base currency.
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value};
+
+use crate::{
+    api::{error::ApiError, fields::Fields},
+    app::AppState,
+    domain::{
+        catalog,
+        money::{Currency, Decimal},
+        scopes::truncate,
+    },
+    oauth::bearer::Caller,
+    store::{catalog::ProductRow, companies},
+};
+
+/// Operation name in the response.
+pub const NAME: &str = "getVouchers";
+const FIELDS: &[&str] = &["limit", "page", "includeProducts", "excludeProducts", "sort", "filters", "exchangeRate"];
+
+/// A parsed `filters` entry.
+enum Filter {
+    Country(String),
+    Currency(String),
+    Category(String),
+    Price(Decimal, Option<Decimal>),
+    Name(String),
+}
+
+fn parse_filters(value: Option<&Value>) -> Result<Vec<Filter>, ApiError> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let Value::Array(items) = value else {
+        return Err(ApiError::validation("variables.data.filters must be an array of {key, value}."));
+    };
+    items
+        .iter()
+        .map(|item| {
+            let key = item.get("key").and_then(Value::as_str);
+            let value = match item.get("value") {
+                Some(Value::String(s)) => s.trim().to_string(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => return Err(ApiError::validation("variables.data.filters[].value must be a string.")),
+            };
+            if value.chars().count() > 200 {
+                return Err(ApiError::validation("variables.data.filters[].value must have at most 200 characters."));
+            }
+            Ok(match key {
+                Some("country") => Filter::Country(value.to_lowercase()),
+                Some("currency") => Filter::Currency(value.to_uppercase()),
+                Some("category") => Filter::Category(value.to_lowercase()),
+                Some("productName") => Filter::Name(value.to_lowercase()),
+                Some("price") => {
+                    let bad = || ApiError::validation("variables.data.filters price value must be like 100 or 100-500.");
+                    match value.split_once('-') {
+                        Some((lo, hi)) => Filter::Price(Decimal::parse(lo).map_err(|_| bad())?, Some(Decimal::parse(hi).map_err(|_| bad())?)),
+                        None => Filter::Price(Decimal::parse(&value).map_err(|_| bad())?, None),
+                    }
+                }
+                _ => {
+                    return Err(ApiError::validation(format!(
+                        "variables.data.filters[].key `{}` must be country, currency, category, price or productName.",
+                        truncate(key.unwrap_or(""), 40)
+                    )))
+                }
+            })
+        })
+        .collect()
+}
+
+/// Values of a product a price filter compares: its denominations, or its
+/// open range.
+fn in_price_range(p: &ProductRow, lo: Decimal, hi: Option<Decimal>) -> bool {
+    let as_f = |d: &Decimal| d.to_text().parse::<f64>().unwrap_or(0.0);
+    let (lo, hi) = (as_f(&lo), hi.as_ref().map(as_f));
+    let inside = |v: f64| v >= lo && hi.is_none_or(|h| v <= h) && (hi.is_some() || v == lo);
+    if p.value_type == "open_value" {
+        let (min, max) = (p.min_value.parse::<f64>().unwrap_or(0.0), p.max_value.parse::<f64>().unwrap_or(0.0));
+        return match hi {
+            Some(h) => min <= h && max >= lo,
+            None => min <= lo && lo <= max,
+        };
+    }
+    p.denominations.split(',').filter_map(|d| d.trim().parse::<f64>().ok()).any(inside)
+}
+
+fn matches(p: &ProductRow, filter: &Filter) -> bool {
+    match filter {
+        Filter::Country(c) => {
+            let countries: Vec<HashMap<String, String>> = serde_json::from_str(&p.countries).unwrap_or_default();
+            countries.iter().any(|x| {
+                x.get("code").is_some_and(|v| v.to_lowercase() == *c) || x.get("name").is_some_and(|v| v.to_lowercase() == *c)
+            })
+        }
+        Filter::Currency(c) => p.currency_code == *c,
+        Filter::Category(c) => p.categories.split(',').any(|x| x.trim().to_lowercase() == *c),
+        Filter::Name(n) => p.name.to_lowercase().contains(n.as_str()),
+        Filter::Price(lo, hi) => in_price_range(p, *lo, *hi),
+    }
+}
+
+/// Runs the operation.
+pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Value>) -> Result<Value, ApiError> {
+    let fields = Fields::from_variables(variables, "data", FIELDS)?;
+    let limit = fields.int("limit", 1, 1000)?.unwrap_or(10);
+    let page = fields.int("page", 1, 1_000_000)?.unwrap_or(1);
+    let include = fields.id_list("includeProducts")?;
+    let exclude = fields.id_list("excludeProducts")?;
+    let with_rate = fields.flag("exchangeRate")?;
+    let filters = parse_filters(fields.raw("filters"))?;
+    let (sort_field, descending) = match fields.raw("sort") {
+        None => ("productId", false),
+        Some(Value::Object(sort)) => {
+            let field = match sort.get("field").and_then(Value::as_str) {
+                None | Some("productId") => "productId",
+                Some("name") => "name",
+                Some(_) => return Err(ApiError::validation("variables.data.sort.field must be name or productId.")),
+            };
+            let descending = match sort.get("order").and_then(Value::as_str).map(str::to_ascii_uppercase).as_deref() {
+                None | Some("ASC") => false,
+                Some("DESC") => true,
+                Some(_) => return Err(ApiError::validation("variables.data.sort.order must be ASC or DESC.")),
+            };
+            (field, descending)
+        }
+        Some(_) => return Err(ApiError::validation("variables.data.sort must be {\"field\", \"order\"}.")),
+    };
+
+    let mut products: Vec<ProductRow> = crate::store::catalog::all(state.db.reader())
+        .await?
+        .into_iter()
+        .filter(|p| include.is_empty() || include.contains(&p.id))
+        .filter(|p| !exclude.contains(&p.id))
+        .filter(|p| filters.iter().all(|f| matches(p, f)))
+        .collect();
+    if sort_field == "name" {
+        products.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+    }
+    if descending {
+        products.reverse();
+    }
+    let start = ((page - 1) * limit) as usize;
+    let page_items: Vec<&ProductRow> = products.iter().skip(start).take(limit as usize).collect();
+    if page_items.is_empty() {
+        return Err(ApiError::app(StatusCode::NOT_FOUND, "PLE10030", "Failed to find vouchers.", "No Vouchers Found"));
+    }
+
+    let base = if with_rate {
+        let company = companies::find(state.db.reader(), caller.company_id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the token's company is missing")))?;
+        Currency::parse(&company.base_currency).ok()
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(page_items.len());
+    for p in page_items {
+        let rate = match (base, Currency::parse(&p.currency_code)) {
+            (Some(base), Ok(currency)) => catalog::rate(&state.db, currency, base)
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?
+                .map_or(Value::Null, |r| r.to_json()),
+            _ => Value::Null,
+        };
+        out.push(super::product_json(p, rate));
+    }
+    Ok(super::success(NAME, Value::Array(out)))
+}
