@@ -93,3 +93,7 @@ CREATE TABLE outbox (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);
+
+-- Bumped by every order: the row lock it takes serialises a company's
+-- orders on PostgreSQL (SQLite serialises all writers anyway).
+ALTER TABLE companies ADD COLUMN order_seq BIGINT NOT NULL DEFAULT 0;

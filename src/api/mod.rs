@@ -104,6 +104,9 @@ pub async fn dispatch(state: &AppState, caller: &Caller, operation: Operation) -
         "plumProAPI.mutation.getVouchers" => plum_pro::get_vouchers::run(state, caller, vars).await?,
         "plumProAPI.mutation.getFilters" => plum_pro::get_filters::run(state, caller, vars).await?,
         "plumProAPI.query.getBalance" => plum_pro::get_balance::run(state, caller, vars).await?,
+        "plumProAPI.mutation.placeOrder" => plum_pro::place_order::run(state, caller, vars).await?,
+        "plumProAPI.mutation.getOrderDetails" => plum_pro::get_order_details::run(state, caller, vars).await?,
+        "plumProAPI.mutation.getOrderHistory" => plum_pro::get_order_history::run(state, caller, vars).await?,
         _ => return Err(unknown()),
     };
     Ok(Json(serde_json::json!({ "data": data })).into_response())

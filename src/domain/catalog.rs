@@ -384,6 +384,9 @@ pub async fn import_codes(
             Err(e) => return Err(e.into()),
         }
     }
+    super::orders::fulfil_pending(&mut tx, product_id, value.minor, clock.now_ms())
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
     tx.commit().await?;
     Ok(total)
 }

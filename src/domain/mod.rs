@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod companies;
 pub mod ledger;
 pub mod money;
+pub mod orders;
 pub mod passwords;
 pub mod scopes;
 pub mod users;

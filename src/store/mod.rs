@@ -18,6 +18,7 @@ pub mod codes;
 pub mod companies;
 pub mod ledger;
 pub mod migrate;
+pub mod orders;
 pub mod rate_limits;
 pub mod tokens;
 pub mod users;

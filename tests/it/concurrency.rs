@@ -49,7 +49,7 @@ both_engines!(concurrent_refreshes_inside_the_reuse_interval_all_get_pairs, |eng
 });
 
 /// A `galley serve` child process, killed on drop.
-struct Node(Child);
+pub struct Node(Child);
 
 impl Drop for Node {
     fn drop(&mut self) {
@@ -58,11 +58,11 @@ impl Drop for Node {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn start_node(db_url: &str, http: &reqwest::Client) -> (Node, String) {
+pub async fn start_node(db_url: &str, http: &reqwest::Client) -> (Node, String) {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_galley"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", db_url])

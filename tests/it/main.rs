@@ -11,6 +11,7 @@ mod concurrency;
 mod demo;
 mod interop;
 mod ops;
+mod orders;
 mod revocation;
 mod rewards;
 mod token_endpoint;

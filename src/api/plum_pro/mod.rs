@@ -4,7 +4,10 @@
 
 pub mod get_balance;
 pub mod get_filters;
+pub mod get_order_details;
+pub mod get_order_history;
 pub mod get_vouchers;
+pub mod place_order;
 
 use serde_json::{json, Value};
 
@@ -74,4 +77,59 @@ mod tests {
         assert_eq!(date_time(0), "1970-01-01 00:00:00");
         assert_eq!(date_time(1_700_000_000_123), "2023-11-14 22:13:20");
     }
+}
+
+/// Minor units as decimal text with the currency's decimals (`"1000.00"`).
+pub fn amount_text(minor: i64, currency: &str) -> String {
+    match crate::domain::money::Currency::parse(currency) {
+        Ok(c) => {
+            let text = crate::domain::money::Money { minor, currency: c }.to_string();
+            text.rsplit_once(' ').map(|(amount, _)| amount.to_string()).unwrap_or(text)
+        }
+        Err(_) => minor.to_string(),
+    }
+}
+
+/// Minor units as a JSON number.
+pub fn amount_number(minor: i64, currency: &str) -> Value {
+    match crate::domain::money::Currency::parse(currency) {
+        Ok(c) => crate::domain::money::Money { minor, currency: c }.to_json(),
+        Err(_) => json!(minor),
+    }
+}
+
+/// An order in the placeOrder shape.
+pub fn order_json(order: &crate::store::orders::OrderRow, codes: &[crate::store::orders::CodeRow], country: &str) -> Value {
+    let currency_value = number(&order.currency_value);
+    let default_validity = date_time(order.created_at + 365 * 24 * 3600 * 1000)[..10].to_string();
+    let vouchers: Vec<Value> = codes
+        .iter()
+        .map(|c| {
+            json!({
+                "productId": order.product_id,
+                "orderId": order.id,
+                "voucherCode": c.code,
+                "pin": c.pin.clone().unwrap_or_default(),
+                "validity": c.validity.clone().unwrap_or_else(|| default_validity.clone()),
+                "amount": amount_number(order.denomination_minor, &order.currency_code),
+                "currency": order.currency_code,
+                "country": country,
+                "type": if c.pin.is_some() { "codePin" } else { "code" },
+                "currencyValue": currency_value,
+            })
+        })
+        .collect();
+    json!({
+        "orderId": order.id,
+        "orderTotal": amount_text(order.order_total_minor, &order.currency_code),
+        "orderDiscount": amount_text(order.discount_minor, &order.currency_code),
+        "discountPercent": order.discount_percent,
+        "currencyCode": order.currency_code,
+        "currencyValue": currency_value,
+        "amountCharged": amount_number(order.amount_charged_minor, &order.base_currency),
+        "orderStatus": order.order_status,
+        "deliveryStatus": order.delivery_status,
+        "tag": order.tag,
+        "vouchers": vouchers,
+    })
 }

@@ -1,0 +1,275 @@
+//! Orders, the allocation of voucher codes to them, and the outbox.
+
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use super::{StoreResult, Tx};
+
+/// An order as stored.
+#[derive(Clone, Debug)]
+pub struct OrderRow {
+    /// `orderId`.
+    pub id: i64,
+    /// The ordering company.
+    pub company_id: i64,
+    /// The client's idempotency key.
+    pub po_number: String,
+    /// Product.
+    pub product_id: i64,
+    /// Product name at order time.
+    pub product_name: String,
+    /// Voucher value, minor units of `currency_code`.
+    pub denomination_minor: i64,
+    /// Number of vouchers.
+    pub quantity: i64,
+    /// Currency of the vouchers.
+    pub currency_code: String,
+    /// Base-currency units per voucher-currency unit (decimal text).
+    pub currency_value: String,
+    /// denomination × quantity, voucher currency.
+    pub order_total_minor: i64,
+    /// Discount, voucher currency.
+    pub discount_minor: i64,
+    /// Discount percent (decimal text).
+    pub discount_percent: String,
+    /// Debited from the balance, base currency.
+    pub amount_charged_minor: i64,
+    /// The company's base currency.
+    pub base_currency: String,
+    /// `complete` or `pending`.
+    pub order_status: String,
+    /// `delivered` or `pending`.
+    pub delivery_status: String,
+    /// Receiver e-mail.
+    pub email: String,
+    /// Receiver phone.
+    pub contact: String,
+    /// Client's tag.
+    pub tag: String,
+    /// 1 when the receiver is e-mailed.
+    pub notify_receiver: i64,
+    /// Order time (ms).
+    pub created_at: i64,
+    /// Delivery time (ms).
+    pub delivered_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, company_id, po_number, product_id, product_name, denomination_minor, quantity, currency_code, \
+    currency_value, order_total_minor, discount_minor, discount_percent, amount_charged_minor, base_currency, order_status, \
+    delivery_status, email, contact, tag, notify_receiver, created_at, delivered_at";
+
+fn order(row: AnyRow) -> StoreResult<OrderRow> {
+    Ok(OrderRow {
+        id: row.try_get(0)?,
+        company_id: row.try_get(1)?,
+        po_number: row.try_get(2)?,
+        product_id: row.try_get(3)?,
+        product_name: row.try_get(4)?,
+        denomination_minor: row.try_get(5)?,
+        quantity: row.try_get(6)?,
+        currency_code: row.try_get(7)?,
+        currency_value: row.try_get(8)?,
+        order_total_minor: row.try_get(9)?,
+        discount_minor: row.try_get(10)?,
+        discount_percent: row.try_get(11)?,
+        amount_charged_minor: row.try_get(12)?,
+        base_currency: row.try_get(13)?,
+        order_status: row.try_get(14)?,
+        delivery_status: row.try_get(15)?,
+        email: row.try_get(16)?,
+        contact: row.try_get(17)?,
+        tag: row.try_get(18)?,
+        notify_receiver: row.try_get(19)?,
+        created_at: row.try_get(20)?,
+        delivered_at: row.try_get(21)?,
+    })
+}
+
+/// A voucher code of an order.
+#[derive(Clone, Debug)]
+pub struct CodeRow {
+    /// The code.
+    pub code: String,
+    /// Its PIN, if any.
+    pub pin: Option<String>,
+    /// `YYYY-MM-DD`, if known.
+    pub validity: Option<String>,
+}
+
+/// Takes the row locks that serialise orders: the product first, then the
+/// company (always in this order, so two orders never wait on each other in
+/// a cycle). On SQLite the writer is already exclusive.
+pub async fn lock(tx: &mut Tx, product_id: i64, company_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE products SET kind = kind WHERE id = $1").bind(product_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE companies SET order_seq = order_seq + 1 WHERE id = $1").bind(company_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Inserts an order; a repeated (company, poNumber) is a unique violation.
+pub async fn insert(tx: &mut Tx, o: &OrderRow) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO orders (company_id, client_id, po_number, product_id, product_name, denomination_minor, quantity, \
+         currency_code, currency_value, order_total_minor, discount_minor, discount_percent, amount_charged_minor, \
+         base_currency, order_status, delivery_status, email, contact, tag, notify_receiver, created_at, delivered_at) \
+         VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+    )
+    .bind(o.company_id)
+    .bind(&o.po_number)
+    .bind(o.product_id)
+    .bind(&o.product_name)
+    .bind(o.denomination_minor)
+    .bind(o.quantity)
+    .bind(&o.currency_code)
+    .bind(&o.currency_value)
+    .bind(o.order_total_minor)
+    .bind(o.discount_minor)
+    .bind(&o.discount_percent)
+    .bind(o.amount_charged_minor)
+    .bind(&o.base_currency)
+    .bind(&o.order_status)
+    .bind(&o.delivery_status)
+    .bind(&o.email)
+    .bind(&o.contact)
+    .bind(&o.tag)
+    .bind(o.notify_receiver)
+    .bind(o.created_at)
+    .bind(o.delivered_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Assigns up to `quantity` unsold codes (oldest first) to the order;
+/// returns how many were assigned.
+pub async fn allocate(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    product_id: i64,
+    denomination_minor: i64,
+    quantity: i64,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE voucher_codes SET order_id = $1 WHERE order_id IS NULL AND id IN (SELECT id FROM voucher_codes \
+         WHERE product_id = $2 AND denomination_minor = $3 AND order_id IS NULL ORDER BY id LIMIT $4)",
+    )
+    .bind(order_id)
+    .bind(product_id)
+    .bind(denomination_minor)
+    .bind(quantity)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Stores minted codes already assigned to an order.
+pub async fn insert_minted(tx: &mut Tx, order_id: i64, product_id: i64, denomination_minor: i64, codes: &[String], now: i64) -> StoreResult<()> {
+    for code in codes {
+        sqlx::query(
+            "INSERT INTO voucher_codes (product_id, denomination_minor, code, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(product_id)
+        .bind(denomination_minor)
+        .bind(code)
+        .bind(order_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Marks an order complete and delivered.
+pub async fn mark_delivered(conn: &mut AnyConnection, order_id: i64, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE orders SET order_status = 'complete', delivery_status = 'delivered', delivered_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(order_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The codes of an order, in allocation order.
+pub async fn codes<'e>(exec: impl sqlx::any::AnyExecutor<'e>, order_id: i64) -> StoreResult<Vec<CodeRow>> {
+    let rows = sqlx::query("SELECT code, pin, validity FROM voucher_codes WHERE order_id = $1 ORDER BY id")
+        .bind(order_id)
+        .fetch_all(exec)
+        .await?;
+    rows.into_iter()
+        .map(|r| Ok(CodeRow { code: r.try_get(0)?, pin: r.try_get(1)?, validity: r.try_get(2)? }))
+        .collect()
+}
+
+/// A company's order by id.
+pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64, id: i64) -> StoreResult<Option<OrderRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE company_id = $1 AND id = $2"))
+        .bind(company_id)
+        .bind(id)
+        .fetch_optional(exec)
+        .await?
+        .map(order)
+        .transpose()
+}
+
+/// A company's order by poNumber.
+pub async fn find_by_po<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64, po: &str) -> StoreResult<Option<OrderRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE company_id = $1 AND po_number = $2"))
+        .bind(company_id)
+        .bind(po)
+        .fetch_optional(exec)
+        .await?
+        .map(order)
+        .transpose()
+}
+
+/// A company's orders placed in `[from, to)` (ms), newest first, optionally
+/// with a tag.
+pub async fn history<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+    from: i64,
+    to: i64,
+    tag: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<OrderRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE company_id = $1 AND created_at >= $2 AND created_at < $3 \
+         AND ($4 = '' OR tag = $4) ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6"
+    ))
+    .bind(company_id)
+    .bind(from)
+    .bind(to)
+    .bind(tag.unwrap_or(""))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(order)
+    .collect()
+}
+
+/// Pending orders of a product and denomination, oldest first.
+pub async fn pending(conn: &mut AnyConnection, product_id: i64, denomination_minor: i64) -> StoreResult<Vec<OrderRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE product_id = $1 AND denomination_minor = $2 AND order_status = 'pending' \
+         ORDER BY created_at, id"
+    ))
+    .bind(product_id)
+    .bind(denomination_minor)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(order)
+    .collect()
+}
+
+/// Queues a message for the delivery worker in the caller's transaction.
+pub async fn enqueue(conn: &mut AnyConnection, kind: &str, payload: &serde_json::Value, now: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) VALUES ($1, $2, 0, $3, $3)")
+        .bind(kind)
+        .bind(payload.to_string())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
