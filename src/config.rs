@@ -6,7 +6,7 @@
 //! may hold credentials (database and SMTP URLs) are wrapped in [`Redacted`]
 //! so that `Debug` output and logs never show them.
 
-use std::{fmt, net::SocketAddr, path::Path, time::Duration};
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::Path, time::Duration};
 
 use figment::{
     providers::{Env, Format, Serialized, Toml},
@@ -74,7 +74,27 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Default log filter when `RUST_LOG` is unset.
     pub log_level: String,
+    /// Rewards API calls allowed per client and operation per minute, by
+    /// operation name (`getVouchers`, ...); missing names keep their default.
+    pub api_rate_limits: BTreeMap<String, u32>,
+    /// SMTP server for e-mails, e.g. `smtp://mail.example.com:587`
+    /// (`GALLEY_SMTP_URL`); unset: e-mails are written to `spool_dir`.
+    pub smtp_url: Option<Redacted<String>>,
+    /// Sender address of e-mails.
+    pub mail_from: String,
+    /// Folder for `.eml` files when no SMTP server is set.
+    pub spool_dir: String,
 }
+
+/// Default per-minute limits of API-REWARDS.md.
+pub const DEFAULT_API_RATE_LIMITS: [(&str, u32); 6] = [
+    ("getVouchers", 50),
+    ("getFilters", 50),
+    ("placeOrder", 100),
+    ("getOrderDetails", 200),
+    ("getOrderHistory", 200),
+    ("getBalance", 10),
+];
 
 impl Default for Config {
     fn default() -> Self {
@@ -90,6 +110,10 @@ impl Default for Config {
             request_timeout: 30,
             log_format: LogFormat::Text,
             log_level: "info".into(),
+            api_rate_limits: BTreeMap::new(),
+            smtp_url: None,
+            mail_from: "Galley <no-reply@galley.invalid>".into(),
+            spool_dir: "spool".into(),
         }
     }
 }
@@ -175,7 +199,30 @@ impl Config {
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid { key: "database_max_connections", reason: "must be at least 1".into() });
         }
+        let mut rate_limits: BTreeMap<String, u32> =
+            DEFAULT_API_RATE_LIMITS.iter().map(|(op, n)| (op.to_string(), *n)).collect();
+        for (op, limit) in &self.api_rate_limits {
+            if !rate_limits.contains_key(op) {
+                return Err(ConfigError::Invalid {
+                    key: "api_rate_limits",
+                    reason: format!("`{op}` is not a Rewards API operation ({})", rate_limits.keys().cloned().collect::<Vec<_>>().join(", ")),
+                });
+            }
+            if *limit == 0 {
+                return Err(ConfigError::Invalid { key: "api_rate_limits", reason: format!("`{op}` must allow at least 1 call") });
+            }
+            rate_limits.insert(op.clone(), *limit);
+        }
+        if let Some(url) = &self.smtp_url {
+            if !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://")) {
+                return Err(ConfigError::Invalid { key: "smtp_url", reason: "must start with smtp:// or smtps://".into() });
+            }
+        }
         Ok(ValidConfig {
+            api_rate_limits: rate_limits,
+            smtp_url: self.smtp_url.clone(),
+            mail_from: self.mail_from.clone(),
+            spool_dir: self.spool_dir.clone(),
             listen,
             public_url,
             database_url: self.database_url.clone(),
@@ -207,6 +254,14 @@ pub struct TokenSettings {
 /// A configuration that passed [`Config::validate`].
 #[derive(Clone, Debug)]
 pub struct ValidConfig {
+    /// Per-minute limits by operation, defaults filled in.
+    pub api_rate_limits: BTreeMap<String, u32>,
+    /// SMTP server, if any.
+    pub smtp_url: Option<Redacted<String>>,
+    /// Sender address.
+    pub mail_from: String,
+    /// Spool folder when no SMTP server is set.
+    pub spool_dir: String,
     /// Bind address (port 0 picks a free port).
     pub listen: SocketAddr,
     /// The public base URL.

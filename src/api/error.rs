@@ -31,6 +31,8 @@ pub enum ApiError {
     Bearer(BearerError),
     /// The token lacks the scope the operation needs.
     InsufficientScope(&'static str),
+    /// Over the per-minute limit; retry after this many seconds.
+    RateLimited(u64),
     /// Unexpected failure; logged, never shown.
     Internal(anyhow::Error),
 }
@@ -100,6 +102,15 @@ impl IntoResponse for ApiError {
                 }),
                 Some(bearer_challenge(Some("insufficient_scope"), Some(scope))),
             ),
+            ApiError::RateLimited(retry_after) => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({ "errors": [{ "message": "auth.request_limit_exceeded", "penaltySeconds": 60 }] })),
+                )
+                    .into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+                return response;
+            }
             ApiError::Bearer(BearerError::Internal(e)) => return ApiError::Internal(anyhow::anyhow!("{e:?}")).into_response(),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %format!("{detail:#}"), "internal error");

@@ -99,6 +99,15 @@ pub async fn dispatch(state: &AppState, caller: &Caller, operation: Operation) -
     if !caller.scopes.contains(*scope) {
         return Err(ApiError::InsufficientScope(scope.as_str()));
     }
+    let name = operation.query.rsplit('.').next().unwrap_or_default();
+    if let Some(limit) = state.config.api_rate_limits.get(name) {
+        let now = state.clock.now_ms();
+        let window = now / 60_000 * 60_000;
+        let bucket = format!("api:{}:{name}", caller.client_id);
+        if crate::store::rate_limits::hit(&state.db, &bucket, window).await? > i64::from(*limit) {
+            return Err(ApiError::RateLimited(((window + 60_000 - now) / 1000) as u64));
+        }
+    }
     let vars = &operation.variables;
     let data = match operation.query.as_str() {
         "plumProAPI.mutation.getVouchers" => plum_pro::get_vouchers::run(state, caller, vars).await?,

@@ -222,3 +222,32 @@ both_engines!(codes_import_is_all_or_nothing, |engine| async move {
     let (ok, _, err) = galley(&["codes", "import", "--product", "101", "--denomination", "100", "--file", bad.to_str().unwrap(), "--database-url", &url]);
     assert!(!ok && err.contains("line 2") && err.contains("line 3"), "{err}");
 });
+
+both_engines!(rate_limits_per_client_and_operation, |engine| async move {
+    let app = TestApp::spawn_with(engine, |c| {
+        c.api_rate_limits.insert("getBalance".into(), 3);
+    })
+    .await;
+    let a = app.setup().await;
+    let b = app.setup().await;
+    for _ in 0..3 {
+        assert_eq!(op(&app, &a.tokens.access, "plumProAPI.query.getBalance", json!({})).await.0, 200);
+    }
+    let response = app
+        .http
+        .post(app.url("/v1/oauth/api"))
+        .bearer_auth(&a.tokens.access)
+        .json(&json!({"query": "plumProAPI.query.getBalance", "variables": {"data": {}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"errors": [{"message": "auth.request_limit_exceeded", "penaltySeconds": 60}]}));
+    assert_eq!(op(&app, &b.tokens.access, "plumProAPI.query.getBalance", json!({})).await.0, 200, "per client");
+    assert_eq!(op(&app, &a.tokens.access, "plumProAPI.mutation.getFilters", json!({})).await.0, 200, "per operation");
+    app.clock.advance_secs(60);
+    assert_eq!(op(&app, &a.tokens.access, "plumProAPI.query.getBalance", json!({})).await.0, 200, "next minute");
+});
