@@ -108,11 +108,13 @@ impl App {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        let worker = tokio::spawn(crate::delivery::run(self.state.clone()));
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        worker.abort();
         self.state.db.close().await;
-        Ok(())
+        served
     }
 }
 

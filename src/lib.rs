@@ -12,6 +12,7 @@
 //! - [`store`]: the database (SQLite and PostgreSQL through one code path)
 //!   and its migrations.
 //! - [`web`]: server-rendered pages (templates, sessions, CSRF, demo app).
+//! - [`delivery`]: the outbox worker: e-mails (SMTP or spool) with retries.
 //! - [`ops`]: health, readiness, metrics, OpenAPI.
 //! - [`cli`]: the `galley` command line.
 //! - [`crypto`], [`clock`], [`telemetry`]: randomness and hashing, time,
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod delivery;
 pub mod domain;
 pub mod oauth;
 pub mod ops;

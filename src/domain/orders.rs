@@ -235,7 +235,7 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
     }
     ledger::append(&mut tx, company_id, "charge", -charged.minor, base.as_str(), Some(&format!("order:{order_id}")), now).await?;
     if delivered && new.notify_receiver {
-        orders::enqueue(&mut tx, "order_email", &json!({ "order_id": order_id, "company_id": company_id }), now).await?;
+        crate::store::outbox::enqueue(&mut tx, "order_email", &json!({ "order_id": order_id, "company_id": company_id }), now).await?;
     }
     tx.commit().await?;
     let order = orders::find(db.reader(), company_id, order_id).await?.ok_or(OrderError::ProductNotFound)?;
@@ -261,7 +261,7 @@ pub async fn fulfil_pending(tx: &mut crate::store::Tx, product_id: i64, denomina
         orders::allocate(tx, order.id, product_id, denomination_minor, order.quantity).await?;
         orders::mark_delivered(tx, order.id, now).await?;
         if order.notify_receiver == 1 {
-            orders::enqueue(tx, "order_email", &json!({ "order_id": order.id, "company_id": order.company_id }), now).await?;
+            crate::store::outbox::enqueue(tx, "order_email", &json!({ "order_id": order.id, "company_id": order.company_id }), now).await?;
         }
         fulfilled += 1;
     }

@@ -19,6 +19,7 @@ pub mod companies;
 pub mod ledger;
 pub mod migrate;
 pub mod orders;
+pub mod outbox;
 pub mod rate_limits;
 pub mod tokens;
 pub mod users;

@@ -262,14 +262,3 @@ pub async fn pending(conn: &mut AnyConnection, product_id: i64, denomination_min
     .map(order)
     .collect()
 }
-
-/// Queues a message for the delivery worker in the caller's transaction.
-pub async fn enqueue(conn: &mut AnyConnection, kind: &str, payload: &serde_json::Value, now: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) VALUES ($1, $2, 0, $3, $3)")
-        .bind(kind)
-        .bind(payload.to_string())
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
-}

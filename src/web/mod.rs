@@ -36,10 +36,17 @@ impl Templates {
             ("consent.html", include_str!("../../templates/consent.html")),
             ("error.html", include_str!("../../templates/error.html")),
             ("callback.html", include_str!("../../templates/callback.html")),
+            ("email/order.txt", include_str!("../../templates/email/order.txt")),
+            ("email/order.html", include_str!("../../templates/email/order.html")),
         ] {
             env.add_template(name, source).expect("templates are valid (checked by tests)");
         }
         Self(env)
+    }
+
+    /// Renders `name` (HTML-escaped when it ends in `.html`).
+    pub fn render<C: Serialize>(&self, name: &str, context: C) -> Result<String, minijinja::Error> {
+        self.0.get_template(name)?.render(context)
     }
 
     /// Renders `name` with `context` into a page with `status`.

@@ -93,6 +93,7 @@ pub fn test_config(db_url: &str) -> Config {
         database_url: Redacted(db_url.into()),
         database_max_connections: 8,
         max_body_bytes: 64 * 1024,
+        spool_dir: std::env::temp_dir().join(format!("galley-spool-{}", galley::crypto::new_id())).display().to_string(),
         ..Config::default()
     }
 }

@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod concurrency;
 mod demo;
+mod email;
 mod interop;
 mod ops;
 mod orders;

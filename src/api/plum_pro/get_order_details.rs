@@ -33,7 +33,7 @@ pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Valu
         }
         let mut tx = state.db.begin().await?;
         let payload = json!({ "order_id": order.id, "company_id": order.company_id });
-        orders::enqueue(&mut tx, "order_email", &payload, state.clock.now_ms()).await?;
+        crate::store::outbox::enqueue(&mut tx, "order_email", &payload, state.clock.now_ms()).await?;
         tx.commit().await.map_err(|e| ApiError::Internal(e.into()))?;
     }
     let codes = orders::codes(state.db.reader(), order.id).await?;

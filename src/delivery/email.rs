@@ -1,0 +1,123 @@
+//! E-mails: composed from text + HTML templates, sent through SMTP
+//! (`smtp_url`) or, with no SMTP server configured, written as `.eml` files
+//! to `spool_dir` (named by outbox id, so a retry never makes a second one).
+
+use lettre::{
+    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    config::ValidConfig,
+    store::{catalog, orders, outbox},
+};
+
+/// Where e-mails go.
+pub enum Mailer {
+    /// An SMTP server.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Mailbox),
+    /// A spool folder of `.eml` files.
+    Spool(std::path::PathBuf, Mailbox),
+}
+
+#[derive(Deserialize)]
+struct OrderPayload {
+    order_id: i64,
+    company_id: i64,
+}
+
+/// Removes HTML tags from catalog text for plain-text use.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Mailer {
+    /// Builds the transport from the settings.
+    pub fn new(config: &ValidConfig) -> anyhow::Result<Self> {
+        let from: Mailbox = config.mail_from.parse().map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
+        Ok(match &config.smtp_url {
+            Some(url) => Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())?.build(), from),
+            None => {
+                std::fs::create_dir_all(&config.spool_dir)?;
+                Mailer::Spool(config.spool_dir.clone().into(), from)
+            }
+        })
+    }
+
+    fn from(&self) -> &Mailbox {
+        match self {
+            Mailer::Smtp(_, from) | Mailer::Spool(_, from) => from,
+        }
+    }
+
+    /// Sends the voucher e-mail of an order.
+    pub async fn send_order(&self, state: &AppState, message: &outbox::Message) -> anyhow::Result<()> {
+        let payload: OrderPayload = serde_json::from_str(&message.payload)?;
+        let order = orders::find(state.db.reader(), payload.company_id, payload.order_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("order {} is gone", payload.order_id))?;
+        let codes = orders::codes(state.db.reader(), order.id).await?;
+        let product = catalog::find(state.db.reader(), order.product_id).await?;
+        let instructions = product.map(|p| strip_tags(&p.redemption_instructions)).unwrap_or_default();
+        let amount = crate::api::plum_pro::amount_text(order.denomination_minor, &order.currency_code);
+        let vouchers: Vec<_> = codes
+            .iter()
+            .map(|c| context! { code => c.code, pin => c.pin, amount => amount, validity => c.validity.clone().unwrap_or_default() })
+            .collect();
+        let ctx = context! {
+            product => order.product_name, order_id => order.id, currency => order.currency_code,
+            vouchers, instructions,
+        };
+        let text = state.templates.render("email/order.txt", &ctx)?;
+        let html = state.templates.render("email/order.html", &ctx)?;
+        let to: Mailbox = order.email.parse().map_err(|e| anyhow::anyhow!("receiver address: {e}"))?;
+        let email = Message::builder()
+            .from(self.from().clone())
+            .to(to)
+            .subject(format!("Your {} voucher{}", order.product_name, if codes.len() == 1 { "" } else { "s" }))
+            .message_id(Some(format!("<outbox-{}@galley>", message.id)))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+            )?;
+        match self {
+            Mailer::Smtp(transport, _) => {
+                transport.send(email).await?;
+            }
+            Mailer::Spool(dir, _) => {
+                let final_path = dir.join(format!("{}.eml", message.id));
+                let temp = dir.join(format!(".{}.eml.tmp", message.id));
+                tokio::fs::write(&temp, email.formatted()).await?;
+                tokio::fs::rename(&temp, &final_path).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_stripped_for_text() {
+        assert_eq!(strip_tags("<p>Show the <b>code</b> at the counter.</p>"), "Show the code at the counter.");
+    }
+}

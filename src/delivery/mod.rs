@@ -1,0 +1,83 @@
+//! Delivery of outbox messages: a background worker per node claims due
+//! messages (with a lease, so nodes never send the same one), delivers them
+//! and records the outcome, retrying failures with exponential back-off
+//! (first retry after about 2 s, doubling, at most 1 hour apart, for up to
+//! 3 days).
+
+pub mod email;
+
+use std::time::Duration;
+
+use crate::{app::AppState, store::outbox};
+
+/// How long a claimed message is reserved for the worker that claimed it.
+const LEASE_MS: i64 = 60_000;
+/// Give up after this long.
+const GIVE_UP_MS: i64 = 3 * 24 * 3600 * 1000;
+/// How often the worker looks for due messages.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Delay before attempt `attempts + 1` (after `attempts` failures), with
+/// ±20 % jitter.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let base = 2_000i64.saturating_mul(1i64 << attempts.clamp(0, 20)).min(3_600_000);
+    let jitter = i64::from(u16::from_le_bytes(crate::crypto::random_bytes::<2>())) % (base / 5 + 1);
+    base - base / 10 + jitter
+}
+
+/// Runs the worker until the task is aborted.
+pub async fn run(state: AppState) {
+    let mailer = match email::Mailer::new(&state.config) {
+        Ok(mailer) => mailer,
+        Err(e) => {
+            tracing::error!(error = %e, "e-mail delivery is disabled: the SMTP settings are not usable");
+            return;
+        }
+    };
+    loop {
+        if let Err(e) = deliver_due(&state, &mailer).await {
+            tracing::warn!(error = %e, "outbox delivery pass failed");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result<()> {
+    let now = state.clock.now_ms();
+    for message in outbox::due(&state.db, now, 20).await? {
+        if !outbox::claim(&state.db, message.id, now, LEASE_MS).await? {
+            continue;
+        }
+        let result = match message.kind.as_str() {
+            "order_email" => mailer.send_order(state, &message).await,
+            other => Err(anyhow::anyhow!("unknown outbox message kind `{other}`")),
+        };
+        let now = state.clock.now_ms();
+        match result {
+            Ok(()) => outbox::mark_sent(&state.db, message.id, now).await?,
+            Err(e) => {
+                let give_up = now - message.created_at > GIVE_UP_MS;
+                let next = if give_up { i64::MAX } else { now + backoff_ms(message.attempts) };
+                tracing::warn!(id = message.id, attempts = message.attempts + 1, give_up, error = %format!("{e:#}"), "delivery failed");
+                outbox::mark_failed(&state.db, message.id, &format!("{e:#}"), next).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps_at_an_hour() {
+        for _ in 0..100 {
+            let first = backoff_ms(0);
+            assert!((1_800..=2_200).contains(&first), "{first}");
+            let third = backoff_ms(2);
+            assert!((7_200..=8_800).contains(&third), "{third}");
+            assert!(backoff_ms(30) <= 3_960_000);
+        }
+    }
+}
