@@ -87,23 +87,50 @@ impl Mailer {
         let text = state.templates.render("email/order.txt", &ctx)?;
         let html = state.templates.render("email/order.html", &ctx)?;
         let to: Mailbox = order.email.parse().map_err(|e| anyhow::anyhow!("receiver address: {e}"))?;
-        let email = Message::builder()
-            .from(self.from().clone())
-            .to(to)
-            .subject(format!("Your {} voucher{}", order.product_name, if codes.len() == 1 { "" } else { "s" }))
-            .message_id(Some(format!("<outbox-{}@galley>", message.id)))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
-            )?;
+        let subject = format!("Your {} voucher{}", order.product_name, if codes.len() == 1 { "" } else { "s" });
+        self.deliver(message.id, vec![to], subject, text, html).await
+    }
+
+    /// Sends an order summary (without codes) to the company's admins.
+    pub async fn send_order_to_admins(&self, state: &AppState, message: &outbox::Message) -> anyhow::Result<()> {
+        let payload: OrderPayload = serde_json::from_str(&message.payload)?;
+        let order = orders::find(state.db.reader(), payload.company_id, payload.order_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("order {} is gone", payload.order_id))?;
+        let admins = crate::store::companies::admin_emails(state.db.reader(), order.company_id).await?;
+        let to: Vec<Mailbox> = admins.iter().filter_map(|a| a.parse().ok()).collect();
+        if to.is_empty() {
+            return Err(anyhow::anyhow!("company {} has no admin e-mail address", order.company_id));
+        }
+        use crate::api::plum_pro::amount_text;
+        let ctx = context! {
+            order_id => order.id, product => order.product_name, quantity => order.quantity,
+            amount => amount_text(order.denomination_minor, &order.currency_code), currency => order.currency_code,
+            charged => amount_text(order.amount_charged_minor, &order.base_currency), base_currency => order.base_currency,
+            status => order.order_status, po_number => order.po_number, receiver => order.email,
+        };
+        let text = state.templates.render("email/order_admin.txt", &ctx)?;
+        let html = state.templates.render("email/order_admin.html", &ctx)?;
+        self.deliver(message.id, to, format!("Order {} placed: {}", order.id, order.product_name), text, html).await
+    }
+
+    async fn deliver(&self, id: i64, to: Vec<Mailbox>, subject: String, text: String, html: String) -> anyhow::Result<()> {
+        let mut builder = Message::builder().from(self.from().clone()).subject(subject);
+        for mailbox in to {
+            builder = builder.to(mailbox);
+        }
+        let email = builder.message_id(Some(format!("<outbox-{id}@galley>"))).multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+        )?;
         match self {
             Mailer::Smtp(transport, _) => {
                 transport.send(email).await?;
             }
             Mailer::Spool(dir, _) => {
-                let final_path = dir.join(format!("{}.eml", message.id));
-                let temp = dir.join(format!(".{}.eml.tmp", message.id));
+                let final_path = dir.join(format!("{id}.eml"));
+                let temp = dir.join(format!(".{id}.eml.tmp"));
                 tokio::fs::write(&temp, email.formatted()).await?;
                 tokio::fs::rename(&temp, &final_path).await?;
             }

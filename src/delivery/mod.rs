@@ -50,6 +50,7 @@ async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result
         }
         let result = match message.kind.as_str() {
             "order_email" => mailer.send_order(state, &message).await,
+            "order_admin_email" => mailer.send_order_to_admins(state, &message).await,
             other => Err(anyhow::anyhow!("unknown outbox message kind `{other}`")),
         };
         let now = state.clock.now_ms();

@@ -79,6 +79,8 @@ pub struct NewOrder {
     pub po_number: String,
     /// E-mail the codes to `email`.
     pub notify_receiver: bool,
+    /// E-mail an order summary (without codes) to the company's admins.
+    pub notify_admin: bool,
 }
 
 /// A placed (or earlier) order with its codes.
@@ -234,8 +236,12 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
         orders::mark_delivered(&mut tx, order_id, now).await?;
     }
     ledger::append(&mut tx, company_id, "charge", -charged.minor, base.as_str(), Some(&format!("order:{order_id}")), now).await?;
+    let payload = json!({ "order_id": order_id, "company_id": company_id });
     if delivered && new.notify_receiver {
-        crate::store::outbox::enqueue(&mut tx, "order_email", &json!({ "order_id": order_id, "company_id": company_id }), now).await?;
+        crate::store::outbox::enqueue(&mut tx, "order_email", &payload, now).await?;
+    }
+    if new.notify_admin {
+        crate::store::outbox::enqueue(&mut tx, "order_admin_email", &payload, now).await?;
     }
     tx.commit().await?;
     let order = orders::find(db.reader(), company_id, order_id).await?.ok_or(OrderError::ProductNotFound)?;

@@ -97,3 +97,13 @@ pub async fn find_admin_by_email<'e>(exec: impl sqlx::any::AnyExecutor<'e>, emai
         .map(admin)
         .transpose()
 }
+
+/// E-mail addresses of a company's admins, super admins first.
+pub async fn admin_emails<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT email FROM admins WHERE company_id = $1 ORDER BY CASE WHEN role = 'super_admin' THEN 0 ELSE 1 END, id")
+            .bind(company_id)
+            .fetch_all(exec)
+            .await?;
+    Ok(rows.into_iter().map(|(e,)| e).collect())
+}

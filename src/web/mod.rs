@@ -38,6 +38,8 @@ impl Templates {
             ("callback.html", include_str!("../../templates/callback.html")),
             ("email/order.txt", include_str!("../../templates/email/order.txt")),
             ("email/order.html", include_str!("../../templates/email/order.html")),
+            ("email/order_admin.txt", include_str!("../../templates/email/order_admin.txt")),
+            ("email/order_admin.html", include_str!("../../templates/email/order_admin.html")),
         ] {
             env.add_template(name, source).expect("templates are valid (checked by tests)");
         }

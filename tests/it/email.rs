@@ -68,7 +68,7 @@ async fn wait_for(what: &str, mut count: impl FnMut() -> usize, expected: usize)
     panic!("timed out waiting for {expected} {what}");
 }
 
-async fn order_with_email(app: &TestApp, po: &str) -> (Setup, Value) {
+async fn order_with_email(app: &TestApp, po: &str, notify_admin: bool) -> (Setup, Value) {
     let url = app.test_db.url.clone();
     let sample = |n: &str| format!("{}/samples/{n}", env!("CARGO_MANIFEST_DIR"));
     for args in [
@@ -82,7 +82,7 @@ async fn order_with_email(app: &TestApp, po: &str) -> (Setup, Value) {
     let s = app.setup().await;
     galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000").await.unwrap();
     let data = json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": po,
-                      "email": "receiver@shop.test", "notifyReceiverEmail": 1});
+                      "email": "receiver@shop.test", "notifyReceiverEmail": 1, "notifyAdminEmail": i32::from(notify_admin)});
     let (status, body) = app
         .api(&s.tokens.access, json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}}))
         .await;
@@ -94,7 +94,7 @@ both_engines!(voucher_emails_reach_a_real_smtp_server_once, |engine| async move 
     let port = free_port();
     let smtp = Smtp::start(port).await;
     let app = TestApp::spawn_with(engine, |c| c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))).await;
-    let (s, _) = order_with_email(&app, "MAIL-1").await;
+    let (s, _) = order_with_email(&app, "MAIL-1", false).await;
     wait_for("e-mail", || smtp.messages().len(), 1).await;
     let mail = &smtp.messages()[0];
     assert!(mail.contains("To: receiver@shop.test"), "{mail}");
@@ -116,7 +116,7 @@ both_engines!(voucher_emails_reach_a_real_smtp_server_once, |engine| async move 
 both_engines!(emails_wait_in_the_outbox_while_smtp_is_down, |engine| async move {
     let port = free_port();
     let app = TestApp::spawn_with(engine, |c| c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))).await;
-    order_with_email(&app, "MAIL-2").await;
+    order_with_email(&app, "MAIL-2", false).await;
     let attempts = || async {
         let rows: Vec<(i64, Option<String>)> = sqlx::query_as("SELECT attempts, last_error FROM outbox").fetch_all(app.db.reader()).await.unwrap();
         rows
@@ -141,8 +141,12 @@ both_engines!(without_smtp_emails_go_to_the_spool_folder, |engine| async move {
     let spool = tempfile::tempdir().unwrap();
     let spool_path = spool.path().display().to_string();
     let app = TestApp::spawn_with(engine, |c| c.spool_dir = spool_path.clone()).await;
-    order_with_email(&app, "MAIL-3").await;
-    wait_for("spooled e-mail", || read_all(spool.path()).len(), 1).await;
-    let mail = &read_all(spool.path())[0];
-    assert!(mail.contains("To: receiver@shop.test") && mail.contains("CCD-500-0001"), "{mail}");
+    let (s, _) = order_with_email(&app, "MAIL-3", true).await;
+    wait_for("spooled e-mails", || read_all(spool.path()).len(), 2).await;
+    let mails = read_all(spool.path());
+    let receiver = mails.iter().find(|m| m.contains("To: receiver@shop.test")).expect("receiver e-mail");
+    assert!(receiver.contains("CCD-500-0001"), "{receiver}");
+    let admin = mails.iter().find(|m| m.contains(&format!("To: {}", s.email))).expect("admin e-mail");
+    assert!(admin.contains("Order") && admin.contains("MAIL-3"), "{admin}");
+    assert!(!admin.contains("CCD-500-0001"), "codes are not sent to admins");
 });

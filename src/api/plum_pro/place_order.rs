@@ -58,8 +58,8 @@ pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Valu
         tag: fields.string("tag", 100)?,
         po_number,
         notify_receiver: fields.flag("notifyReceiverEmail")?,
+        notify_admin: fields.flag("notifyAdminEmail")?,
     };
-    fields.flag("notifyAdminEmail")?;
     let placed = orders::place(&state.db, &*state.clock, caller.company_id, new).await.map_err(order_error)?;
     Ok(super::success(NAME, super::order_json(&placed.order, &placed.codes, &placed.country)))
 }
