@@ -412,6 +412,43 @@ const DEMO_ADMIN_EMAIL: &str = "admin@demo.galley.test";
 const DEMO_ADMIN_PASSWORD: &str = "demo-password";
 const DEMO_APP: &str = "Demo Rewards App";
 
+/// A curl line per Rewards API operation.
+fn rewards_examples(base: &str, access: &str) -> String {
+    let today = crate::api::plum_pro::date_time(SystemClock.now_ms())[..10].to_string();
+    let ops = [
+        ("query.getBalance", "{}".to_string()),
+        ("mutation.getVouchers", r#"{"limit":5,"page":1}"#.to_string()),
+        ("mutation.getFilters", r#"{"filterGroupCode":"country"}"#.to_string()),
+        ("mutation.placeOrder", r#"{"productId":101,"quantity":1,"denomination":"500","poNumber":"demo-1","email":"you@example.com"}"#.to_string()),
+        ("mutation.getOrderDetails", r#"{"poNumber":"demo-1"}"#.to_string()),
+        ("mutation.getOrderHistory", format!(r#"{{"startDate":"{today}","endDate":"{today}"}}"#)),
+    ];
+    ops.iter()
+        .map(|(op, data)| {
+            format!(
+                "  curl -s -X POST {base}/v1/oauth/api -H 'Authorization: Bearer {access}' -H 'Content-Type: application/json' \\\n    \
+                 -d '{{\"tag\":\"plumProAPI\",\"query\":\"plumProAPI.{op}\",\"variables\":{{\"data\":{data}}}}}'\n"
+            )
+        })
+        .collect()
+}
+
+/// The demo catalog: the sample products, 50 codes per denomination of the
+/// inventory products, and a USD rate.
+async fn seed_catalog(db: &Db, clock: &SystemClock) -> anyhow::Result<()> {
+    let quiet = |_: usize, _: usize| {};
+    catalog::import(db, clock, include_str!("../samples/catalog.json"), &quiet).await.map_err(explain)?;
+    for (product, denomination) in [(101, "100"), (101, "500"), (101, "1000"), (103, "2000")] {
+        let codes: String = (1..=50)
+            .map(|i| format!("DEMO-{product}-{denomination}-{i:03},{:04},\n", (i * 7919) % 10_000))
+            .collect();
+        let file = format!("code,pin,validity\n{codes}");
+        catalog::import_codes(db, clock, product, denomination, &file, &quiet).await.map_err(explain)?;
+    }
+    catalog::set_rate(db, clock, "USD", "INR", "83.12").await.map_err(explain)?;
+    Ok(())
+}
+
 /// Seeds the demo data (once) and serves.
 async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
     telemetry::init_logging(config.log_format, "warn");
@@ -436,6 +473,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
             .await
             .map_err(explain)?;
             ledger::add_funds(&db, &clock, created.company_id, "100000").await.map_err(explain)?;
+            seed_catalog(&db, &clock).await?;
             created.company_id
         }
     };
@@ -522,10 +560,12 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
              Refresh (rotates the refresh token):\n  curl -s -X POST {base}/v1/oauth/token/user -H 'Content-Type: application/json' \\\n    \
              -d '{{\"grant_type\":\"refresh_token\",\"refresh_token\":\"{refresh}\",\"client_id\":\"{client_id}\",\"client_secret\":\"{client_secret}\"}}'\n\n\
              Client credentials:\n  curl -s -X POST {base}/v1/oauth/token/company -u '{client_id}:{client_secret}' -d grant_type=client_credentials\n\n\
+             Rewards API (tag plumProAPI):\n{rewards}\n\
              Press Ctrl-C to stop.",
             client_id = credentials.client_id,
             client_secret = credentials.client_secret,
             access = tokens.access_token,
+            rewards = rewards_examples(&base, &tokens.access_token),
         );
     }
     let app = App::with_db(config, db, Arc::new(clock))
