@@ -53,6 +53,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     /// The demo app, under `galley demo` only.
     pub demo: Option<DemoApp>,
+    /// The catalog as the Rewards API reads it.
+    pub catalog: Arc<crate::api::plum_pro::catalog_view::CatalogCache>,
 }
 
 /// A bound, ready-to-run server.
@@ -85,6 +87,7 @@ impl App {
             reader,
             templates: Arc::new(Templates::new()),
             demo: None,
+            catalog: Arc::default(),
         };
         Ok(Self { listener, router: router(state.clone()), state })
     }

@@ -97,3 +97,15 @@ CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);
 -- Bumped by every order: the row lock it takes serialises a company's
 -- orders on PostgreSQL (SQLite serialises all writers anyway).
 ALTER TABLE companies ADD COLUMN order_seq BIGINT NOT NULL DEFAULT 0;
+
+-- The running sum of a company's ledger entries, updated in the same
+-- transaction as every entry (the entries stay the source of truth).
+ALTER TABLE companies ADD COLUMN balance_minor BIGINT NOT NULL DEFAULT 0;
+
+-- Bumped by every catalog import, so caches of the catalog can check in
+-- one read that they are current.
+CREATE TABLE catalog_meta (
+    id BIGINT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO catalog_meta (id, version) VALUES (1, 0);

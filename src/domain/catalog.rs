@@ -316,6 +316,7 @@ pub async fn import(db: &Db, clock: &dyn Clock, text: &str, progress: &(dyn Fn(u
         catalog::upsert(&mut tx, row).await?;
         progress(i + 1, total);
     }
+    catalog::bump_version(&mut tx).await?;
     tx.commit().await?;
     Ok(Imported { count: total, product_ids: rows.iter().map(|r| r.id).collect() })
 }

@@ -169,8 +169,7 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
 
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    orders::lock(&mut tx, product.id, company_id).await?;
-    let balance = ledger::balance(&mut *tx, company_id).await?;
+    let balance = orders::lock(&mut tx, product.id, company_id).await?;
     if balance < charged.minor {
         return Err(OrderError::NotProcessable(format!(
             "not enough balance: the order costs {charged}, the balance is {}",

@@ -225,3 +225,15 @@ pub async fn rate<'e>(exec: impl sqlx::any::AnyExecutor<'e>, from: &str, to: &st
         .await?;
     Ok(row.map(|(r,)| r))
 }
+
+/// The catalog's version, bumped by every import.
+pub async fn version<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT version FROM catalog_meta WHERE id = 1").fetch_one(exec).await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Bumps the catalog's version in the import's transaction.
+pub async fn bump_version(tx: &mut Tx) -> StoreResult<()> {
+    sqlx::query("UPDATE catalog_meta SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
+    Ok(())
+}

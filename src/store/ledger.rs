@@ -27,11 +27,24 @@ pub async fn append(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
+    sqlx::query("UPDATE companies SET balance_minor = balance_minor + $1 WHERE id = $2")
+        .bind(amount_minor)
+        .bind(company_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(row.try_get(0)?)
 }
 
-/// The balance in minor units of the company's base currency.
+/// The balance in minor units of the company's base currency (the running
+/// sum kept with every entry).
 pub async fn balance<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT balance_minor FROM companies WHERE id = $1").bind(company_id).fetch_one(exec).await?;
+    Ok(row.try_get(0)?)
+}
+
+/// The sum of the company's entries, computed from the entries themselves
+/// (tests and audits compare it with [`balance`]).
+pub async fn sum_of_entries<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<i64> {
     let row = sqlx::query("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE company_id = $1")
         .bind(company_id)
         .fetch_one(exec)

@@ -95,13 +95,17 @@ pub struct CodeRow {
     pub validity: Option<String>,
 }
 
-/// Takes the row locks that serialise orders: the product first, then the
-/// company (always in this order, so two orders never wait on each other in
-/// a cycle). On SQLite the writer is already exclusive.
-pub async fn lock(tx: &mut Tx, product_id: i64, company_id: i64) -> StoreResult<()> {
+/// Takes the row locks that serialise orders — the product first, then the
+/// company, always in this order so two orders never wait on each other in
+/// a cycle — and returns the company's balance as of the lock. On SQLite
+/// the writer is already exclusive.
+pub async fn lock(tx: &mut Tx, product_id: i64, company_id: i64) -> StoreResult<i64> {
     sqlx::query("UPDATE products SET kind = kind WHERE id = $1").bind(product_id).execute(&mut **tx).await?;
-    sqlx::query("UPDATE companies SET order_seq = order_seq + 1 WHERE id = $1").bind(company_id).execute(&mut **tx).await?;
-    Ok(())
+    let row = sqlx::query("UPDATE companies SET order_seq = order_seq + 1 WHERE id = $1 RETURNING balance_minor")
+        .bind(company_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.try_get(0)?)
 }
 
 /// Inserts an order; a repeated (company, poNumber) is a unique violation.

@@ -223,6 +223,8 @@ both_engines!(concurrent_orders_on_two_nodes_never_oversell_or_overdraw, |engine
     assert_eq!(sold[0].0, 3);
     let charges: Vec<(i64,)> = sqlx::query_as("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'charge'").fetch_all(app.db.reader()).await.unwrap();
     assert_eq!(charges[0].0, -146_250, "ledger holds exactly the successful charges");
+    let sum = galley::store::ledger::sum_of_entries(app.db.reader(), s.company_id).await.unwrap();
+    assert_eq!(sum, galley::store::ledger::balance(app.db.reader(), s.company_id).await.unwrap(), "ledger = balance");
 
     // The same poNumber from many callers at once: one order, one charge.
     galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000").await.unwrap();

@@ -251,3 +251,18 @@ both_engines!(rate_limits_per_client_and_operation, |engine| async move {
     app.clock.advance_secs(60);
     assert_eq!(op(&app, &a.tokens.access, "plumProAPI.query.getBalance", json!({})).await.0, 200, "next minute");
 });
+
+both_engines!(a_new_import_is_served_at_once, |engine| async move {
+    let (app, s) = with_catalog(engine).await;
+    let (_, list) = vouchers(&app, &s, json!({"includeProducts": "101"})).await;
+    assert_eq!(list[0]["name"], "Cafe Coffee Day");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rename.json");
+    std::fs::write(&file, r#"{"products": [{"productId": 101, "name": "CCD Renamed", "currencyCode": "INR", "countryCode": "IN",
+        "countryName": "India", "valueType": "fixed_denomination", "valueDenominations": "500"}]}"#).unwrap();
+    let (ok, _, err) = galley(&["catalog", "import", "--file", file.to_str().unwrap(), "--database-url", &app.test_db.url]);
+    assert!(ok, "{err}");
+    let (_, list) = vouchers(&app, &s, json!({"includeProducts": "101"})).await;
+    assert_eq!(list[0]["name"], "CCD Renamed", "no stale catalog after an import by another process");
+    assert_eq!(list[0]["valueDenominations"], "500");
+});

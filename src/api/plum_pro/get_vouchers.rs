@@ -129,21 +129,23 @@ pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Valu
         Some(_) => return Err(ApiError::validation("variables.data.sort must be {\"field\", \"order\"}.")),
     };
 
-    let mut products: Vec<ProductRow> = crate::store::catalog::all(state.db.reader())
-        .await?
-        .into_iter()
-        .filter(|p| include.is_empty() || include.contains(&p.id))
-        .filter(|p| !exclude.contains(&p.id))
-        .filter(|p| filters.iter().all(|f| matches(p, f)))
+    let view = state.catalog.current(state).await?;
+    let mut products: Vec<(&ProductRow, &Value)> = view
+        .products
+        .iter()
+        .zip(&view.json)
+        .filter(|(p, _)| include.is_empty() || include.contains(&p.id))
+        .filter(|(p, _)| !exclude.contains(&p.id))
+        .filter(|(p, _)| filters.iter().all(|f| matches(p, f)))
         .collect();
     if sort_field == "name" {
-        products.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+        products.sort_by(|(a, _), (b, _)| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
     }
     if descending {
         products.reverse();
     }
     let start = ((page - 1) * limit) as usize;
-    let page_items: Vec<&ProductRow> = products.iter().skip(start).take(limit as usize).collect();
+    let page_items: Vec<(&ProductRow, &Value)> = products.into_iter().skip(start).take(limit as usize).collect();
     if page_items.is_empty() {
         return Err(ApiError::app(StatusCode::NOT_FOUND, "PLE10030", "Failed to find vouchers.", "No Vouchers Found"));
     }
@@ -157,15 +159,20 @@ pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Valu
         None
     };
     let mut out = Vec::with_capacity(page_items.len());
-    for p in page_items {
-        let rate = match (base, Currency::parse(&p.currency_code)) {
-            (Some(base), Ok(currency)) => catalog::rate(&state.db, currency, base)
-                .await
-                .map_err(|e| ApiError::Internal(e.into()))?
-                .map_or(Value::Null, |r| r.to_json()),
-            _ => Value::Null,
-        };
-        out.push(super::product_json(p, rate));
+    let mut rates: HashMap<String, Value> = HashMap::new();
+    for (p, json) in page_items {
+        let mut json = json.clone();
+        if let (Some(base), Ok(currency)) = (base, Currency::parse(&p.currency_code)) {
+            if !rates.contains_key(&p.currency_code) {
+                let rate = catalog::rate(&state.db, currency, base)
+                    .await
+                    .map_err(|e| ApiError::Internal(e.into()))?
+                    .map_or(Value::Null, |r| r.to_json());
+                rates.insert(p.currency_code.clone(), rate);
+            }
+            json["exchangeRate"] = rates[&p.currency_code].clone();
+        }
+        out.push(json);
     }
     Ok(super::success(NAME, Value::Array(out)))
 }

@@ -2,6 +2,7 @@
 //! operation. Wire format: API-REWARDS.md — field names and JSON types are
 //! kept exactly, including numbers sent as strings.
 
+pub mod catalog_view;
 pub mod get_balance;
 pub mod get_filters;
 pub mod get_order_details;
