@@ -45,6 +45,7 @@ CREATE TABLE voucher_codes (
     UNIQUE (product_id, code)
 );
 CREATE INDEX voucher_codes_free ON voucher_codes (product_id, denomination_minor, order_id, id);
+CREATE INDEX voucher_codes_order ON voucher_codes (order_id);
 
 CREATE TABLE fx_rates (
     from_currency TEXT NOT NULL,

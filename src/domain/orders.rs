@@ -215,18 +215,16 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
         orders::insert_minted(&mut tx, order_id, product.id, value.minor, &codes, now).await?;
         true
     } else {
-        let free = catalog_store::free_codes(&mut *tx, product.id, value.minor).await?;
-        if free >= new.quantity {
-            let got = orders::allocate(&mut tx, order_id, product.id, value.minor, new.quantity).await?;
-            if got as i64 != new.quantity {
-                return Err(OrderError::NotProcessable("inventory changed during the order; retry".into()));
-            }
+        let got = orders::allocate(&mut tx, order_id, product.id, value.minor, new.quantity).await? as i64;
+        if got == new.quantity {
             true
         } else if product.delivery_type == "delayed" {
+            // Waits, charged, for codes to arrive; keeps none of the few left.
+            orders::release(&mut tx, order_id).await?;
             false
         } else {
             return Err(OrderError::NotProcessable(format!(
-                "not enough inventory: {free} voucher(s) of {} {currency} left for product {}",
+                "not enough inventory: {got} voucher(s) of {} {currency} left for product {}",
                 new.denomination, product.id
             )));
         }
@@ -259,11 +257,11 @@ async fn existing_order(db: &Db, order: OrderRow) -> Result<Placed, OrderError> 
 pub async fn fulfil_pending(tx: &mut crate::store::Tx, product_id: i64, denomination_minor: i64, now: i64) -> Result<usize, OrderError> {
     let mut fulfilled = 0;
     for order in orders::pending(tx, product_id, denomination_minor).await? {
-        let free = catalog_store::free_codes(&mut **tx, product_id, denomination_minor).await?;
-        if free < order.quantity {
+        let got = orders::allocate(tx, order.id, product_id, denomination_minor, order.quantity).await? as i64;
+        if got < order.quantity {
+            orders::release(tx, order.id).await?;
             break;
         }
-        orders::allocate(tx, order.id, product_id, denomination_minor, order.quantity).await?;
         orders::mark_delivered(tx, order.id, now).await?;
         if order.notify_receiver == 1 {
             crate::store::outbox::enqueue(tx, "order_email", &json!({ "order_id": order.id, "company_id": order.company_id }), now).await?;

@@ -164,6 +164,13 @@ pub async fn allocate(
     Ok(done.rows_affected())
 }
 
+/// Returns an order's codes to the inventory (a partial allocation that
+/// cannot complete the order).
+pub async fn release(conn: &mut AnyConnection, order_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE voucher_codes SET order_id = NULL WHERE order_id = $1").bind(order_id).execute(conn).await?;
+    Ok(())
+}
+
 /// Stores minted codes already assigned to an order.
 pub async fn insert_minted(tx: &mut Tx, order_id: i64, product_id: i64, denomination_minor: i64, codes: &[String], now: i64) -> StoreResult<()> {
     for code in codes {

@@ -13,15 +13,54 @@ use crate::{
     store::{catalog, catalog::ProductRow, StoreResult},
 };
 
+/// A product with what filters compare, prepared once.
+#[derive(Debug)]
+pub struct Entry {
+    /// The product.
+    pub product: ProductRow,
+    /// Its getVouchers JSON (with `exchangeRate` null).
+    pub json: Value,
+    /// Lower-cased name.
+    pub name: String,
+    /// Lower-cased country codes and names.
+    pub countries: Vec<(String, String)>,
+    /// Lower-cased categories.
+    pub categories: Vec<String>,
+}
+
 /// One version of the catalog.
 #[derive(Debug)]
 pub struct View {
     /// The `catalog_meta` version it was read at.
     pub version: i64,
     /// Products in id order.
-    pub products: Vec<ProductRow>,
-    /// Their getVouchers JSON (with `exchangeRate` null), same order.
-    pub json: Vec<Value>,
+    pub entries: Vec<Entry>,
+    /// Indexes into `entries` in name order (ties by id).
+    pub by_name: Vec<usize>,
+}
+
+impl View {
+    /// Products in id order.
+    pub fn products(&self) -> impl Iterator<Item = &ProductRow> {
+        self.entries.iter().map(|e| &e.product)
+    }
+}
+
+fn entry(product: ProductRow) -> Entry {
+    let countries: Vec<std::collections::HashMap<String, String>> = serde_json::from_str(&product.countries).unwrap_or_default();
+    Entry {
+        json: super::product_json(&product, Value::Null),
+        name: product.name.to_lowercase(),
+        countries: countries
+            .iter()
+            .map(|c| {
+                let get = |k: &str| c.get(k).map(|v| v.to_lowercase()).unwrap_or_default();
+                (get("code"), get("name"))
+            })
+            .collect(),
+        categories: product.categories.split(',').map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect(),
+        product,
+    }
 }
 
 /// The shared cache of the latest [`View`].
@@ -45,9 +84,10 @@ impl CatalogCache {
         // An import committing between the two reads makes the rows newer
         // than `version`, never older; the next request then sees a higher
         // version and reloads.
-        let products = catalog::all(state.db.reader()).await?;
-        let json = products.iter().map(|p| super::product_json(p, Value::Null)).collect();
-        let view = Arc::new(View { version, products, json });
+        let entries: Vec<Entry> = catalog::all(state.db.reader()).await?.into_iter().map(entry).collect();
+        let mut by_name: Vec<usize> = (0..entries.len()).collect();
+        by_name.sort_by(|a, b| entries[*a].name.cmp(&entries[*b].name).then(entries[*a].product.id.cmp(&entries[*b].product.id)));
+        let view = Arc::new(View { version, entries, by_name });
         *self.latest.write().expect("catalog cache lock") = Some(view.clone());
         Ok(view)
     }

@@ -43,10 +43,9 @@ pub async fn run(state: &AppState, _caller: &Caller, variables: &Map<String, Val
     let (include, exclude) = (list(&include), list(&exclude));
 
     let view = state.catalog.current(state).await?;
-    let products = &view.products;
     // value code -> (display value, iso code)
     let mut values: BTreeMap<&str, BTreeMap<String, (String, String)>> = BTreeMap::new();
-    for p in products {
+    for p in view.products() {
         let countries: Vec<BTreeMap<String, String>> = serde_json::from_str(&p.countries).unwrap_or_default();
         for c in countries {
             let (code, name) = (c.get("code").cloned().unwrap_or_default(), c.get("name").cloned().unwrap_or_default());

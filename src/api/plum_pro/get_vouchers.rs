@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
+use super::catalog_view::Entry;
 use crate::{
     api::{error::ApiError, fields::Fields},
     app::AppState,
@@ -87,18 +88,13 @@ fn in_price_range(p: &ProductRow, lo: Decimal, hi: Option<Decimal>) -> bool {
     p.denominations.split(',').filter_map(|d| d.trim().parse::<f64>().ok()).any(inside)
 }
 
-fn matches(p: &ProductRow, filter: &Filter) -> bool {
+fn matches(e: &Entry, filter: &Filter) -> bool {
     match filter {
-        Filter::Country(c) => {
-            let countries: Vec<HashMap<String, String>> = serde_json::from_str(&p.countries).unwrap_or_default();
-            countries.iter().any(|x| {
-                x.get("code").is_some_and(|v| v.to_lowercase() == *c) || x.get("name").is_some_and(|v| v.to_lowercase() == *c)
-            })
-        }
-        Filter::Currency(c) => p.currency_code == *c,
-        Filter::Category(c) => p.categories.split(',').any(|x| x.trim().to_lowercase() == *c),
-        Filter::Name(n) => p.name.to_lowercase().contains(n.as_str()),
-        Filter::Price(lo, hi) => in_price_range(p, *lo, *hi),
+        Filter::Country(c) => e.countries.iter().any(|(code, name)| code == c || name == c),
+        Filter::Currency(c) => e.product.currency_code == *c,
+        Filter::Category(c) => e.categories.iter().any(|x| x == c),
+        Filter::Name(n) => e.name.contains(n.as_str()),
+        Filter::Price(lo, hi) => in_price_range(&e.product, *lo, *hi),
     }
 }
 
@@ -130,22 +126,21 @@ pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Valu
     };
 
     let view = state.catalog.current(state).await?;
-    let mut products: Vec<(&ProductRow, &Value)> = view
-        .products
-        .iter()
-        .zip(&view.json)
-        .filter(|(p, _)| include.is_empty() || include.contains(&p.id))
-        .filter(|(p, _)| !exclude.contains(&p.id))
-        .filter(|(p, _)| filters.iter().all(|f| matches(p, f)))
-        .collect();
-    if sort_field == "name" {
-        products.sort_by(|(a, _), (b, _)| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
-    }
-    if descending {
-        products.reverse();
-    }
+    let order: Box<dyn Iterator<Item = &Entry>> = match (sort_field, descending) {
+        ("name", false) => Box::new(view.by_name.iter().map(|i| &view.entries[*i])),
+        ("name", true) => Box::new(view.by_name.iter().rev().map(|i| &view.entries[*i])),
+        (_, false) => Box::new(view.entries.iter()),
+        (_, true) => Box::new(view.entries.iter().rev()),
+    };
     let start = ((page - 1) * limit) as usize;
-    let page_items: Vec<(&ProductRow, &Value)> = products.into_iter().skip(start).take(limit as usize).collect();
+    let page_items: Vec<(&ProductRow, &Value)> = order
+        .filter(|e| include.is_empty() || include.contains(&e.product.id))
+        .filter(|e| !exclude.contains(&e.product.id))
+        .filter(|e| filters.iter().all(|f| matches(e, f)))
+        .skip(start)
+        .take(limit as usize)
+        .map(|e| (&e.product, &e.json))
+        .collect();
     if page_items.is_empty() {
         return Err(ApiError::app(StatusCode::NOT_FOUND, "PLE10030", "Failed to find vouchers.", "No Vouchers Found"));
     }
