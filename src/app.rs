@@ -55,6 +55,8 @@ pub struct AppState {
     pub demo: Option<DemoApp>,
     /// The catalog as the Rewards API reads it.
     pub catalog: Arc<crate::api::plum_pro::catalog_view::CatalogCache>,
+    /// Batched API rate-limit counters.
+    pub limiter: crate::api::limiter::Limiter,
 }
 
 /// A bound, ready-to-run server.
@@ -78,6 +80,7 @@ impl App {
         let listener = TcpListener::bind(config.listen).await?;
         let tokens = TokenWriter::start(db.clone(), clock.clone());
         let reader = Reader::start(db.clone());
+        let db_for_limiter = db.clone();
         let state = AppState {
             db,
             clock,
@@ -88,6 +91,7 @@ impl App {
             templates: Arc::new(Templates::new()),
             demo: None,
             catalog: Arc::default(),
+            limiter: crate::api::limiter::Limiter::start(db_for_limiter),
         };
         Ok(Self { listener, router: router(state.clone()), state })
     }

@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod fields;
+pub mod limiter;
 pub mod plum_pro;
 
 use axum::{
@@ -104,7 +105,7 @@ pub async fn dispatch(state: &AppState, caller: &Caller, operation: Operation) -
         let now = state.clock.now_ms();
         let window = now / 60_000 * 60_000;
         let bucket = format!("api:{}:{name}", caller.client_id);
-        if crate::store::rate_limits::hit(&state.db, &bucket, window).await? > i64::from(*limit) {
+        if state.limiter.hit(bucket, window).await.map_err(ApiError::Internal)? > i64::from(*limit) {
             return Err(ApiError::RateLimited(((window + 60_000 - now) / 1000) as u64));
         }
     }
