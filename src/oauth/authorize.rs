@@ -414,12 +414,9 @@ async fn authorize(State(state): State<AppState>, headers: HeaderMap, RawQuery(q
 
 /// `POST /v1/oauth/authorize`: the consent decision.
 async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<PageForm>) -> Response {
-    if !session::csrf_ok(&headers, form.csrf.as_deref()) {
-        return csrf_failure(&state);
-    }
-    let valid = match validate(&state, &form.params).await {
+    let valid = match check_form(&state, &headers, &form).await {
         Ok(valid) => valid,
-        Err(rejection) => return reject(&state, rejection),
+        Err(response) => return response,
     };
     let user = match session::current_user(&state, &headers).await {
         Ok(user) => user.filter(|u| user_may_use(&valid.client, u)),
@@ -447,6 +444,15 @@ fn csrf_failure(state: &AppState) -> Response {
     )
 }
 
+/// The checks every posted page form starts with: its CSRF token, then the
+/// authorization parameters it carries.
+async fn check_form(state: &AppState, headers: &HeaderMap, form: &PageForm) -> Result<Valid, Response> {
+    if !session::csrf_ok(headers, form.csrf.as_deref()) {
+        return Err(csrf_failure(state));
+    }
+    validate(state, &form.params).await.map_err(|rejection| reject(state, rejection))
+}
+
 /// Over the limit for `bucket` in the current window?
 async fn limited(state: &AppState, bucket: &str, limit: i64) -> Result<bool, Rejection> {
     let window = state.clock.now_ms() / WINDOW_MS * WINDOW_MS;
@@ -466,12 +472,9 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<PageForm>,
 ) -> Response {
-    if !session::csrf_ok(&headers, form.csrf.as_deref()) {
-        return csrf_failure(&state);
-    }
-    let valid = match validate(&state, &form.params).await {
+    let valid = match check_form(&state, &headers, &form).await {
         Ok(valid) => valid,
-        Err(rejection) => return reject(&state, rejection),
+        Err(response) => return response,
     };
     let email = form.email.clone().unwrap_or_default();
     let account = format!("login:account:{}:{}", valid.client.company_id, email.trim().to_ascii_lowercase());
@@ -546,12 +549,9 @@ async fn signup(
     headers: HeaderMap,
     Form(form): Form<PageForm>,
 ) -> Response {
-    if !session::csrf_ok(&headers, form.csrf.as_deref()) {
-        return csrf_failure(&state);
-    }
-    let valid = match validate(&state, &form.params).await {
+    let valid = match check_form(&state, &headers, &form).await {
         Ok(valid) => valid,
-        Err(rejection) => return reject(&state, rejection),
+        Err(response) => return response,
     };
     let address = format!("signup:address:{}", peer.ip());
     let name = form.name.clone().unwrap_or_default();

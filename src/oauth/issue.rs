@@ -175,3 +175,34 @@ pub async fn issue_for_admin(
     tx.commit().await?;
     Ok(response)
 }
+
+/// Revokes every token of a grant whose code or refresh token was presented
+/// again (RFC 9700 §4.14.2, §4.2.4), records it in the audit trail, and
+/// returns how many tokens were live.
+pub async fn revoke_replayed_grant(
+    db: &crate::store::Db,
+    family_id: &str,
+    company_id: i64,
+    client_id: &str,
+    action: &str,
+    now: i64,
+) -> StoreResult<u64> {
+    use crate::store::audit;
+    let mut tx = db.begin().await?;
+    let revoked = tokens::revoke_family(&mut tx, family_id, now).await?;
+    audit::record(
+        &mut tx,
+        audit::Event {
+            company_id: Some(company_id),
+            actor: &format!("client:{client_id}"),
+            action,
+            subject: &format!("token_family:{family_id}"),
+            detail: serde_json::json!({ "revoked_tokens": revoked }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::warn!(family = %family_id, revoked, action, "replay detected; the grant was revoked");
+    Ok(revoked)
+}

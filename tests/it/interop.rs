@@ -9,6 +9,19 @@ use std::{path::Path, process::Command};
 
 use crate::{both_engines, common::*};
 
+/// Runs `node --test <script>` in tests/interop with `env`; returns stdout
+/// after asserting success.
+async fn node_test(dir: std::path::PathBuf, script: &'static str, env: Vec<(&'static str, String)>) -> String {
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node").args(["--test", "--test-concurrency=1", script]).current_dir(dir).envs(env).output().expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
 both_engines!(oauth4webapi, |engine| async move {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
     assert!(
@@ -17,24 +30,13 @@ both_engines!(oauth4webapi, |engine| async move {
     );
     let app = TestApp::spawn(engine).await;
     let s = app.setup().await;
-    let output = tokio::task::spawn_blocking({
-        let base = app.base.clone();
-        move || {
-            Command::new("node")
-                .args(["--test", "oauth4webapi.test.mjs"])
-                .current_dir(dir)
-                .env("GALLEY_ISSUER", base)
-                .env("GALLEY_CLIENT_ID", s.client.id)
-                .env("GALLEY_CLIENT_SECRET", s.client.secret)
-                .env("GALLEY_REFRESH_TOKEN", s.tokens.refresh)
-                .output()
-                .expect("run node")
-        }
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let env = vec![
+        ("GALLEY_ISSUER", app.base.clone()),
+        ("GALLEY_CLIENT_ID", s.client.id),
+        ("GALLEY_CLIENT_SECRET", s.client.secret),
+        ("GALLEY_REFRESH_TOKEN", s.tokens.refresh),
+    ];
+    let stdout = node_test(dir, "oauth4webapi.test.mjs", env).await;
     assert!(stdout.contains("# pass 4") && stdout.contains("# fail 0"), "{stdout}");
 });
 
@@ -65,24 +67,13 @@ both_engines!(browser_flow, |engine| async move {
     )
     .await
     .unwrap();
-    let output = tokio::task::spawn_blocking({
-        let base = app.base.clone();
-        move || {
-            Command::new("node")
-                .args(["--test", "--test-concurrency=1", "browser-flow.test.mjs"])
-                .current_dir(dir)
-                .env("GALLEY_ISSUER", base)
-                .env("GALLEY_CLIENT_ID", created.client_id)
-                .env("GALLEY_CLIENT_SECRET", created.client_secret)
-                .env("GALLEY_CALLBACK", callback)
-                .env("GALLEY_SCREENSHOTS", &shots)
-                .output()
-                .expect("run node")
-        }
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let env = vec![
+        ("GALLEY_ISSUER", app.base.clone()),
+        ("GALLEY_CLIENT_ID", created.client_id),
+        ("GALLEY_CLIENT_SECRET", created.client_secret),
+        ("GALLEY_CALLBACK", callback),
+        ("GALLEY_SCREENSHOTS", shots.display().to_string()),
+    ];
+    let stdout = node_test(dir, "browser-flow.test.mjs", env).await;
     assert!(stdout.contains("# pass 2") && stdout.contains("# fail 0"), "{stdout}");
 });

@@ -7,7 +7,6 @@
 //! challenge is refused (no PKCE downgrade).
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -17,10 +16,10 @@ use crate::{
     oauth::{
         clients::allows_grant,
         error::{ErrorCode, OAuthError},
-        issue::{issue, Grant, TokenResponse},
+        issue::{issue, revoke_replayed_grant, Grant, TokenResponse},
         params::Params,
     },
-    store::{audit, clients::ClientRow, codes, tokens},
+    store::{clients::ClientRow, codes},
 };
 
 /// Handles the grant.
@@ -128,21 +127,6 @@ async fn reused_or_unknown(state: &AppState, hash: &str, now: i64) -> Result<OAu
     let Some(row) = codes::find(state.db.reader(), hash).await? else {
         return Ok(OAuthError::invalid_grant("the code is not valid"));
     };
-    let mut tx = state.db.begin().await?;
-    let revoked = tokens::revoke_family(&mut tx, &row.family_id, now).await?;
-    audit::record(
-        &mut tx,
-        audit::Event {
-            company_id: Some(row.company_id),
-            actor: &format!("client:{}", row.client_id),
-            action: "code.reuse_detected",
-            subject: &format!("token_family:{}", row.family_id),
-            detail: json!({ "revoked_tokens": revoked }),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::warn!(family = %row.family_id, revoked, "authorization code reused; its tokens were revoked");
+    revoke_replayed_grant(&state.db, &row.family_id, row.company_id, &row.client_id, "code.reuse_detected", now).await?;
     Ok(OAuthError::invalid_grant("the code was already used; the tokens issued from it have been revoked"))
 }

@@ -6,8 +6,6 @@
 //! it was rotated means it leaked: unless it is still inside the configured
 //! reuse interval, every token of its family is revoked.
 
-use serde_json::json;
-
 use super::requested_scopes;
 use crate::{
     app::AppState,
@@ -17,12 +15,11 @@ use crate::{
     oauth::{
         clients::allows_grant,
         error::{ErrorCode, OAuthError},
-        issue::{mint, Grant, TokenResponse},
+        issue::{mint, revoke_replayed_grant, Grant, TokenResponse},
         params::Params,
         writer::{Rotated, Rotation},
     },
     store::{
-        audit,
         clients::ClientRow,
         tokens::{self, NewToken, TokenRow},
     },
@@ -78,22 +75,7 @@ pub async fn grant(
         state.tokens.insert(rows).await?;
         return Ok(response);
     }
-    let mut tx = state.db.begin().await?;
-    let revoked = tokens::revoke_family(&mut tx, &row.family_id, now).await?;
-    audit::record(
-        &mut tx,
-        audit::Event {
-            company_id: Some(row.company_id),
-            actor: &format!("client:{}", client.client_id),
-            action: "token.reuse_detected",
-            subject: &format!("token_family:{}", row.family_id),
-            detail: json!({ "revoked_tokens": revoked }),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::warn!(family = %row.family_id, revoked, "refresh token reused; family revoked");
+    revoke_replayed_grant(&state.db, &row.family_id, row.company_id, &client.client_id, "token.reuse_detected", now).await?;
     metrics::counter!("galley_refresh_reuse_detected_total").increment(1);
     Err(OAuthError::invalid_grant(
         "the refresh token was already used; every token of this grant has been revoked",
