@@ -169,6 +169,16 @@ pub enum ClientCommand {
         /// authorization_code,refresh_token).
         #[arg(long)]
         grant_types: Option<String>,
+        /// For a public app: the company whose users sign up through it
+        /// (default: the app's own company).
+        #[arg(long)]
+        signup_company: Option<i64>,
+    },
+    /// Approve a public app, so that users of other companies may use it.
+    Approve {
+        /// The client.
+        #[arg(long)]
+        client_id: String,
     },
     /// Replace the client secret; the old one stops working at once.
     RotateSecret {
@@ -356,11 +366,23 @@ async fn admin_command(
                 format!("company {} created (super admin {})", created.company_id, created.admin_id),
             ))
         }
-        Command::Client(ClientCommand::Create { company, name, redirect_uri, scopes, public, grant_types }) => {
+        Command::Client(ClientCommand::Approve { client_id }) => {
+            clients::approve(db, clock, &client_id).await.map_err(explain)?;
+            Ok(output(json!({ "client_id": client_id, "approved": true }), format!("app {client_id} approved")))
+        }
+        Command::Client(ClientCommand::Create { company, name, redirect_uri, scopes, public, grant_types, signup_company }) => {
             let created = clients::create(
                 db,
                 clock,
-                clients::NewClient { company_id: company, name, redirect_uri, scopes, grant_types, public },
+                clients::NewClient {
+                    company_id: company,
+                    name,
+                    redirect_uri,
+                    scopes,
+                    grant_types,
+                    public,
+                    signup_company,
+                },
             )
             .await
             .map_err(explain)?;
@@ -499,6 +521,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
                 scopes: "plum_pro_api,xoxo_link,user_session,company_session,profile_read,points_read".into(),
                 grant_types: Some("authorization_code,refresh_token,client_credentials".into()),
                 public: false,
+                signup_company: None,
             },
         )
         .await

@@ -28,6 +28,7 @@ CREATE TABLE clients (
     grant_types TEXT NOT NULL,
     visibility TEXT NOT NULL,
     approved BIGINT NOT NULL,
+    signup_company_id BIGINT REFERENCES companies (id),
     created_at BIGINT NOT NULL
 );
 CREATE INDEX clients_company ON clients (company_id);

@@ -21,7 +21,7 @@ use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::clients::{allowed_scopes, allows_grant};
+use super::clients::{allowed_scopes, allows_grant, storefront_company};
 use crate::{
     app::AppState,
     crypto,
@@ -237,7 +237,9 @@ async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<Valid, R
 
 /// The company whose storefront users may use this app.
 fn user_may_use(client: &ClientRow, user: &users::UserRow) -> bool {
-    user.company_id == client.company_id || (client.visibility == "public" && client.approved == 1)
+    user.company_id == storefront_company(client)
+        || user.company_id == client.company_id
+        || (client.visibility == "public" && client.approved == 1)
 }
 
 fn reject(state: &AppState, rejection: Rejection) -> Response {
@@ -477,7 +479,8 @@ async fn login(
         Err(response) => return response,
     };
     let email = form.email.clone().unwrap_or_default();
-    let account = format!("login:account:{}:{}", valid.client.company_id, email.trim().to_ascii_lowercase());
+    let company = storefront_company(&valid.client);
+    let account = format!("login:account:{company}:{}", email.trim().to_ascii_lowercase());
     let address = format!("login:address:{}", peer.ip());
     let over = async {
         Ok::<_, Rejection>(
@@ -501,7 +504,7 @@ async fn login(
         Err(r) => return reject(&state, r),
     }
     let password = form.password.clone().unwrap_or_default();
-    match domain::users::log_in(&state.db, valid.client.company_id, &email, password).await {
+    match domain::users::log_in(&state.db, company, &email, password).await {
         Ok(Some(user)) => match session::open(&state, user.id).await {
             Ok(cookie) => see_other(&authorize_url(&state, &form.params), Some(cookie)),
             Err(e) => reject(&state, e.into()),
@@ -568,12 +571,13 @@ async fn signup(
         return reject(&state, r);
     }
     let password = form.password.clone().unwrap_or_default();
-    match domain::users::sign_up(&state.db, &*state.clock, valid.client.company_id, &name, &email, password).await {
+    let company = storefront_company(&valid.client);
+    match domain::users::sign_up(&state.db, &*state.clock, company, &name, &email, password).await {
         Ok(user_id) => {
             let now = state.clock.now_ms();
             if let Ok(mut tx) = state.db.begin().await {
                 let event = audit::Event {
-                    company_id: Some(valid.client.company_id),
+                    company_id: Some(company),
                     actor: &format!("user:{user_id}"),
                     action: "user.signed_up",
                     subject: &format!("client:{}", valid.client.client_id),

@@ -73,6 +73,8 @@ pub struct NewClient {
     pub grant_types: Option<String>,
     /// Usable by other companies once approved.
     pub public: bool,
+    /// Company whose users sign up through a public app (default: its own).
+    pub signup_company: Option<i64>,
 }
 
 /// A client as created: the secret is shown this once.
@@ -103,6 +105,14 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewClient) -> Result<Create
     if companies::find(db.reader(), new.company_id).await?.is_none() {
         return Err(Error::NotFound("company"));
     }
+    if let Some(signup) = new.signup_company {
+        if !new.public {
+            return Err(Error::Invalid("a sign-up company can only be set for a public app (--public)".into()));
+        }
+        if companies::find(db.reader(), signup).await?.is_none() {
+            return Err(Error::NotFound("sign-up company"));
+        }
+    }
     let client_id = crypto::new_id();
     let client_secret = crypto::new_secret(crypto::CLIENT_SECRET_PREFIX);
     let now = clock.now_ms();
@@ -118,6 +128,7 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewClient) -> Result<Create
             scopes: &scopes.to_string(),
             grant_types: &GrantType::join(&grants),
             visibility: if new.public { "public" } else { "private" },
+            signup_company_id: new.signup_company,
         },
         now,
     )
@@ -162,6 +173,37 @@ pub async fn rotate_secret(db: &Db, clock: &dyn Clock, client_id: &str) -> Resul
     .await?;
     tx.commit().await?;
     Ok(CreatedClient { client_id: client.client_id, client_secret })
+}
+
+/// Approves a public app: users of other companies may then authorize it.
+#[tracing::instrument(skip(db, clock))]
+pub async fn approve(db: &Db, clock: &dyn Clock, client_id: &str) -> Result<()> {
+    let client = clients::find(db.reader(), client_id).await?.ok_or(Error::NotFound("client"))?;
+    if client.visibility != "public" {
+        return Err(Error::Invalid("only public apps need approval; this app is private".into()));
+    }
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    clients::approve(&mut tx, client_id).await?;
+    audit::record(
+        &mut tx,
+        audit::Event {
+            company_id: Some(client.company_id),
+            actor: "cli",
+            action: "client.approved",
+            subject: &format!("client:{client_id}"),
+            detail: json!({}),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The company whose storefront users sign up and log in through `client`.
+pub fn storefront_company(client: &clients::ClientRow) -> i64 {
+    client.signup_company_id.unwrap_or(client.company_id)
 }
 
 /// The client's allowed scopes.

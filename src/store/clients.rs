@@ -25,6 +25,9 @@ pub struct ClientRow {
     pub visibility: String,
     /// 1 once the operator approved a public app.
     pub approved: i64,
+    /// Company whose storefront users sign up through a public app (its own
+    /// company when unset).
+    pub signup_company_id: Option<i64>,
 }
 
 /// What a new client is made of.
@@ -46,9 +49,12 @@ pub struct NewClient<'a> {
     pub grant_types: &'a str,
     /// `private` or `public`.
     pub visibility: &'a str,
+    /// Sign-up company of a public app.
+    pub signup_company_id: Option<i64>,
 }
 
-const COLUMNS: &str = "client_id, company_id, name, secret_hash, redirect_uri, scopes, grant_types, visibility, approved";
+const COLUMNS: &str =
+    "client_id, company_id, name, secret_hash, redirect_uri, scopes, grant_types, visibility, approved, signup_company_id";
 
 fn client(row: AnyRow) -> StoreResult<ClientRow> {
     Ok(ClientRow {
@@ -61,6 +67,7 @@ fn client(row: AnyRow) -> StoreResult<ClientRow> {
         grant_types: row.try_get(6)?,
         visibility: row.try_get(7)?,
         approved: row.try_get(8)?,
+        signup_company_id: row.try_get(9)?,
     })
 }
 
@@ -68,7 +75,7 @@ fn client(row: AnyRow) -> StoreResult<ClientRow> {
 pub async fn insert(tx: &mut Tx, new: &NewClient<'_>, now: i64) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO clients (client_id, company_id, name, secret_hash, secret_rotated_at, redirect_uri, scopes, \
-         grant_types, visibility, approved, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $5)",
+         grant_types, visibility, approved, signup_company_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $5)",
     )
     .bind(new.client_id)
     .bind(new.company_id)
@@ -79,6 +86,7 @@ pub async fn insert(tx: &mut Tx, new: &NewClient<'_>, now: i64) -> StoreResult<(
     .bind(new.scopes)
     .bind(new.grant_types)
     .bind(new.visibility)
+    .bind(new.signup_company_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -135,6 +143,15 @@ pub async fn find_many(conn: &mut sqlx::AnyConnection, ids: &[String]) -> StoreR
 pub async fn update_redirect_uri(tx: &mut Tx, client_id: &str, redirect_uri: &str) -> StoreResult<bool> {
     let done = sqlx::query("UPDATE clients SET redirect_uri = $1 WHERE client_id = $2")
         .bind(redirect_uri)
+        .bind(client_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a public app approved by the operator.
+pub async fn approve(tx: &mut Tx, client_id: &str) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE clients SET approved = 1 WHERE client_id = $1 AND visibility = 'public'")
         .bind(client_id)
         .execute(&mut **tx)
         .await?;

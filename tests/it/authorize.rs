@@ -120,6 +120,7 @@ async fn client_for_flow(app: &TestApp, company_id: i64, public: bool, name: &st
             scopes: "user_session,company_session,profile_read,points_read".into(),
             grant_types: Some("authorization_code,refresh_token".into()),
             public,
+            signup_company: None,
         },
     )
     .await
@@ -447,4 +448,52 @@ both_engines!(secure_cookies_on_https_public_urls, |engine| async move {
     let cookie = page.headers[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.starts_with("galley_csrf=") && cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
     let _ = json!({});
+});
+
+both_engines!(public_apps_sign_users_up_in_their_signup_company_and_need_approval, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let (owner, _) = app.company("Vendor").await;
+    let (customer, _) = app.company("Customer").await;
+    let created = galley::oauth::clients::create(
+        &app.db,
+        &*app.clock,
+        galley::oauth::clients::NewClient {
+            company_id: owner,
+            name: "Marketplace App".into(),
+            redirect_uri: CALLBACK.into(),
+            scopes: "user_session,profile_read".into(),
+            grant_types: Some("authorization_code,refresh_token".into()),
+            public: true,
+            signup_company: Some(customer),
+        },
+    )
+    .await
+    .unwrap();
+    let client = Client { id: created.client_id, secret: created.client_secret };
+    let pkce = [("code_challenge", challenge(VERIFIER)), ("code_challenge_method", "S256".to_string())];
+    let pkce: Vec<(&str, &str)> = pkce.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let browser = Browser::new();
+    let url = authorize_url(&app, &client.id, &pkce);
+    let signup = browser.get(&app.url(&format!("/v1/oauth/authorize/signup?{}", url.split_once('?').unwrap().1))).await;
+    let done = browser
+        .submit(&app, &signup, "/v1/oauth/authorize/signup", &[("name", "Cora"), ("email", "cora@customer.test"), ("password", "correct horse")])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let consent = browser.get(&url).await;
+    let back = browser.submit(&app, &consent, "/v1/oauth/authorize", &[("decision", "allow")]).await;
+    let code = query_param(&back.location(), "code").unwrap();
+    let (status, tokens) = exchange(&app, &client, &code, &[("code_verifier", VERIFIER)], "/v1/oauth/token/user").await;
+    assert_eq!(status, 200, "{tokens}");
+    let (_, info) = app.form("/v1/oauth/introspect", &[("token", tokens["access_token"].as_str().unwrap())], Some(&client)).await;
+    assert_eq!(info["company_id"], customer, "the user was signed up in the app's sign-up company");
+
+    // A user of a third company, logged in through their own company's
+    // app, is asked to log in here until the operator approves the app.
+    let flow = signed_up(&app).await;
+    let page = flow.browser.get(&url).await;
+    assert!(page.body.contains("name=\"password\""), "not approved: the log-in page");
+    galley::oauth::clients::approve(&app.db, &*app.clock, &client.id).await.unwrap();
+    let page = flow.browser.get(&url).await;
+    assert!(page.body.contains("name=\"decision\""), "approved: straight to consent");
+    assert!(galley::oauth::clients::approve(&app.db, &*app.clock, &flow.client.id).await.is_err(), "private apps need no approval");
 });

@@ -180,3 +180,28 @@ fn send_sigterm(pid: u32) {
     let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     assert!(status.success());
 }
+
+both_engines!(cli_public_apps_signup_company_and_approval, |engine| async move {
+    let db = TestDb::new(engine).await;
+    let url = db.url.as_str();
+    let mut ids = Vec::new();
+    for (name, email) in [("Vendor", "v@vendor.test"), ("Customer", "c@customer.test")] {
+        let (ok, out, err) = galley(&["company", "create", "--name", name, "--base-currency", "INR", "--admin-email", email,
+            "--admin-password", "long-enough", "--json", "--database-url", url]);
+        assert!(ok, "{err}");
+        ids.push(out["company_id"].to_string());
+    }
+    let base = ["client", "create", "--company", &ids[0], "--name", "Market", "--redirect-uri", "https://m.test/cb", "--scopes", "user_session"];
+    let mut private: Vec<&str> = base.to_vec();
+    private.extend(["--signup-company", &ids[1], "--database-url", url]);
+    let (ok, _, err) = galley(&private);
+    assert!(!ok && err.contains("public app"), "{err}");
+    let mut public: Vec<&str> = base.to_vec();
+    public.extend(["--public", "--signup-company", &ids[1], "--json", "--database-url", url]);
+    let (ok, out, err) = galley(&public);
+    assert!(ok, "{err}");
+    let client_id = out["client_id"].as_str().unwrap();
+    let (ok, out, err) = galley(&["client", "approve", "--client-id", client_id, "--json", "--database-url", url]);
+    assert!(ok, "{err}");
+    assert_eq!(out["approved"], true);
+});

@@ -188,6 +188,7 @@ impl TestApp {
                 scopes: scopes.into(),
                 grant_types: Some(grants.into()),
                 public: false,
+                signup_company: None,
             },
         )
         .await

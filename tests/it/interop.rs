@@ -63,6 +63,7 @@ both_engines!(browser_flow, |engine| async move {
             scopes: "user_session,profile_read".into(),
             grant_types: Some("authorization_code,refresh_token".into()),
             public: false,
+            signup_company: None,
         },
     )
     .await
