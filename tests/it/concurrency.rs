@@ -63,10 +63,16 @@ pub fn free_port() -> u16 {
 }
 
 pub async fn start_node(db_url: &str, http: &reqwest::Client) -> (Node, String) {
+    start_node_with(db_url, http, &[]).await
+}
+
+/// Like [`start_node`] with extra environment variables for the node.
+pub async fn start_node_with(db_url: &str, http: &reqwest::Client, env: &[(&str, &str)]) -> (Node, String) {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_galley"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", db_url])
         .env("GALLEY_LOG_LEVEL", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -150,3 +150,35 @@ both_engines!(without_smtp_emails_go_to_the_spool_folder, |engine| async move {
     assert!(admin.contains("Order") && admin.contains("MAIL-3"), "{admin}");
     assert!(!admin.contains("CCD-500-0001"), "codes are not sent to admins");
 });
+
+both_engines!(a_crash_before_sending_loses_no_email, |engine| async move {
+    use crate::concurrency::start_node_with;
+    let smtp_port = free_port();
+    let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
+    // Every node points at an SMTP server that is down for now.
+    let app = TestApp::spawn_with(engine, |c| c.smtp_url = Some(galley::config::Redacted(smtp_url.clone()))).await;
+    let (node, base) = start_node_with(&app.test_db.url, &app.http, &[("GALLEY_SMTP_URL", &smtp_url)]).await;
+    let url = app.test_db.url.clone();
+    let sample = |n: &str| format!("{}/samples/{n}", env!("CARGO_MANIFEST_DIR"));
+    assert!(galley(&["catalog", "import", "--file", &sample("catalog.json"), "--database-url", &url]).0);
+    assert!(galley(&["codes", "import", "--product", "101", "--denomination", "500", "--file", &sample("codes.csv"), "--database-url", &url]).0);
+    let s = app.setup().await;
+    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000").await.unwrap();
+    let data = json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "CRASH-1",
+                      "email": "receiver@shop.test", "notifyReceiverEmail": 1});
+    // The order is accepted by the child node...
+    let response = app.http.post(format!("{base}/v1/oauth/api")).bearer_auth(&s.tokens.access)
+        .json(&json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}})).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    // ...which is killed (SIGKILL) before it could deliver the e-mail.
+    drop(node);
+    let pending: Vec<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE sent_at IS NULL").fetch_all(app.db.reader()).await.unwrap();
+    assert_eq!(pending.len(), 1, "the e-mail waits in the outbox");
+    // The SMTP server comes back; the surviving node delivers it, once.
+    let smtp = Smtp::start(smtp_port).await;
+    app.clock.advance_secs(120);
+    wait_for("e-mail after the crash", || smtp.messages().len(), 1).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(smtp.messages().len(), 1, "sent once");
+    assert!(smtp.messages()[0].contains("CCD-500-0001"));
+});

@@ -266,3 +266,36 @@ both_engines!(a_new_import_is_served_at_once, |engine| async move {
     assert_eq!(list[0]["name"], "CCD Renamed", "no stale catalog after an import by another process");
     assert_eq!(list[0]["valueDenominations"], "500");
 });
+
+both_engines!(exchange_rates_follow_each_companys_base_currency, |engine| async move {
+    let (app, inr) = with_catalog(engine).await;
+    // A second company charged in USD sees the same catalog with its own rates.
+    let created = galley::domain::companies::create(
+        &app.db,
+        &*app.clock,
+        galley::domain::companies::NewCompany {
+            name: "Dollar Co".into(),
+            base_currency: "USD".into(),
+            admin_email: "boss@dollar.test".into(),
+            admin_password: galley::config::Redacted("password123".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let client = app.client(created.company_id, "plum_pro_api").await;
+    let usd = app.admin_tokens(&client, "boss@dollar.test", "plum_pro_api").await;
+    let url = app.test_db.url.clone();
+    for (from, to, rate) in [("USD", "INR", "83.12"), ("INR", "USD", "0.012")] {
+        assert!(galley(&["fx", "set", "--from", from, "--to", to, "--rate", rate, "--database-url", &url]).0);
+    }
+    let query = json!({"exchangeRate": 1, "includeProducts": "101,102"});
+    let (_, for_inr) = op(&app, &inr.tokens.access, "plumProAPI.mutation.getVouchers", query.clone()).await;
+    let (_, for_usd) = op(&app, &usd.access, "plumProAPI.mutation.getVouchers", query).await;
+    let rates = |body: &Value| -> Vec<Value> {
+        body["data"]["getVouchers"]["data"].as_array().unwrap().iter().map(|p| p["exchangeRate"].clone()).collect()
+    };
+    assert_eq!(rates(&for_inr), vec![json!(1), json!(83.12)]);
+    assert_eq!(rates(&for_usd), vec![json!(0.012), json!(1)]);
+    let (_, balance) = op(&app, &usd.access, "plumProAPI.query.getBalance", json!({})).await;
+    assert_eq!(balance["data"]["getBalance"]["data"]["currency"], "USD");
+});
