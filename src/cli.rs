@@ -142,6 +142,10 @@ pub enum CompanyCommand {
         /// Super admin's password (or env GALLEY_ADMIN_PASSWORD).
         #[arg(long, env = "GALLEY_ADMIN_PASSWORD", hide_env_values = true)]
         admin_password: String,
+        /// Country of the company's recipients (ISO 3166 alpha-2, optional):
+        /// products not available there cannot be ordered.
+        #[arg(long)]
+        country: Option<String>,
     },
 }
 
@@ -353,11 +357,11 @@ async fn admin_command(
             ))
         }
         Command::Migrate => Ok(output(json!({ "migrated": true }), "database is up to date".into())),
-        Command::Company(CompanyCommand::Create { name, base_currency, admin_email, admin_password }) => {
+        Command::Company(CompanyCommand::Create { name, base_currency, admin_email, admin_password, country }) => {
             let created = companies::create(
                 db,
                 clock,
-                companies::NewCompany { name, base_currency, admin_email, admin_password: Redacted(admin_password) },
+                companies::NewCompany { name, base_currency, country, admin_email, admin_password: Redacted(admin_password) },
             )
             .await
             .map_err(explain)?;
@@ -488,6 +492,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
                 companies::NewCompany {
                     name: "Demo Company".into(),
                     base_currency: "INR".into(),
+                    country: Some("IN".into()),
                     admin_email: DEMO_ADMIN_EMAIL.into(),
                     admin_password: Redacted(DEMO_ADMIN_PASSWORD.into()),
                 },

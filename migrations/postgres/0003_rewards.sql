@@ -110,3 +110,7 @@ CREATE TABLE catalog_meta (
     version BIGINT NOT NULL
 );
 INSERT INTO catalog_meta (id, version) VALUES (1, 0);
+
+-- Where a company's recipients are (ISO 3166 alpha-2), if set: orders of
+-- products not available there are refused (PLE10019).
+ALTER TABLE companies ADD COLUMN country_code TEXT;

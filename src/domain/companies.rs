@@ -15,6 +15,9 @@ pub struct NewCompany {
     pub name: String,
     /// Charged currency, e.g. `INR`.
     pub base_currency: String,
+    /// ISO 3166 alpha-2 country of its recipients (optional): products not
+    /// available there cannot be ordered.
+    pub country: Option<String>,
     /// First admin's e-mail address.
     pub admin_email: String,
     /// First admin's password.
@@ -36,12 +39,17 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewCompany) -> Result<Creat
     let name = check_name("company name", &new.name, 200)?;
     let currency = Currency::parse(&new.base_currency).map_err(Error::Invalid)?;
     let email = parse_email(&new.admin_email)?;
+    let country = match new.country.as_deref().map(str::trim) {
+        Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => Some(c.to_ascii_uppercase()),
+        Some(c) => return Err(Error::Invalid(format!("`{}` is not a two-letter country code such as IN", super::scopes::truncate(c, 8)))),
+        None => None,
+    };
     passwords::check_rules(new.admin_password.expose()).map_err(Error::Invalid)?;
     let password_hash = passwords::hash(new.admin_password.0).await?;
 
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    let company_id = companies::insert(&mut tx, &name, currency.as_str(), now).await?;
+    let company_id = companies::insert(&mut tx, &name, currency.as_str(), country.as_deref(), now).await?;
     let admin_id = match companies::insert_admin(&mut tx, company_id, &email, &password_hash, "super_admin", now).await {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {

@@ -35,6 +35,9 @@ pub enum OrderError {
     /// More vouchers than the product allows per order (`PLE10041`).
     #[error("quantity is above the product's limit of {0} per order")]
     QuantityAboveLimit(i64),
+    /// The product is not available in the company's country (`PLE10019`).
+    #[error("{0}")]
+    CountryNotAllowed(String),
     /// Not enough inventory, balance, or no exchange rate (`PLE10012`).
     #[error("{0}")]
     NotProcessable(String),
@@ -154,6 +157,15 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
         None => None,
     };
     let company = companies::find(db.reader(), company_id).await?.ok_or(OrderError::ProductNotFound)?;
+    if let Some(country) = &company.country_code {
+        let countries: Vec<std::collections::HashMap<String, String>> = serde_json::from_str(&product.countries).unwrap_or_default();
+        if !countries.iter().any(|c| c.get("code").is_some_and(|code| code.eq_ignore_ascii_case(country))) {
+            return Err(OrderError::CountryNotAllowed(format!(
+                "product {} is not available in {country}, the country of your company",
+                product.id
+            )));
+        }
+    }
     let base = Currency::parse(&company.base_currency).map_err(OrderError::Invalid)?;
     let rate = catalog::rate(db, currency, base).await?.ok_or_else(|| {
         OrderError::NotProcessable(format!(

@@ -13,6 +13,8 @@ pub struct CompanyRow {
     pub name: String,
     /// ISO 4217 code of the charged currency.
     pub base_currency: String,
+    /// ISO 3166 alpha-2 country, if set.
+    pub country_code: Option<String>,
 }
 
 /// An admin of one company.
@@ -31,7 +33,12 @@ pub struct AdminRow {
 }
 
 fn company(row: AnyRow) -> StoreResult<CompanyRow> {
-    Ok(CompanyRow { id: row.try_get(0)?, name: row.try_get(1)?, base_currency: row.try_get(2)? })
+    Ok(CompanyRow {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        base_currency: row.try_get(2)?,
+        country_code: row.try_get(3)?,
+    })
 }
 
 fn admin(row: AnyRow) -> StoreResult<AdminRow> {
@@ -45,10 +52,13 @@ fn admin(row: AnyRow) -> StoreResult<AdminRow> {
 }
 
 /// Inserts a company; returns its id.
-pub async fn insert(tx: &mut Tx, name: &str, base_currency: &str, now: i64) -> StoreResult<i64> {
-    let row = sqlx::query("INSERT INTO companies (name, base_currency, created_at) VALUES ($1, $2, $3) RETURNING id")
+pub async fn insert(tx: &mut Tx, name: &str, base_currency: &str, country: Option<&str>, now: i64) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO companies (name, base_currency, country_code, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
         .bind(name)
         .bind(base_currency)
+        .bind(country)
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
@@ -80,7 +90,7 @@ pub async fn insert_admin(
 
 /// A company by id.
 pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, id: i64) -> StoreResult<Option<CompanyRow>> {
-    sqlx::query("SELECT id, name, base_currency FROM companies WHERE id = $1")
+    sqlx::query("SELECT id, name, base_currency, country_code FROM companies WHERE id = $1")
         .bind(id)
         .fetch_optional(exec)
         .await?

@@ -163,6 +163,7 @@ impl TestApp {
             galley::domain::companies::NewCompany {
                 name: name.into(),
                 base_currency: "INR".into(),
+                country: None,
                 admin_email: email.clone(),
                 admin_password: Redacted("password123".into()),
             },

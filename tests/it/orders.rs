@@ -245,3 +245,24 @@ both_engines!(concurrent_orders_on_two_nodes_never_oversell_or_overdraw, |engine
     assert_eq!(orders[0].0, 1);
     assert_eq!(balance(&app, &s.tokens.access).await, 5000.0 - 792.0, "10 USD - 1 % at 80, charged once");
 });
+
+both_engines!(products_not_sold_in_the_companys_country_are_ple10019, |engine| async move {
+    let (app, _) = shop(engine, "1").await;
+    let url = app.test_db.url.clone();
+    let (ok, out, err) = galley(&["company", "create", "--name", "Yankee", "--base-currency", "INR", "--country", "us",
+        "--admin-email", "boss@yankee.test", "--admin-password", "long-enough", "--json", "--database-url", &url]);
+    assert!(ok, "{err}");
+    let company_id = out["company_id"].as_i64().unwrap();
+    let client = app.client(company_id, "plum_pro_api").await;
+    let tokens = app.admin_tokens(&client, "boss@yankee.test", "plum_pro_api").await;
+    galley::domain::ledger::add_funds(&app.db, &*app.clock, company_id, "10000").await.unwrap();
+    assert!(galley(&["fx", "set", "--from", "USD", "--to", "INR", "--rate", "80", "--database-url", &url]).0);
+    let (status, body) = call(&app, &tokens.access, "placeOrder", json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "US-1"})).await;
+    assert_eq!((status, body["errorId"].as_str()), (401, Some("PLE10019")), "{body}");
+    assert!(body["errorInfo"].as_str().unwrap().contains("US"));
+    let (status, body) = call(&app, &tokens.access, "placeOrder", json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "US-2"})).await;
+    assert_eq!(status, 200, "product 102 is sold in the US: {body}");
+    let (ok, _, err) = galley(&["company", "create", "--name", "X", "--base-currency", "INR", "--country", "USA",
+        "--admin-email", "x@x.test", "--admin-password", "long-enough", "--database-url", &url]);
+    assert!(!ok && err.contains("country code"), "{err}");
+});

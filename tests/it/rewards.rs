@@ -276,6 +276,7 @@ both_engines!(exchange_rates_follow_each_companys_base_currency, |engine| async 
         galley::domain::companies::NewCompany {
             name: "Dollar Co".into(),
             base_currency: "USD".into(),
+            country: None,
             admin_email: "boss@dollar.test".into(),
             admin_password: galley::config::Redacted("password123".into()),
         },

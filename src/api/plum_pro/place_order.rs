@@ -30,6 +30,9 @@ pub fn order_error(e: OrderError) -> ApiError {
             format!("The quantity is above this product's limit of {limit} per order."),
             "Quantity limit exceeded",
         ),
+        OrderError::CountryNotAllowed(m) => {
+            ApiError::app(StatusCode::UNAUTHORIZED, "PLE10019", m, "Product not allowed for your country")
+        }
         OrderError::NotProcessable(m) => ApiError::app(StatusCode::UNPROCESSABLE_ENTITY, "PLE10012", m, "Order could not be processed"),
         OrderError::Store(e) => ApiError::Internal(e.into()),
     }
