@@ -80,7 +80,7 @@ impl App {
         let listener = TcpListener::bind(config.listen).await?;
         let tokens = TokenWriter::start(db.clone(), clock.clone());
         let reader = Reader::start(db.clone());
-        let db_for_limiter = db.clone();
+        let limiter = crate::api::limiter::Limiter::start(db.clone());
         let state = AppState {
             db,
             clock,
@@ -91,7 +91,7 @@ impl App {
             templates: Arc::new(Templates::new()),
             demo: None,
             catalog: Arc::default(),
-            limiter: crate::api::limiter::Limiter::start(db_for_limiter),
+            limiter,
         };
         Ok(Self { listener, router: router(state.clone()), state })
     }

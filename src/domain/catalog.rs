@@ -385,9 +385,10 @@ pub async fn import_codes(
             Err(e) => return Err(e.into()),
         }
     }
-    super::orders::fulfil_pending(&mut tx, product_id, value.minor, clock.now_ms())
-        .await
-        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+    super::orders::fulfil_pending(&mut tx, product_id, value.minor, clock.now_ms()).await.map_err(|e| match e {
+        super::orders::OrderError::Store(s) => Error::Store(s),
+        other => Error::Internal(other.into()),
+    })?;
     tx.commit().await?;
     Ok(total)
 }

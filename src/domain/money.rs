@@ -209,6 +209,11 @@ impl Decimal {
         serde_json::from_str(&self.to_text()).unwrap_or(serde_json::Value::Null)
     }
 
+    /// `self` percent of `amount`, rounded half up once.
+    pub fn percent_of(&self, amount: Money) -> Money {
+        Decimal { mantissa: self.mantissa, scale: self.scale + 2 }.convert(amount, amount.currency)
+    }
+
     /// Converts `amount` (minor units of its currency) at this rate (units of
     /// `to` per unit of `amount`'s currency) into minor units of `to`,
     /// rounding half up.
@@ -244,5 +249,16 @@ mod decimal_tests {
         assert_eq!(Decimal::parse("0.333").unwrap().convert(Money::parse("0.05", usd).unwrap(), usd).minor, 2);
         assert_eq!(Decimal::parse("151.5").unwrap().convert(Money::parse("1.01", usd).unwrap(), jpy).minor, 153);
         assert_eq!(Decimal::parse("1").unwrap().convert(ten_dollars, usd), ten_dollars);
+    }
+
+    #[test]
+    fn percentages_round_once() {
+        let inr = Currency::parse("INR").unwrap();
+        let percent = |p: &str, minor: i64| Decimal::parse(p).unwrap().percent_of(Money { minor, currency: inr }).minor;
+        assert_eq!(percent("2.5", 100_000), 2_500);
+        // 0.5 % of 0.99 is 0.00495: rounding twice (0.495 -> 0.50 -> 0.01)
+        // would give 1 paisa, once gives 0.
+        assert_eq!(percent("0.5", 99), 0);
+        assert_eq!(percent("1", 2_000), 20);
     }
 }

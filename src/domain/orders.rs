@@ -44,6 +44,9 @@ pub enum OrderError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Anything else unexpected (stored data that fails validation).
+    #[error(transparent)]
+    Internal(anyhow::Error),
 }
 
 impl From<sqlx::Error> for OrderError {
@@ -58,7 +61,7 @@ impl From<super::Error> for OrderError {
             super::Error::Invalid(m) => OrderError::Invalid(m),
             super::Error::NotFound(_) => OrderError::ProductNotFound,
             super::Error::Store(s) => OrderError::Store(s),
-            super::Error::Internal(e) => OrderError::Store(StoreError::Sqlx(sqlx::Error::Protocol(format!("{e:#}")))),
+            super::Error::Internal(e) => OrderError::Internal(e),
         }
     }
 }
@@ -174,8 +177,7 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
     })?;
     let total = Money { minor: value.minor.checked_mul(new.quantity).ok_or_else(|| OrderError::Invalid("quantity is too large".into()))?, currency };
     let discount_percent = Decimal::parse(&product.discount).unwrap_or_else(|_| Decimal::parse("0").expect("valid"));
-    let hundred = Decimal::parse("0.01").expect("valid");
-    let discount = hundred.convert(discount_percent.convert(total, currency), currency);
+    let discount = discount_percent.percent_of(total);
     let net = Money { minor: total.minor - discount.minor, currency };
     let charged = rate.convert(net, base);
 

@@ -18,17 +18,9 @@ pub async fn hits(db: &Db, bucket: &str, window_start: i64) -> StoreResult<i64> 
     })
 }
 
-/// Adds one hit and returns the new count (one atomic upsert).
+/// Adds one hit and returns the new count.
 pub async fn hit(db: &Db, bucket: &str, window_start: i64) -> StoreResult<i64> {
-    let row = sqlx::query(
-        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
-         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits",
-    )
-    .bind(bucket)
-    .bind(window_start)
-    .fetch_one(db.writer())
-    .await?;
-    Ok(row.try_get(0)?)
+    hit_many(&mut *db.writer().acquire().await?, bucket, window_start, 1).await
 }
 
 /// Adds `n` hits in one statement and returns the new count.

@@ -35,6 +35,7 @@ pub fn order_error(e: OrderError) -> ApiError {
         }
         OrderError::NotProcessable(m) => ApiError::app(StatusCode::UNPROCESSABLE_ENTITY, "PLE10012", m, "Order could not be processed"),
         OrderError::Store(e) => ApiError::Internal(e.into()),
+        OrderError::Internal(e) => ApiError::Internal(e),
     }
 }
 
