@@ -70,7 +70,11 @@ impl App {
     /// Connects to the database, migrates it and binds the listener
     /// (`listen` with port 0 picks a free port; see [`App::port`]).
     pub async fn build(config: ValidConfig, clock: SharedClock) -> anyhow::Result<Self> {
-        let db = Db::connect(config.database_url.expose(), config.database_max_connections).await?;
+        let db = Db::connect(
+            config.database_url.expose(),
+            config.database_max_connections,
+        )
+        .await?;
         migrate::run(&db).await?;
         Self::with_db(config, db, clock).await
     }
@@ -93,7 +97,11 @@ impl App {
             catalog: Arc::default(),
             limiter,
         };
-        Ok(Self { listener, router: router(state.clone()), state })
+        Ok(Self {
+            listener,
+            router: router(state.clone()),
+            state,
+        })
     }
 
     /// Enables the demo app's callback page for `client_id`.
@@ -114,14 +122,39 @@ impl App {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let worker = tokio::spawn(crate::delivery::run(self.state.clone()));
-        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let sweeper = tokio::spawn(sweep_links(self.state.clone()));
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         worker.abort();
+        sweeper.abort();
         self.state.db.close().await;
         served
+    }
+}
+
+/// Refunds expired, unredeemed links every `link_sweep_interval` (every
+/// node runs it; each link is refunded once, see
+/// [`crate::domain::links::sweep`]).
+async fn sweep_links(state: AppState) {
+    let mut interval = tokio::time::interval(state.config.link_sweep_interval);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match crate::domain::links::sweep(&state.db, &*state.clock).await {
+            Ok(0) => {}
+            Ok(refunded) => tracing::info!(refunded, "expired links refunded"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "link expiry sweep failed"),
+        }
     }
 }
 
@@ -182,7 +215,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({ "error": "not_found", "error_description": "no such endpoint" })))
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": "not_found", "error_description": "no such endpoint" })),
+    )
         .into_response()
 }
 

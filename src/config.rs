@@ -84,6 +84,10 @@ pub struct Config {
     pub mail_from: String,
     /// Folder for `.eml` files when no SMTP server is set.
     pub spool_dir: String,
+    /// Most links one `generateLink` / `generateLinkEmail` call may create.
+    pub max_links_per_request: u32,
+    /// Seconds between sweeps that refund expired, unredeemed links.
+    pub link_sweep_interval: u64,
 }
 
 /// Default per-minute limits of API-REWARDS.md.
@@ -114,6 +118,8 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Galley <no-reply@galley.invalid>".into(),
             spool_dir: "spool".into(),
+            max_links_per_request: 10_000,
+            link_sweep_interval: 60,
         }
     }
 }
@@ -152,7 +158,9 @@ impl Config {
         let keys = Config::keys();
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         figment = figment.merge(Env::prefixed("GALLEY_").only(&keys));
-        figment.extract().map_err(|e| ConfigError::Load(Box::new(e)))
+        figment
+            .extract()
+            .map_err(|e| ConfigError::Load(Box::new(e)))
     }
 
     /// The names of every setting (lower-case, as in the TOML file).
@@ -178,7 +186,10 @@ impl Config {
             reason,
         })?;
         let db = self.database_url.expose();
-        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
             return Err(ConfigError::Invalid {
                 key: "database_url",
                 reason: "must start with sqlite:// or postgres://".into(),
@@ -190,35 +201,69 @@ impl Config {
             ("request_timeout", self.request_timeout),
         ] {
             if value == 0 || value > 10 * 365 * 24 * 3600 {
-                return Err(ConfigError::Invalid { key, reason: "must be between 1 and 315360000 seconds".into() });
+                return Err(ConfigError::Invalid {
+                    key,
+                    reason: "must be between 1 and 315360000 seconds".into(),
+                });
             }
         }
         if self.max_body_bytes < 1024 {
-            return Err(ConfigError::Invalid { key: "max_body_bytes", reason: "must be at least 1024".into() });
+            return Err(ConfigError::Invalid {
+                key: "max_body_bytes",
+                reason: "must be at least 1024".into(),
+            });
         }
         if self.database_max_connections == 0 {
-            return Err(ConfigError::Invalid { key: "database_max_connections", reason: "must be at least 1".into() });
+            return Err(ConfigError::Invalid {
+                key: "database_max_connections",
+                reason: "must be at least 1".into(),
+            });
         }
-        let mut rate_limits: BTreeMap<String, u32> =
-            DEFAULT_API_RATE_LIMITS.iter().map(|(op, n)| (op.to_string(), *n)).collect();
+        let mut rate_limits: BTreeMap<String, u32> = DEFAULT_API_RATE_LIMITS
+            .iter()
+            .map(|(op, n)| (op.to_string(), *n))
+            .collect();
         for (op, limit) in &self.api_rate_limits {
             if !rate_limits.contains_key(op) {
                 return Err(ConfigError::Invalid {
                     key: "api_rate_limits",
-                    reason: format!("`{op}` is not a Rewards API operation ({})", rate_limits.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    reason: format!(
+                        "`{op}` is not a Rewards API operation ({})",
+                        rate_limits.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
                 });
             }
             if *limit == 0 {
-                return Err(ConfigError::Invalid { key: "api_rate_limits", reason: format!("`{op}` must allow at least 1 call") });
+                return Err(ConfigError::Invalid {
+                    key: "api_rate_limits",
+                    reason: format!("`{op}` must allow at least 1 call"),
+                });
             }
             rate_limits.insert(op.clone(), *limit);
         }
         if let Some(url) = &self.smtp_url {
             if !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://")) {
-                return Err(ConfigError::Invalid { key: "smtp_url", reason: "must start with smtp:// or smtps://".into() });
+                return Err(ConfigError::Invalid {
+                    key: "smtp_url",
+                    reason: "must start with smtp:// or smtps://".into(),
+                });
             }
         }
+        if self.max_links_per_request == 0 || self.max_links_per_request > 1_000_000 {
+            return Err(ConfigError::Invalid {
+                key: "max_links_per_request",
+                reason: "must be between 1 and 1000000".into(),
+            });
+        }
+        if self.link_sweep_interval == 0 || self.link_sweep_interval > 24 * 3600 {
+            return Err(ConfigError::Invalid {
+                key: "link_sweep_interval",
+                reason: "must be between 1 and 86400 seconds".into(),
+            });
+        }
         Ok(ValidConfig {
+            max_links_per_request: i64::from(self.max_links_per_request),
+            link_sweep_interval: Duration::from_secs(self.link_sweep_interval),
             api_rate_limits: rate_limits,
             smtp_url: self.smtp_url.clone(),
             mail_from: self.mail_from.clone(),
@@ -254,6 +299,10 @@ pub struct TokenSettings {
 /// A configuration that passed [`Config::validate`].
 #[derive(Clone, Debug)]
 pub struct ValidConfig {
+    /// Most links per generation call.
+    pub max_links_per_request: i64,
+    /// Time between expiry sweeps.
+    pub link_sweep_interval: Duration,
     /// Per-minute limits by operation, defaults filled in.
     pub api_rate_limits: BTreeMap<String, u32>,
     /// SMTP server, if any.
@@ -297,9 +346,13 @@ impl PublicUrl {
             return Err(format!("`{raw}` must use http or https"));
         }
         if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-            return Err(format!("`{raw}` must not have a query, fragment or user name"));
+            return Err(format!(
+                "`{raw}` must not have a query, fragment or user name"
+            ));
         }
-        let host = url.host_str().ok_or_else(|| format!("`{raw}` has no host"))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| format!("`{raw}` has no host"))?;
         let origin = match url.port() {
             Some(port) => format!("{}://{}:{}", url.scheme(), host, port),
             None => format!("{}://{}", url.scheme(), host),
@@ -338,7 +391,10 @@ mod tests {
         let url = PublicUrl::parse("https://accounts.example.com/chef/").unwrap();
         assert_eq!(url.base(), "https://accounts.example.com/chef");
         assert_eq!(url.base_path(), "/chef");
-        assert_eq!(url.join("/v1/oauth/token"), "https://accounts.example.com/chef/v1/oauth/token");
+        assert_eq!(
+            url.join("/v1/oauth/token"),
+            "https://accounts.example.com/chef/v1/oauth/token"
+        );
         assert!(url.is_https());
     }
 
@@ -351,7 +407,10 @@ mod tests {
 
     #[test]
     fn redacted_hides_value_in_debug() {
-        let config = Config { database_url: Redacted("postgres://u:hunter2@h/db".into()), ..Config::default() };
+        let config = Config {
+            database_url: Redacted("postgres://u:hunter2@h/db".into()),
+            ..Config::default()
+        };
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("[redacted]"));
@@ -359,7 +418,16 @@ mod tests {
 
     #[test]
     fn validate_rejects_zero_ttl() {
-        let config = Config { access_token_ttl: 0, ..Config::default() };
-        assert!(matches!(config.validate(), Err(ConfigError::Invalid { key: "access_token_ttl", .. })));
+        let config = Config {
+            access_token_ttl: 0,
+            ..Config::default()
+        };
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::Invalid {
+                key: "access_token_ttl",
+                ..
+            })
+        ));
     }
 }

@@ -33,18 +33,25 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "reason": "database unreachable" })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
+            )
                 .into_response()
         }
     }
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 async fn openapi(State(state): State<AppState>) -> Response {
-    let mut doc: Value = serde_json::from_str(OPENAPI).expect("openapi.json is valid JSON (checked by a test)");
+    let mut doc: Value =
+        serde_json::from_str(OPENAPI).expect("openapi.json is valid JSON (checked by a test)");
     doc["servers"] = json!([{ "url": state.config.public_url.base() }]);
     Json(doc).into_response()
 }

@@ -49,8 +49,18 @@ impl ApiError {
     }
 
     /// Any application error of API-REWARDS.md.
-    pub fn app(status: StatusCode, error_id: &'static str, info: impl Into<String>, error: impl Into<String>) -> Self {
-        ApiError::App { status, error_id, info: info.into(), error: error.into() }
+    pub fn app(
+        status: StatusCode,
+        error_id: &'static str,
+        info: impl Into<String>,
+        error: impl Into<String>,
+    ) -> Self {
+        ApiError::App {
+            status,
+            error_id,
+            info: info.into(),
+            error: error.into(),
+        }
     }
 }
 
@@ -74,7 +84,12 @@ fn bearer_challenge(error: Option<&str>, scope: Option<&str>) -> HeaderValue {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body, challenge) = match self {
-            ApiError::App { status, error_id, info, error } => (
+            ApiError::App {
+                status,
+                error_id,
+                info,
+                error,
+            } => (
                 status,
                 json!({ "code": status.as_u16(), "errorId": error_id, "errorInfo": info, "error": error }),
                 None,
@@ -108,10 +123,14 @@ impl IntoResponse for ApiError {
                     Json(json!({ "errors": [{ "message": "auth.request_limit_exceeded", "penaltySeconds": 60 }] })),
                 )
                     .into_response();
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
                 return response;
             }
-            ApiError::Bearer(BearerError::Internal(e)) => return ApiError::Internal(anyhow::anyhow!("{e:?}")).into_response(),
+            ApiError::Bearer(BearerError::Internal(e)) => {
+                return ApiError::Internal(anyhow::anyhow!("{e:?}")).into_response()
+            }
             ApiError::Internal(detail) => {
                 tracing::error!(error = %format!("{detail:#}"), "internal error");
                 (
@@ -128,7 +147,9 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(body)).into_response();
         if let Some(challenge) = challenge {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
         }
         response
     }

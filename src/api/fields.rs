@@ -18,11 +18,19 @@ pub struct Fields {
 impl Fields {
     /// `variables.<key>` (`data` or `add_data`), which must be an object if
     /// present; only `allowed` names may appear in it.
-    pub fn from_variables(variables: &Map<String, Value>, key: &'static str, allowed: &[&str]) -> Result<Self, ApiError> {
+    pub fn from_variables(
+        variables: &Map<String, Value>,
+        key: &'static str,
+        allowed: &[&str],
+    ) -> Result<Self, ApiError> {
         let map = match variables.get(key) {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map.clone(),
-            Some(_) => return Err(ApiError::validation(format!("variables.{key} must be an object."))),
+            Some(_) => {
+                return Err(ApiError::validation(format!(
+                    "variables.{key} must be an object."
+                )))
+            }
         };
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::validation(format!(
@@ -47,9 +55,14 @@ impl Fields {
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         let value = match self.raw(name) {
             None => return Ok(None),
-            Some(Value::Number(n)) => n.as_i64().ok_or_else(|| self.invalid(name, "must be a whole number."))?,
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .ok_or_else(|| self.invalid(name, "must be a whole number."))?,
             Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-            Some(Value::String(s)) => s.trim().parse().map_err(|_| self.invalid(name, "must be a whole number."))?,
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map_err(|_| self.invalid(name, "must be a whole number."))?,
             Some(_) => return Err(self.invalid(name, "must be a whole number.")),
         };
         if !(min..=max).contains(&value) {
@@ -69,7 +82,10 @@ impl Fields {
         if value.chars().count() > max {
             return Err(self.invalid(name, &format!("must have at most {max} characters.")));
         }
-        if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             return Err(self.invalid(name, "must not contain control characters."));
         }
         Ok(Some(value))
@@ -77,23 +93,38 @@ impl Fields {
 
     /// A 0/1 flag (also `true`/`false`, `"0"`/`"1"`); absent is false.
     pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        Ok(self.optional_flag(name)?.unwrap_or(false))
+    }
+
+    /// A 0/1 flag that may be absent (`None`).
+    pub fn optional_flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.raw(name) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(false),
-            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(true),
-            Some(Value::String(s)) if s == "0" || s == "1" => Ok(s == "1"),
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
+            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
+            Some(Value::String(s)) if s == "0" || s == "1" => Ok(Some(s == "1")),
             Some(_) => Err(self.invalid(name, "must be 0 or 1.")),
         }
     }
 
+    /// The error for a required field that is absent.
+    pub fn missing(&self, name: &str) -> ApiError {
+        self.invalid(name, "is required.")
+    }
+
     /// A comma-separated list of product ids.
     pub fn id_list(&self, name: &str) -> Result<Vec<i64>, ApiError> {
-        let Some(text) = self.string(name, 10_000)? else { return Ok(Vec::new()) };
+        let Some(text) = self.string(name, 10_000)? else {
+            return Ok(Vec::new());
+        };
         text.split(',')
             .map(str::trim)
             .filter(|p| !p.is_empty())
-            .map(|p| p.parse::<i64>().map_err(|_| self.invalid(name, "must be comma-separated product ids.")))
+            .map(|p| {
+                p.parse::<i64>()
+                    .map_err(|_| self.invalid(name, "must be comma-separated product ids."))
+            })
             .collect()
     }
 }
@@ -105,7 +136,11 @@ mod tests {
 
     fn fields(data: Value) -> Result<Fields, ApiError> {
         let variables = json!({ "data": data });
-        Fields::from_variables(variables.as_object().unwrap(), "data", &["limit", "name", "flag", "ids"])
+        Fields::from_variables(
+            variables.as_object().unwrap(),
+            "data",
+            &["limit", "name", "flag", "ids"],
+        )
     }
 
     #[test]
@@ -113,9 +148,18 @@ mod tests {
         let f = fields(json!({"limit": "5", "name": 12})).unwrap();
         assert_eq!(f.int("limit", 1, 10).unwrap(), Some(5));
         assert_eq!(f.string("name", 5).unwrap().as_deref(), Some("12"));
-        assert!(fields(json!({"limit": 99999999999999999999u128 as f64})).unwrap().int("limit", 1, 10).is_err());
-        assert!(fields(json!({"limit": 0})).unwrap().int("limit", 1, 10).is_err());
-        assert!(fields(json!({"limit": [1]})).unwrap().int("limit", 1, 10).is_err());
+        assert!(fields(json!({"limit": 99999999999999999999u128 as f64}))
+            .unwrap()
+            .int("limit", 1, 10)
+            .is_err());
+        assert!(fields(json!({"limit": 0}))
+            .unwrap()
+            .int("limit", 1, 10)
+            .is_err());
+        assert!(fields(json!({"limit": [1]}))
+            .unwrap()
+            .int("limit", 1, 10)
+            .is_err());
     }
 
     #[test]
@@ -123,7 +167,16 @@ mod tests {
         assert!(fields(json!({"nope": 1})).is_err());
         assert!(fields(json!("x")).is_err());
         assert!(fields(json!({"flag": 2})).unwrap().flag("flag").is_err());
-        assert_eq!(fields(json!({"ids": "1, 2,3"})).unwrap().id_list("ids").unwrap(), vec![1, 2, 3]);
-        assert!(fields(json!({"ids": "1,x"})).unwrap().id_list("ids").is_err());
+        assert_eq!(
+            fields(json!({"ids": "1, 2,3"}))
+                .unwrap()
+                .id_list("ids")
+                .unwrap(),
+            vec![1, 2, 3]
+        );
+        assert!(fields(json!({"ids": "1,x"}))
+            .unwrap()
+            .id_list("ids")
+            .is_err());
     }
 }

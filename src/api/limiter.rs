@@ -46,7 +46,9 @@ async fn count(db: &Db, keys: Vec<Key>) -> Vec<Result<i64, String>> {
         let mut tx = db.begin().await.map_err(|e| e.to_string())?;
         let mut totals = HashMap::new();
         for (key, n) in &groups {
-            let total = rate_limits::hit_many(&mut tx, &key.0, key.1, *n).await.map_err(|e| e.to_string())?;
+            let total = rate_limits::hit_many(&mut tx, &key.0, key.1, *n)
+                .await
+                .map_err(|e| e.to_string())?;
             totals.insert(*key, total);
         }
         tx.commit().await.map_err(|e| e.to_string())?;

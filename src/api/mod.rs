@@ -10,6 +10,7 @@ pub mod error;
 pub mod fields;
 pub mod limiter;
 pub mod plum_pro;
+pub mod xoxo_link;
 
 use axum::{
     body::Bytes,
@@ -43,27 +44,45 @@ pub struct Operation {
 }
 
 /// The API tags and the scope each needs.
-const TAGS: &[(&str, Scope)] = &[("plumProAPI", Scope::PlumProApi), ("xoxo_link", Scope::XoxoLink)];
+const TAGS: &[(&str, Scope)] = &[
+    ("plumProAPI", Scope::PlumProApi),
+    ("xoxo_link", Scope::XoxoLink),
+];
 
-async fn api(State(state): State<AppState>, headers: HeaderMap, request: Request) -> Result<Response, ApiError> {
-    let caller = bearer::authenticate(&state, &headers).await.map_err(ApiError::Bearer)?;
-    let body = Bytes::from_request(request, &state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::app(StatusCode::PAYLOAD_TOO_LARGE, "PLE10001", "The request body is too large.", "Invalid request")
-        } else {
-            ApiError::validation("The request body could not be read.")
-        }
-    })?;
+async fn api(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let caller = bearer::authenticate(&state, &headers)
+        .await
+        .map_err(ApiError::Bearer)?;
+    let body = Bytes::from_request(request, &state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::app(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PLE10001",
+                    "The request body is too large.",
+                    "Invalid request",
+                )
+            } else {
+                ApiError::validation("The request body could not be read.")
+            }
+        })?;
     let operation = parse(&body)?;
     dispatch(&state, &caller, operation).await
 }
 
 /// Parses the body into an [`Operation`].
 pub fn parse(body: &[u8]) -> Result<Operation, ApiError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| ApiError::validation(format!("The body is not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::validation(format!("The body is not valid JSON: {e}")))?;
     let Value::Object(mut object) = value else {
-        return Err(ApiError::validation("The body must be a JSON object with `tag`, `query` and `variables`."));
+        return Err(ApiError::validation(
+            "The body must be a JSON object with `tag`, `query` and `variables`.",
+        ));
     };
     let query = match object.remove("query") {
         Some(Value::String(q)) => q,
@@ -93,10 +112,22 @@ pub fn parse(body: &[u8]) -> Result<Operation, ApiError> {
 }
 
 /// Checks the scope of the operation's tag and runs it.
-pub async fn dispatch(state: &AppState, caller: &Caller, operation: Operation) -> Result<Response, ApiError> {
+pub async fn dispatch(
+    state: &AppState,
+    caller: &Caller,
+    operation: Operation,
+) -> Result<Response, ApiError> {
     let tag = operation.query.split('.').next().unwrap_or_default();
-    let unknown = || ApiError::validation(format!("Unknown operation `{}`.", truncate(&operation.query, 80)));
-    let (_, scope) = TAGS.iter().find(|(name, _)| *name == tag).ok_or_else(unknown)?;
+    let unknown = || {
+        ApiError::validation(format!(
+            "Unknown operation `{}`.",
+            truncate(&operation.query, 80)
+        ))
+    };
+    let (_, scope) = TAGS
+        .iter()
+        .find(|(name, _)| *name == tag)
+        .ok_or_else(unknown)?;
     if !caller.scopes.contains(*scope) {
         return Err(ApiError::InsufficientScope(scope.as_str()));
     }
@@ -105,18 +136,44 @@ pub async fn dispatch(state: &AppState, caller: &Caller, operation: Operation) -
         let now = state.clock.now_ms();
         let window = now / 60_000 * 60_000;
         let bucket = format!("api:{}:{name}", caller.client_id);
-        if state.limiter.hit(bucket, window).await.map_err(ApiError::Internal)? > i64::from(*limit) {
-            return Err(ApiError::RateLimited(((window + 60_000 - now) / 1000) as u64));
+        if state
+            .limiter
+            .hit(bucket, window)
+            .await
+            .map_err(ApiError::Internal)?
+            > i64::from(*limit)
+        {
+            return Err(ApiError::RateLimited(
+                ((window + 60_000 - now) / 1000) as u64,
+            ));
         }
     }
     let vars = &operation.variables;
     let data = match operation.query.as_str() {
-        "plumProAPI.mutation.getVouchers" => plum_pro::get_vouchers::run(state, caller, vars).await?,
+        "plumProAPI.mutation.getVouchers" => {
+            plum_pro::get_vouchers::run(state, caller, vars).await?
+        }
         "plumProAPI.mutation.getFilters" => plum_pro::get_filters::run(state, caller, vars).await?,
         "plumProAPI.query.getBalance" => plum_pro::get_balance::run(state, caller, vars).await?,
         "plumProAPI.mutation.placeOrder" => plum_pro::place_order::run(state, caller, vars).await?,
-        "plumProAPI.mutation.getOrderDetails" => plum_pro::get_order_details::run(state, caller, vars).await?,
-        "plumProAPI.mutation.getOrderHistory" => plum_pro::get_order_history::run(state, caller, vars).await?,
+        "plumProAPI.mutation.getOrderDetails" => {
+            plum_pro::get_order_details::run(state, caller, vars).await?
+        }
+        "plumProAPI.mutation.getOrderHistory" => {
+            plum_pro::get_order_history::run(state, caller, vars).await?
+        }
+        "xoxo_link.query.campaignList" => {
+            xoxo_link::campaign_list::run(state, caller, vars).await?
+        }
+        "xoxo_link.mutation.campaignDetails" => {
+            xoxo_link::campaign_details::run(state, caller, vars).await?
+        }
+        "xoxo_link.mutation.generateLink" => {
+            xoxo_link::generate_link::run(state, caller, vars).await?
+        }
+        "xoxo_link.mutation.generateLinkEmail" => {
+            xoxo_link::generate_link::run_email(state, caller, vars).await?
+        }
         _ => return Err(unknown()),
     };
     Ok(Json(serde_json::json!({ "data": data })).into_response())

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::{
     app::AppState,
     config::ValidConfig,
-    store::{catalog, orders, outbox},
+    store::{catalog, links, orders, outbox},
 };
 
 /// Where e-mails go.
@@ -24,13 +24,41 @@ pub enum Mailer {
 }
 
 #[derive(Deserialize)]
+struct LinkPayload {
+    link_id: i64,
+    company_id: i64,
+    url: Option<String>,
+}
+
+/// The last valid day of something that ends (exclusive) at `ends_at_ms`:
+/// `22 Nov 2026`.
+pub fn last_day(ends_at_ms: i64) -> String {
+    let format = time::macros::format_description!("[day] [month repr:short] [year]");
+    time::OffsetDateTime::from_unix_timestamp((ends_at_ms - 1).div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}
+
+/// The payload of a message once sent: a link e-mail's URL is a bearer
+/// secret and is not kept after delivery.
+pub fn without_secrets(message: &outbox::Message) -> Option<String> {
+    if message.kind != crate::domain::links::LINK_EMAIL {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_str(&message.payload).ok()?;
+    value.as_object_mut()?.remove("url");
+    Some(value.to_string())
+}
+
+#[derive(Deserialize)]
 struct OrderPayload {
     order_id: i64,
     company_id: i64,
 }
 
 /// Removes HTML tags from catalog text for plain-text use.
-fn strip_tags(html: &str) -> String {
+pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
@@ -50,9 +78,15 @@ fn strip_tags(html: &str) -> String {
 impl Mailer {
     /// Builds the transport from the settings.
     pub fn new(config: &ValidConfig) -> anyhow::Result<Self> {
-        let from: Mailbox = config.mail_from.parse().map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
         Ok(match &config.smtp_url {
-            Some(url) => Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())?.build(), from),
+            Some(url) => Mailer::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())?.build(),
+                from,
+            ),
             None => {
                 std::fs::create_dir_all(&config.spool_dir)?;
                 Mailer::Spool(config.spool_dir.clone().into(), from)
@@ -67,15 +101,22 @@ impl Mailer {
     }
 
     /// Sends the voucher e-mail of an order.
-    pub async fn send_order(&self, state: &AppState, message: &outbox::Message) -> anyhow::Result<()> {
+    pub async fn send_order(
+        &self,
+        state: &AppState,
+        message: &outbox::Message,
+    ) -> anyhow::Result<()> {
         let payload: OrderPayload = serde_json::from_str(&message.payload)?;
         let order = orders::find(state.db.reader(), payload.company_id, payload.order_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("order {} is gone", payload.order_id))?;
         let codes = orders::codes(state.db.reader(), order.id).await?;
         let product = catalog::find(state.db.reader(), order.product_id).await?;
-        let instructions = product.map(|p| strip_tags(&p.redemption_instructions)).unwrap_or_default();
-        let amount = crate::api::plum_pro::amount_text(order.denomination_minor, &order.currency_code);
+        let instructions = product
+            .map(|p| strip_tags(&p.redemption_instructions))
+            .unwrap_or_default();
+        let amount =
+            crate::api::plum_pro::amount_text(order.denomination_minor, &order.currency_code);
         let vouchers: Vec<_> = codes
             .iter()
             .map(|c| context! { code => c.code, pin => c.pin, amount => amount, validity => c.validity.clone().unwrap_or_default() })
@@ -86,21 +127,37 @@ impl Mailer {
         };
         let text = state.templates.render("email/order.txt", &ctx)?;
         let html = state.templates.render("email/order.html", &ctx)?;
-        let to: Mailbox = order.email.parse().map_err(|e| anyhow::anyhow!("receiver address: {e}"))?;
-        let subject = format!("Your {} voucher{}", order.product_name, if codes.len() == 1 { "" } else { "s" });
-        self.deliver(message.id, vec![to], subject, text, html).await
+        let to: Mailbox = order
+            .email
+            .parse()
+            .map_err(|e| anyhow::anyhow!("receiver address: {e}"))?;
+        let subject = format!(
+            "Your {} voucher{}",
+            order.product_name,
+            if codes.len() == 1 { "" } else { "s" }
+        );
+        self.deliver(message.id, vec![to], subject, text, html)
+            .await
     }
 
     /// Sends an order summary (without codes) to the company's admins.
-    pub async fn send_order_to_admins(&self, state: &AppState, message: &outbox::Message) -> anyhow::Result<()> {
+    pub async fn send_order_to_admins(
+        &self,
+        state: &AppState,
+        message: &outbox::Message,
+    ) -> anyhow::Result<()> {
         let payload: OrderPayload = serde_json::from_str(&message.payload)?;
         let order = orders::find(state.db.reader(), payload.company_id, payload.order_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("order {} is gone", payload.order_id))?;
-        let admins = crate::store::companies::admin_emails(state.db.reader(), order.company_id).await?;
+        let admins =
+            crate::store::companies::admin_emails(state.db.reader(), order.company_id).await?;
         let to: Vec<Mailbox> = admins.iter().filter_map(|a| a.parse().ok()).collect();
         if to.is_empty() {
-            return Err(anyhow::anyhow!("company {} has no admin e-mail address", order.company_id));
+            return Err(anyhow::anyhow!(
+                "company {} has no admin e-mail address",
+                order.company_id
+            ));
         }
         use crate::api::plum_pro::amount_text;
         let ctx = context! {
@@ -111,19 +168,86 @@ impl Mailer {
         };
         let text = state.templates.render("email/order_admin.txt", &ctx)?;
         let html = state.templates.render("email/order_admin.html", &ctx)?;
-        self.deliver(message.id, to, format!("Order {} placed: {}", order.id, order.product_name), text, html).await
+        self.deliver(
+            message.id,
+            to,
+            format!("Order {} placed: {}", order.id, order.product_name),
+            text,
+            html,
+        )
+        .await
     }
 
-    async fn deliver(&self, id: i64, to: Vec<Mailbox>, subject: String, text: String, html: String) -> anyhow::Result<()> {
-        let mut builder = Message::builder().from(self.from().clone()).subject(subject);
+    /// Sends a reward link to its recipient.
+    pub async fn send_link(
+        &self,
+        state: &AppState,
+        message: &outbox::Message,
+    ) -> anyhow::Result<()> {
+        let payload: LinkPayload = serde_json::from_str(&message.payload)?;
+        let url = payload
+            .url
+            .ok_or_else(|| anyhow::anyhow!("the link's URL is no longer in the message"))?;
+        let link = links::find(state.db.reader(), payload.company_id, payload.link_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("link {} is gone", payload.link_id))?;
+        let company = crate::store::companies::find(state.db.reader(), link.company_id).await?;
+        let to: Mailbox = link
+            .email
+            .as_deref()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("recipient address: {e}"))?;
+        let value = format!(
+            "{} {}",
+            crate::api::plum_pro::amount_text(link.denomination_minor, &link.currency_code),
+            link.currency_code
+        );
+        let ctx = context! {
+            company => company.map(|c| c.name).unwrap_or_default(), campaign => link.campaign_name,
+            value, url, expiry => last_day(link.expires_at),
+        };
+        let text = state.templates.render("email/link.txt", &ctx)?;
+        let html = state.templates.render("email/link.html", &ctx)?;
+        self.deliver(
+            message.id,
+            vec![to],
+            format!("Your {value} reward"),
+            text,
+            html,
+        )
+        .await
+    }
+
+    async fn deliver(
+        &self,
+        id: i64,
+        to: Vec<Mailbox>,
+        subject: String,
+        text: String,
+        html: String,
+    ) -> anyhow::Result<()> {
+        let mut builder = Message::builder()
+            .from(self.from().clone())
+            .subject(subject);
         for mailbox in to {
             builder = builder.to(mailbox);
         }
-        let email = builder.message_id(Some(format!("<outbox-{id}@galley>"))).multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
-        )?;
+        let email = builder
+            .message_id(Some(format!("<outbox-{id}@galley>")))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(html),
+                    ),
+            )?;
         match self {
             Mailer::Smtp(transport, _) => {
                 transport.send(email).await?;
@@ -144,7 +268,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn link_urls_are_dropped_once_sent() {
+        let message = |kind: &str| outbox::Message {
+            id: 1,
+            kind: kind.into(),
+            payload: r#"{"link_id":3,"company_id":2,"url":"https://x/r/secret"}"#.into(),
+            attempts: 0,
+            created_at: 0,
+        };
+        assert_eq!(
+            without_secrets(&message("link_email")).unwrap(),
+            r#"{"company_id":2,"link_id":3}"#
+        );
+        assert_eq!(without_secrets(&message("order_email")), None);
+        assert_eq!(last_day(1_795_392_000_000), "22 Nov 2026");
+    }
+
+    #[test]
     fn tags_are_stripped_for_text() {
-        assert_eq!(strip_tags("<p>Show the <b>code</b> at the counter.</p>"), "Show the code at the counter.");
+        assert_eq!(
+            strip_tags("<p>Show the <b>code</b> at the counter.</p>"),
+            "Show the code at the counter."
+        );
     }
 }

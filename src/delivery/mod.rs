@@ -20,7 +20,9 @@ const POLL: Duration = Duration::from_millis(250);
 /// Delay before attempt `attempts + 1` (after `attempts` failures), with
 /// ±20 % jitter.
 pub fn backoff_ms(attempts: i64) -> i64 {
-    let base = 2_000i64.saturating_mul(1i64 << attempts.clamp(0, 20)).min(3_600_000);
+    let base = 2_000i64
+        .saturating_mul(1i64 << attempts.clamp(0, 20))
+        .min(3_600_000);
     let jitter = i64::from(u16::from_le_bytes(crate::crypto::random_bytes::<2>())) % (base / 5 + 1);
     base - base / 10 + jitter
 }
@@ -51,16 +53,41 @@ async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result
         let result = match message.kind.as_str() {
             "order_email" => mailer.send_order(state, &message).await,
             "order_admin_email" => mailer.send_order_to_admins(state, &message).await,
+            crate::domain::links::LINK_EMAIL => mailer.send_link(state, &message).await,
             other => Err(anyhow::anyhow!("unknown outbox message kind `{other}`")),
         };
         let now = state.clock.now_ms();
         match result {
-            Ok(()) => outbox::mark_sent(&state.db, message.id, now).await?,
+            Ok(()) => {
+                outbox::mark_sent(
+                    &state.db,
+                    message.id,
+                    now,
+                    email::without_secrets(&message).as_deref(),
+                )
+                .await?
+            }
             Err(e) => {
                 let give_up = now - message.created_at > GIVE_UP_MS;
-                let next = if give_up { i64::MAX } else { now + backoff_ms(message.attempts) };
+                let next = if give_up {
+                    i64::MAX
+                } else {
+                    now + backoff_ms(message.attempts)
+                };
                 tracing::warn!(id = message.id, attempts = message.attempts + 1, give_up, error = %format!("{e:#}"), "delivery failed");
-                outbox::mark_failed(&state.db, message.id, &format!("{e:#}"), next).await?;
+                let scrubbed = if give_up {
+                    email::without_secrets(&message)
+                } else {
+                    None
+                };
+                outbox::mark_failed(
+                    &state.db,
+                    message.id,
+                    &format!("{e:#}"),
+                    next,
+                    scrubbed.as_deref(),
+                )
+                .await?;
             }
         }
     }

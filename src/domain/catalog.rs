@@ -88,7 +88,11 @@ struct CountryInput {
 }
 
 /// A decimal given as a JSON number or a string.
-fn decimal(field: &str, value: Option<&Value>, default: &str) -> std::result::Result<String, String> {
+fn decimal(
+    field: &str,
+    value: Option<&Value>,
+    default: &str,
+) -> std::result::Result<String, String> {
     let text = match value {
         None | Some(Value::Null) => return Ok(default.to_string()),
         Some(Value::Number(n)) => n.to_string(),
@@ -96,7 +100,9 @@ fn decimal(field: &str, value: Option<&Value>, default: &str) -> std::result::Re
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(format!("{field} must be a number")),
     };
-    Decimal::parse(&text).map(|d| d.to_text()).map_err(|e| format!("{field}: {e}"))
+    Decimal::parse(&text)
+        .map(|d| d.to_text())
+        .map_err(|e| format!("{field}: {e}"))
 }
 
 impl ProductInput {
@@ -106,11 +112,21 @@ impl ProductInput {
         let currency = Currency::parse(&self.currency_code)?;
         let value_type = match self.value_type.as_str() {
             "fixed_denomination" | "open_value" => self.value_type.clone(),
-            other => return Err(format!("valueType `{other}` must be fixed_denomination or open_value")),
+            other => {
+                return Err(format!(
+                    "valueType `{other}` must be fixed_denomination or open_value"
+                ))
+            }
         };
         let mut denominations = Vec::new();
-        for part in self.value_denominations.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let money = Money::parse(part, currency).map_err(|e| format!("valueDenominations: {e}"))?;
+        for part in self
+            .value_denominations
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let money =
+                Money::parse(part, currency).map_err(|e| format!("valueDenominations: {e}"))?;
             if money.minor == 0 {
                 return Err("valueDenominations: a denomination must be above zero".into());
             }
@@ -121,7 +137,11 @@ impl ProductInput {
         }
         let delivery_type = match self.delivery_type.as_deref().unwrap_or("realtime") {
             d @ ("realtime" | "delayed") => d.to_string(),
-            other => return Err(format!("deliveryType `{other}` must be realtime or delayed")),
+            other => {
+                return Err(format!(
+                    "deliveryType `{other}` must be realtime or delayed"
+                ))
+            }
         };
         let kind = match self.kind.as_deref().unwrap_or("inventory") {
             k @ ("inventory" | "generated") => k.to_string(),
@@ -138,17 +158,26 @@ impl ProductInput {
             }
         }
         let country_code = if self.country_code.is_empty() {
-            countries.first().map(|c| c.code.clone()).unwrap_or_default()
+            countries
+                .first()
+                .map(|c| c.code.clone())
+                .unwrap_or_default()
         } else {
             self.country_code.clone()
         };
         let country_name = if self.country_name.is_empty() {
-            countries.first().map(|c| c.name.clone()).unwrap_or_default()
+            countries
+                .first()
+                .map(|c| c.name.clone())
+                .unwrap_or_default()
         } else {
             self.country_name.clone()
         };
         if countries.is_empty() && !country_code.is_empty() {
-            countries.push(CountryInput { code: country_code.clone(), name: country_name.clone() });
+            countries.push(CountryInput {
+                code: country_code.clone(),
+                name: country_name.clone(),
+            });
         }
         if countries.is_empty() {
             return Err("a product needs at least one country (countryCode or countries)".into());
@@ -172,7 +201,11 @@ impl ProductInput {
             min_value: decimal("minValue", self.min_value.as_ref(), "0")?,
             max_value: decimal("maxValue", self.max_value.as_ref(), "0")?,
             denominations: denominations.join(","),
-            tat_in_days: if self.tat_in_days.is_empty() { "0".into() } else { self.tat_in_days },
+            tat_in_days: if self.tat_in_days.is_empty() {
+                "0".into()
+            } else {
+                self.tat_in_days
+            },
             usage_type: self.usage_type,
             delivery_type,
             fee: decimal("fee", self.fee.as_ref(), "0")?,
@@ -196,8 +229,11 @@ fn from_json(text: &str) -> Result<Vec<Located>> {
     struct File {
         products: Vec<Value>,
     }
-    let file: File = serde_json::from_str(text)
-        .map_err(|e| Error::Invalid(format!("the file is not a JSON object {{\"products\": [...]}}: {e}")))?;
+    let file: File = serde_json::from_str(text).map_err(|e| {
+        Error::Invalid(format!(
+            "the file is not a JSON object {{\"products\": [...]}}: {e}"
+        ))
+    })?;
     Ok(file
         .products
         .into_iter()
@@ -212,11 +248,17 @@ fn from_json(text: &str) -> Result<Vec<Located>> {
 const INTEGER_FIELDS: [&str; 2] = ["productId", "orderQuantityLimit"];
 
 fn from_csv(text: &str) -> Result<Vec<Located>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| Error::Invalid(format!("the CSV header row cannot be read: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::Invalid(format!("the CSV header row cannot be read: {e}")))?
+        .clone();
     let mut out = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::Invalid(format!("the CSV file is malformed: {e}")))?;
+        let record =
+            record.map_err(|e| Error::Invalid(format!("the CSV file is malformed: {e}")))?;
         let line = record.position().map_or(0, |p| p.line());
         let mut object = serde_json::Map::new();
         let mut problem = None;
@@ -228,8 +270,14 @@ fn from_csv(text: &str) -> Result<Vec<Located>> {
                 let mut list = Vec::new();
                 for pair in value.split(';').filter(|p| !p.trim().is_empty()) {
                     match pair.split_once(':') {
-                        Some((code, name)) => list.push(json!({"code": code.trim(), "name": name.trim()})),
-                        None => problem = Some(format!("countries `{pair}` must look like IN:India;US:United States")),
+                        Some((code, name)) => {
+                            list.push(json!({"code": code.trim(), "name": name.trim()}))
+                        }
+                        None => {
+                            problem = Some(format!(
+                                "countries `{pair}` must look like IN:India;US:United States"
+                            ))
+                        }
                     }
                 }
                 Value::Array(list)
@@ -269,8 +317,17 @@ pub struct Imported {
 /// Imports a catalog file (`.json` or `.csv`, by content). Every product is
 /// checked first; any error is reported with its place and nothing is
 /// written. `progress` is called with (done, total) while writing.
-pub async fn import(db: &Db, clock: &dyn Clock, text: &str, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Imported> {
-    let located = if text.trim_start().starts_with('{') { from_json(text)? } else { from_csv(text)? };
+pub async fn import(
+    db: &Db,
+    clock: &dyn Clock,
+    text: &str,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Imported> {
+    let located = if text.trim_start().starts_with('{') {
+        from_json(text)?
+    } else {
+        from_csv(text)?
+    };
     if located.is_empty() {
         return Err(Error::Invalid("the file has no products".into()));
     }
@@ -295,7 +352,10 @@ pub async fn import(db: &Db, clock: &dyn Clock, text: &str, progress: &(dyn Fn(u
         match row {
             Ok(row) => {
                 if let Some(first) = seen.insert(row.id, item.place.clone()) {
-                    errors.push(format!("{}: productId {} is also used by {first}", item.place, row.id));
+                    errors.push(format!(
+                        "{}: productId {} is also used by {first}",
+                        item.place, row.id
+                    ));
                 }
                 next_id = next_id.max(row.id + 1);
                 rows.push(row);
@@ -304,8 +364,17 @@ pub async fn import(db: &Db, clock: &dyn Clock, text: &str, progress: &(dyn Fn(u
         }
     }
     if !errors.is_empty() {
-        let shown = errors.iter().take(20).cloned().collect::<Vec<_>>().join("\n  ");
-        let more = if errors.len() > 20 { format!("\n  … and {} more", errors.len() - 20) } else { String::new() };
+        let shown = errors
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n  ");
+        let more = if errors.len() > 20 {
+            format!("\n  … and {} more", errors.len() - 20)
+        } else {
+            String::new()
+        };
         return Err(Error::Invalid(format!(
             "{} product(s) are invalid; nothing was imported. Fix these and import again:\n  {shown}{more}",
             errors.len()
@@ -318,7 +387,10 @@ pub async fn import(db: &Db, clock: &dyn Clock, text: &str, progress: &(dyn Fn(u
     }
     catalog::bump_version(&mut tx).await?;
     tx.commit().await?;
-    Ok(Imported { count: total, product_ids: rows.iter().map(|r| r.id).collect() })
+    Ok(Imported {
+        count: total,
+        product_ids: rows.iter().map(|r| r.id).collect(),
+    })
 }
 
 /// Imports voucher codes (CSV `code,pin,validity`) for one product and
@@ -331,34 +403,49 @@ pub async fn import_codes(
     text: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<usize> {
-    let product = catalog::find(db.reader(), product_id).await?.ok_or(Error::NotFound("product"))?;
-    let currency = Currency::parse(&product.currency_code).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    let value = Money::parse(denomination, currency).map_err(|e| Error::Invalid(format!("denomination: {e}")))?;
-    let offered = product.denominations.split(',').any(|d| Money::parse(d, currency).is_ok_and(|m| m == value));
-    if product.value_type == "fixed_denomination" && !offered {
+    let product = catalog::find(db.reader(), product_id)
+        .await?
+        .ok_or(Error::NotFound("product"))?;
+    let currency =
+        Currency::parse(&product.currency_code).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let value = Money::parse(denomination, currency)
+        .map_err(|e| Error::Invalid(format!("denomination: {e}")))?;
+    if product.value_type == "fixed_denomination" && !offers(&product, value) {
         return Err(Error::Invalid(format!(
             "product {product_id} has no denomination {denomination}; it offers {}",
             product.denominations
         )));
     }
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| Error::Invalid(format!("the CSV header row cannot be read: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::Invalid(format!("the CSV header row cannot be read: {e}")))?
+        .clone();
     if headers.get(0) != Some("code") {
-        return Err(Error::Invalid("the CSV header must be code,pin,validity".into()));
+        return Err(Error::Invalid(
+            "the CSV header must be code,pin,validity".into(),
+        ));
     }
     let mut codes = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::Invalid(format!("the CSV file is malformed: {e}")))?;
+        let record =
+            record.map_err(|e| Error::Invalid(format!("the CSV file is malformed: {e}")))?;
         let line = record.position().map_or(0, |p| p.line());
         let code = record.get(0).unwrap_or("").to_string();
         let pin = record.get(1).filter(|p| !p.is_empty()).map(str::to_string);
         let validity = record.get(2).filter(|v| !v.is_empty()).map(str::to_string);
         if code.is_empty() || code.len() > 200 {
-            errors.push(format!("line {line}: the code must have 1 to 200 characters"));
+            errors.push(format!(
+                "line {line}: the code must have 1 to 200 characters"
+            ));
         } else if !seen.insert(code.clone()) {
-            errors.push(format!("line {line}: code {code} appears twice in the file"));
+            errors.push(format!(
+                "line {line}: code {code} appears twice in the file"
+            ));
         }
         if let Some(v) = &validity {
             let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -369,7 +456,15 @@ pub async fn import_codes(
         codes.push((code, pin, validity));
     }
     if !errors.is_empty() {
-        return Err(Error::Invalid(format!("nothing was imported:\n  {}", errors.iter().take(20).cloned().collect::<Vec<_>>().join("\n  "))));
+        return Err(Error::Invalid(format!(
+            "nothing was imported:\n  {}",
+            errors
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )));
     }
     if codes.is_empty() {
         return Err(Error::Invalid("the file has no codes".into()));
@@ -380,22 +475,76 @@ pub async fn import_codes(
         match catalog::insert_codes(&mut tx, product_id, value.minor, chunk, clock.now_ms()).await {
             Ok(()) => progress(((done + 1) * 500).min(total), total),
             Err(e) if e.is_unique_violation() => {
-                return Err(Error::Invalid("a code in the file is already in the inventory; nothing was imported".into()))
+                return Err(Error::Invalid(
+                    "a code in the file is already in the inventory; nothing was imported".into(),
+                ))
             }
             Err(e) => return Err(e.into()),
         }
     }
-    super::orders::fulfil_pending(&mut tx, product_id, value.minor, clock.now_ms()).await.map_err(|e| match e {
-        super::orders::OrderError::Store(s) => Error::Store(s),
-        other => Error::Internal(other.into()),
-    })?;
+    super::orders::fulfil_pending(&mut tx, product_id, value.minor, clock.now_ms())
+        .await
+        .map_err(|e| match e {
+            super::orders::OrderError::Store(s) => Error::Store(s),
+            other => Error::Internal(other.into()),
+        })?;
     tx.commit().await?;
     Ok(total)
 }
 
+/// True when the product sells vouchers worth `value`: one of its
+/// denominations, or (open value) a positive amount inside its range.
+pub fn offers(product: &ProductRow, value: Money) -> bool {
+    if product.value_type == "open_value" {
+        let min = Money::parse(&product.min_value, value.currency)
+            .map(|m| m.minor)
+            .unwrap_or(0);
+        let max = Money::parse(&product.max_value, value.currency)
+            .map(|m| m.minor)
+            .unwrap_or(i64::MAX);
+        value.minor > 0 && value.minor >= min && value.minor <= max
+    } else {
+        product
+            .denominations
+            .split(',')
+            .any(|d| Money::parse(d, value.currency).is_ok_and(|m| m == value))
+    }
+}
+
+/// What a product offers, for messages: `100,500` or `from 10 to 500`.
+pub fn offered_values(product: &ProductRow) -> String {
+    if product.value_type == "open_value" {
+        format!("from {} to {}", product.min_value, product.max_value)
+    } else {
+        product.denominations.clone()
+    }
+}
+
+/// The countries where a product is sold, as `(code, name)`.
+pub fn countries(product: &ProductRow) -> Vec<(String, String)> {
+    let list: Vec<std::collections::HashMap<String, String>> =
+        serde_json::from_str(&product.countries).unwrap_or_default();
+    list.into_iter()
+        .filter_map(|mut c| Some((c.remove("code")?, c.remove("name").unwrap_or_default())))
+        .collect()
+}
+
+/// True when the product is sold in the country (ISO 3166 alpha-2).
+pub fn sold_in(product: &ProductRow, country_code: &str) -> bool {
+    countries(product)
+        .iter()
+        .any(|(code, _)| code.eq_ignore_ascii_case(country_code))
+}
+
 /// Sets the rate for charging `from` amounts in `to` (units of `to` per unit
 /// of `from`).
-pub async fn set_rate(db: &Db, clock: &dyn Clock, from: &str, to: &str, rate: &str) -> Result<Decimal> {
+pub async fn set_rate(
+    db: &Db,
+    clock: &dyn Clock,
+    from: &str,
+    to: &str,
+    rate: &str,
+) -> Result<Decimal> {
     let from = Currency::parse(from).map_err(Error::Invalid)?;
     let to = Currency::parse(to).map_err(Error::Invalid)?;
     let rate = Decimal::parse(rate).map_err(Error::Invalid)?;
@@ -406,7 +555,14 @@ pub async fn set_rate(db: &Db, clock: &dyn Clock, from: &str, to: &str, rate: &s
         return Err(Error::Invalid("from and to are the same currency".into()));
     }
     let mut tx = db.begin().await?;
-    catalog::set_rate(&mut tx, from.as_str(), to.as_str(), &rate.to_text(), clock.now_ms()).await?;
+    catalog::set_rate(
+        &mut tx,
+        from.as_str(),
+        to.as_str(),
+        &rate.to_text(),
+        clock.now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(rate)
 }
@@ -417,7 +573,9 @@ pub async fn rate(db: &Db, from: Currency, to: Currency) -> Result<Option<Decima
         return Ok(Some(Decimal::parse("1").expect("valid")));
     }
     match catalog::rate(db.reader(), from.as_str(), to.as_str()).await? {
-        Some(text) => Ok(Some(Decimal::parse(&text).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?)),
+        Some(text) => Ok(Some(
+            Decimal::parse(&text).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?,
+        )),
         None => Ok(None),
     }
 }

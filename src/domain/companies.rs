@@ -40,8 +40,15 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewCompany) -> Result<Creat
     let currency = Currency::parse(&new.base_currency).map_err(Error::Invalid)?;
     let email = parse_email(&new.admin_email)?;
     let country = match new.country.as_deref().map(str::trim) {
-        Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => Some(c.to_ascii_uppercase()),
-        Some(c) => return Err(Error::Invalid(format!("`{}` is not a two-letter country code such as IN", super::scopes::truncate(c, 8)))),
+        Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            Some(c.to_ascii_uppercase())
+        }
+        Some(c) => {
+            return Err(Error::Invalid(format!(
+                "`{}` is not a two-letter country code such as IN",
+                super::scopes::truncate(c, 8)
+            )))
+        }
         None => None,
     };
     passwords::check_rules(new.admin_password.expose()).map_err(Error::Invalid)?;
@@ -49,11 +56,23 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewCompany) -> Result<Creat
 
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    let company_id = companies::insert(&mut tx, &name, currency.as_str(), country.as_deref(), now).await?;
-    let admin_id = match companies::insert_admin(&mut tx, company_id, &email, &password_hash, "super_admin", now).await {
+    let company_id =
+        companies::insert(&mut tx, &name, currency.as_str(), country.as_deref(), now).await?;
+    let admin_id = match companies::insert_admin(
+        &mut tx,
+        company_id,
+        &email,
+        &password_hash,
+        "super_admin",
+        now,
+    )
+    .await
+    {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
-            return Err(Error::Invalid(format!("an admin with e-mail {email} already exists")))
+            return Err(Error::Invalid(format!(
+                "an admin with e-mail {email} already exists"
+            )))
         }
         Err(e) => return Err(e.into()),
     };
@@ -70,5 +89,8 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewCompany) -> Result<Creat
     )
     .await?;
     tx.commit().await?;
-    Ok(CreatedCompany { company_id, admin_id })
+    Ok(CreatedCompany {
+        company_id,
+        admin_id,
+    })
 }

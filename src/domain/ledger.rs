@@ -18,7 +18,9 @@ pub const FUND: &str = "fund";
 /// returns the new balance.
 #[tracing::instrument(skip(db, clock))]
 pub async fn add_funds(db: &Db, clock: &dyn Clock, company_id: i64, amount: &str) -> Result<Money> {
-    let company = companies::find(db.reader(), company_id).await?.ok_or(Error::NotFound("company"))?;
+    let company = companies::find(db.reader(), company_id)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
     let currency = Currency::parse(&company.base_currency).map_err(corrupt)?;
     let money = Money::parse(amount, currency).map_err(Error::Invalid)?;
     if money.minor == 0 {
@@ -26,7 +28,16 @@ pub async fn add_funds(db: &Db, clock: &dyn Clock, company_id: i64, amount: &str
     }
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    let entry = ledger::append(&mut tx, company_id, FUND, money.minor, currency.as_str(), None, now).await?;
+    let entry = ledger::append(
+        &mut tx,
+        company_id,
+        FUND,
+        money.minor,
+        currency.as_str(),
+        None,
+        now,
+    )
+    .await?;
     audit::record(
         &mut tx,
         audit::Event {
@@ -41,14 +52,22 @@ pub async fn add_funds(db: &Db, clock: &dyn Clock, company_id: i64, amount: &str
     .await?;
     let balance = ledger::balance(&mut *tx, company_id).await?;
     tx.commit().await?;
-    Ok(Money { minor: balance, currency })
+    Ok(Money {
+        minor: balance,
+        currency,
+    })
 }
 
 /// The company's balance in its base currency.
 pub async fn balance(db: &Db, company_id: i64) -> Result<Money> {
-    let company = companies::find(db.reader(), company_id).await?.ok_or(Error::NotFound("company"))?;
+    let company = companies::find(db.reader(), company_id)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
     let currency = Currency::parse(&company.base_currency).map_err(corrupt)?;
-    Ok(Money { minor: ledger::balance(db.reader(), company_id).await?, currency })
+    Ok(Money {
+        minor: ledger::balance(db.reader(), company_id).await?,
+        currency,
+    })
 }
 
 /// Stored data that fails validation is an internal error, not the caller's.

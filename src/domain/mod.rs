@@ -2,9 +2,11 @@
 //! money, companies and their admins, the ledger. Values validate when they
 //! are constructed, so code that holds one may trust it.
 
+pub mod campaigns;
 pub mod catalog;
 pub mod companies;
 pub mod ledger;
+pub mod links;
 pub mod money;
 pub mod orders;
 pub mod passwords;
@@ -47,10 +49,14 @@ pub fn check_name(field: &str, value: &str, max: usize) -> Result<String> {
         return Err(Error::Invalid(format!("{field} must not be empty")));
     }
     if value.chars().count() > max {
-        return Err(Error::Invalid(format!("{field} must have at most {max} characters")));
+        return Err(Error::Invalid(format!(
+            "{field} must have at most {max} characters"
+        )));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::Invalid(format!("{field} must not contain control characters")));
+        return Err(Error::Invalid(format!(
+            "{field} must not contain control characters"
+        )));
     }
     Ok(value.to_string())
 }
@@ -60,6 +66,9 @@ pub fn parse_email(value: &str) -> Result<String> {
     let value = value.trim();
     match value.parse::<email_address::EmailAddress>() {
         Ok(addr) if value.len() <= 254 => Ok(addr.as_str().to_ascii_lowercase()),
-        _ => Err(Error::Invalid(format!("`{}` is not an e-mail address", scopes::truncate(value, 64)))),
+        _ => Err(Error::Invalid(format!(
+            "`{}` is not an e-mail address",
+            scopes::truncate(value, 64)
+        ))),
     }
 }

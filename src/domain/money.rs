@@ -11,9 +11,16 @@ impl Currency {
     pub fn parse(code: &str) -> Result<Self, String> {
         let bytes = code.trim().as_bytes();
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
-            return Err(format!("`{}` is not a three-letter currency code", super::scopes::truncate(code, 16)));
+            return Err(format!(
+                "`{}` is not a three-letter currency code",
+                super::scopes::truncate(code, 16)
+            ));
         }
-        Ok(Currency([bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase(), bytes[2].to_ascii_uppercase()]))
+        Ok(Currency([
+            bytes[0].to_ascii_uppercase(),
+            bytes[1].to_ascii_uppercase(),
+            bytes[2].to_ascii_uppercase(),
+        ]))
     }
 
     /// The code.
@@ -24,8 +31,8 @@ impl Currency {
     /// Digits after the decimal point (ISO 4217 minor unit).
     pub fn exponent(&self) -> u32 {
         match self.as_str() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI"
-            | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
             "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
             _ => 2,
         }
@@ -63,9 +70,17 @@ impl Money {
     /// amounts above one trillion.
     pub fn parse(amount: &str, currency: Currency) -> Result<Self, String> {
         let amount = amount.trim();
-        let bad = || format!("`{}` is not an amount such as 100 or 100.50", super::scopes::truncate(amount, 32));
+        let bad = || {
+            format!(
+                "`{}` is not an amount such as 100 or 100.50",
+                super::scopes::truncate(amount, 32)
+            )
+        };
         let (whole, frac) = amount.split_once('.').unwrap_or((amount, ""));
-        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        if whole.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(bad());
         }
         if amount.ends_with('.') {
@@ -79,9 +94,16 @@ impl Money {
         if whole > MAX_MAJOR {
             return Err(format!("amount is above the limit of {MAX_MAJOR}"));
         }
-        let mut frac_minor: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| bad())? };
+        let mut frac_minor: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| bad())?
+        };
         frac_minor *= 10i64.pow(exp - frac.len() as u32);
-        Ok(Money { minor: whole * 10i64.pow(exp) + frac_minor, currency })
+        Ok(Money {
+            minor: whole * 10i64.pow(exp) + frac_minor,
+            currency,
+        })
     }
 
     /// The amount in major units as a JSON number written from its exact
@@ -95,7 +117,11 @@ impl Money {
         } else {
             let frac = format!("{:0width$}", abs % div, width = exp as usize);
             let frac = frac.trim_end_matches('0');
-            if frac.is_empty() { (abs / div).to_string() } else { format!("{}.{frac}", abs / div) }
+            if frac.is_empty() {
+                (abs / div).to_string()
+            } else {
+                format!("{}.{frac}", abs / div)
+            }
         };
         if self.minor < 0 {
             text.insert(0, '-');
@@ -113,7 +139,14 @@ impl fmt::Display for Money {
             write!(f, "{sign}{abs} {}", self.currency)
         } else {
             let div = 10u64.pow(exp);
-            write!(f, "{sign}{}.{:0width$} {}", abs / div, abs % div, self.currency, width = exp as usize)
+            write!(
+                f,
+                "{sign}{}.{:0width$} {}",
+                abs / div,
+                abs % div,
+                self.currency,
+                width = exp as usize
+            )
         }
     }
 }
@@ -131,13 +164,34 @@ mod tests {
         assert_eq!(Money::parse("1000", inr()).unwrap().minor, 100_000);
         assert_eq!(Money::parse("1000.5", inr()).unwrap().minor, 100_050);
         assert_eq!(Money::parse("0.07", inr()).unwrap().minor, 7);
-        assert_eq!(Money::parse("12", Currency::parse("JPY").unwrap()).unwrap().minor, 12);
-        assert_eq!(Money::parse("1.234", Currency::parse("KWD").unwrap()).unwrap().minor, 1234);
+        assert_eq!(
+            Money::parse("12", Currency::parse("JPY").unwrap())
+                .unwrap()
+                .minor,
+            12
+        );
+        assert_eq!(
+            Money::parse("1.234", Currency::parse("KWD").unwrap())
+                .unwrap()
+                .minor,
+            1234
+        );
     }
 
     #[test]
     fn rejects_what_is_not_an_amount() {
-        for bad in ["", "-5", "1e3", "1.", ".5", "1.234", "abc", "1,000", "99999999999999999999", "NaN"] {
+        for bad in [
+            "",
+            "-5",
+            "1e3",
+            "1.",
+            ".5",
+            "1.234",
+            "abc",
+            "1,000",
+            "99999999999999999999",
+            "NaN",
+        ] {
             assert!(Money::parse(bad, inr()).is_err(), "{bad}");
         }
     }
@@ -145,14 +199,38 @@ mod tests {
     #[test]
     fn json_numbers_from_exact_text() {
         assert_eq!(Money::parse("7", inr()).unwrap().to_json().to_string(), "7");
-        assert_eq!(Money::parse("1000.50", inr()).unwrap().to_json().to_string(), "1000.5");
-        assert_eq!(Money { minor: -5, currency: inr() }.to_json().to_string(), "-0.05");
+        assert_eq!(
+            Money::parse("1000.50", inr())
+                .unwrap()
+                .to_json()
+                .to_string(),
+            "1000.5"
+        );
+        assert_eq!(
+            Money {
+                minor: -5,
+                currency: inr()
+            }
+            .to_json()
+            .to_string(),
+            "-0.05"
+        );
     }
 
     #[test]
     fn displays_with_currency_decimals() {
-        assert_eq!(Money::parse("10.5", inr()).unwrap().to_string(), "10.50 INR");
-        assert_eq!(Money { minor: -5, currency: inr() }.to_string(), "-0.05 INR");
+        assert_eq!(
+            Money::parse("10.5", inr()).unwrap().to_string(),
+            "10.50 INR"
+        );
+        assert_eq!(
+            Money {
+                minor: -5,
+                currency: inr()
+            }
+            .to_string(),
+            "-0.05 INR"
+        );
     }
 
     #[test]
@@ -175,7 +253,12 @@ impl Decimal {
     /// Parses `12`, `0.0125`; at most 12 decimals and 18 integer digits.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let bad = || format!("`{}` is not a decimal number such as 12 or 0.0125", super::scopes::truncate(text, 32));
+        let bad = || {
+            format!(
+                "`{}` is not a decimal number such as 12 or 0.0125",
+                super::scopes::truncate(text, 32)
+            )
+        };
         let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
         if whole.is_empty() || whole.len() > 18 || frac.len() > 12 || text.ends_with('.') {
             return Err(bad());
@@ -184,7 +267,10 @@ impl Decimal {
             return Err(bad());
         }
         let mantissa: i128 = format!("{whole}{frac}").parse().map_err(|_| bad())?;
-        Ok(Self { mantissa, scale: frac.len() as u32 })
+        Ok(Self {
+            mantissa,
+            scale: frac.len() as u32,
+        })
     }
 
     /// True when zero.
@@ -211,7 +297,11 @@ impl Decimal {
 
     /// `self` percent of `amount`, rounded half up once.
     pub fn percent_of(&self, amount: Money) -> Money {
-        Decimal { mantissa: self.mantissa, scale: self.scale + 2 }.convert(amount, amount.currency)
+        Decimal {
+            mantissa: self.mantissa,
+            scale: self.scale + 2,
+        }
+        .convert(amount, amount.currency)
     }
 
     /// Converts `amount` (minor units of its currency) at this rate (units of
@@ -221,7 +311,10 @@ impl Decimal {
         let numerator = amount.minor as i128 * self.mantissa * 10i128.pow(to.exponent());
         let denominator = 10i128.pow(amount.currency.exponent() + self.scale);
         let minor = (numerator * 2 + denominator) / (denominator * 2);
-        Money { minor: minor as i64, currency: to }
+        Money {
+            minor: minor as i64,
+            currency: to,
+        }
     }
 }
 
@@ -233,7 +326,10 @@ mod decimal_tests {
     fn parses_and_prints_exactly() {
         assert_eq!(Decimal::parse("83.125000").unwrap().to_text(), "83.125");
         assert_eq!(Decimal::parse("10").unwrap().to_text(), "10");
-        assert_eq!(Decimal::parse("0.5").unwrap().to_json(), serde_json::json!(0.5));
+        assert_eq!(
+            Decimal::parse("0.5").unwrap().to_json(),
+            serde_json::json!(0.5)
+        );
         for bad in ["", "-1", "1e5", "1.", ".1", "abc", "1.0000000000001"] {
             assert!(Decimal::parse(bad).is_err(), "{bad}");
         }
@@ -245,16 +341,45 @@ mod decimal_tests {
         let inr = Currency::parse("INR").unwrap();
         let jpy = Currency::parse("JPY").unwrap();
         let ten_dollars = Money::parse("10", usd).unwrap();
-        assert_eq!(Decimal::parse("83.12").unwrap().convert(ten_dollars, inr).minor, 83_120);
-        assert_eq!(Decimal::parse("0.333").unwrap().convert(Money::parse("0.05", usd).unwrap(), usd).minor, 2);
-        assert_eq!(Decimal::parse("151.5").unwrap().convert(Money::parse("1.01", usd).unwrap(), jpy).minor, 153);
-        assert_eq!(Decimal::parse("1").unwrap().convert(ten_dollars, usd), ten_dollars);
+        assert_eq!(
+            Decimal::parse("83.12")
+                .unwrap()
+                .convert(ten_dollars, inr)
+                .minor,
+            83_120
+        );
+        assert_eq!(
+            Decimal::parse("0.333")
+                .unwrap()
+                .convert(Money::parse("0.05", usd).unwrap(), usd)
+                .minor,
+            2
+        );
+        assert_eq!(
+            Decimal::parse("151.5")
+                .unwrap()
+                .convert(Money::parse("1.01", usd).unwrap(), jpy)
+                .minor,
+            153
+        );
+        assert_eq!(
+            Decimal::parse("1").unwrap().convert(ten_dollars, usd),
+            ten_dollars
+        );
     }
 
     #[test]
     fn percentages_round_once() {
         let inr = Currency::parse("INR").unwrap();
-        let percent = |p: &str, minor: i64| Decimal::parse(p).unwrap().percent_of(Money { minor, currency: inr }).minor;
+        let percent = |p: &str, minor: i64| {
+            Decimal::parse(p)
+                .unwrap()
+                .percent_of(Money {
+                    minor,
+                    currency: inr,
+                })
+                .minor
+        };
         assert_eq!(percent("2.5", 100_000), 2_500);
         // 0.5 % of 0.99 is 0.00495: rounding twice (0.495 -> 0.50 -> 0.01)
         // would give 1 paisa, once gives 0.

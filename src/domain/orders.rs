@@ -123,30 +123,28 @@ pub fn mint_code() -> String {
 }
 
 /// Places an order for `company_id` (see module docs).
-pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -> Result<Placed, OrderError> {
+pub async fn place(
+    db: &Db,
+    clock: &dyn Clock,
+    company_id: i64,
+    new: NewOrder,
+) -> Result<Placed, OrderError> {
     if let Some(existing) = orders::find_by_po(db.reader(), company_id, &new.po_number).await? {
         return existing_order(db, existing).await;
     }
-    let product = catalog_store::find(db.reader(), new.product_id).await?.ok_or(OrderError::ProductNotFound)?;
+    let product = catalog_store::find(db.reader(), new.product_id)
+        .await?
+        .ok_or(OrderError::ProductNotFound)?;
     let currency = Currency::parse(&product.currency_code).map_err(OrderError::Invalid)?;
-    let value = Money::parse(&new.denomination, currency)
-        .map_err(|e| OrderError::InvalidDenomination(format!("denomination {}: {e}", new.denomination)))?;
-    let offered = if product.value_type == "open_value" {
-        let min = Money::parse(&product.min_value, currency).map(|m| m.minor).unwrap_or(0);
-        let max = Money::parse(&product.max_value, currency).map(|m| m.minor).unwrap_or(i64::MAX);
-        value.minor > 0 && value.minor >= min && value.minor <= max
-    } else {
-        product.denominations.split(',').any(|d| Money::parse(d, currency).is_ok_and(|m| m == value))
-    };
-    if !offered {
-        let range = if product.value_type == "open_value" {
-            format!("from {} to {}", product.min_value, product.max_value)
-        } else {
-            product.denominations.clone()
-        };
+    let value = Money::parse(&new.denomination, currency).map_err(|e| {
+        OrderError::InvalidDenomination(format!("denomination {}: {e}", new.denomination))
+    })?;
+    if !catalog::offers(&product, value) {
         return Err(OrderError::InvalidDenomination(format!(
-            "product {} has no denomination {}; it offers {range}",
-            product.id, new.denomination
+            "product {} has no denomination {}; it offers {}",
+            product.id,
+            new.denomination,
+            catalog::offered_values(&product)
         )));
     }
     if new.quantity > product.order_quantity_limit {
@@ -155,14 +153,17 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
     let email = match new.email.as_deref().filter(|e| !e.trim().is_empty()) {
         Some(e) => Some(parse_email(e).map_err(|e| OrderError::Invalid(format!("email: {e}")))?),
         None if new.notify_receiver => {
-            return Err(OrderError::Invalid("email is required when notifyReceiverEmail is 1".into()))
+            return Err(OrderError::Invalid(
+                "email is required when notifyReceiverEmail is 1".into(),
+            ))
         }
         None => None,
     };
-    let company = companies::find(db.reader(), company_id).await?.ok_or(OrderError::ProductNotFound)?;
+    let company = companies::find(db.reader(), company_id)
+        .await?
+        .ok_or(OrderError::ProductNotFound)?;
     if let Some(country) = &company.country_code {
-        let countries: Vec<std::collections::HashMap<String, String>> = serde_json::from_str(&product.countries).unwrap_or_default();
-        if !countries.iter().any(|c| c.get("code").is_some_and(|code| code.eq_ignore_ascii_case(country))) {
+        if !catalog::sold_in(&product, country) {
             return Err(OrderError::CountryNotAllowed(format!(
                 "product {} is not available in {country}, the country of your company",
                 product.id
@@ -175,10 +176,20 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
             "no exchange rate from {currency} to {base} is set; ask the operator to run `galley fx set`"
         ))
     })?;
-    let total = Money { minor: value.minor.checked_mul(new.quantity).ok_or_else(|| OrderError::Invalid("quantity is too large".into()))?, currency };
-    let discount_percent = Decimal::parse(&product.discount).unwrap_or_else(|_| Decimal::parse("0").expect("valid"));
+    let total = Money {
+        minor: value
+            .minor
+            .checked_mul(new.quantity)
+            .ok_or_else(|| OrderError::Invalid("quantity is too large".into()))?,
+        currency,
+    };
+    let discount_percent =
+        Decimal::parse(&product.discount).unwrap_or_else(|_| Decimal::parse("0").expect("valid"));
     let discount = discount_percent.percent_of(total);
-    let net = Money { minor: total.minor - discount.minor, currency };
+    let net = Money {
+        minor: total.minor - discount.minor,
+        currency,
+    };
     let charged = rate.convert(net, base);
 
     let now = clock.now_ms();
@@ -187,7 +198,10 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
     if balance < charged.minor {
         return Err(OrderError::NotProcessable(format!(
             "not enough balance: the order costs {charged}, the balance is {}",
-            Money { minor: balance, currency: base }
+            Money {
+                minor: balance,
+                currency: base
+            }
         )));
     }
     let row = OrderRow {
@@ -219,7 +233,9 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
         Err(e) if e.is_unique_violation() => {
             // The same poNumber committed concurrently: answer with that one.
             drop(tx);
-            let existing = orders::find_by_po(db.reader(), company_id, &new.po_number).await?.ok_or(OrderError::Store(e))?;
+            let existing = orders::find_by_po(db.reader(), company_id, &new.po_number)
+                .await?
+                .ok_or(OrderError::Store(e))?;
             return existing_order(db, existing).await;
         }
         Err(e) => return Err(e.into()),
@@ -229,7 +245,8 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
         orders::insert_minted(&mut tx, order_id, product.id, value.minor, &codes, now).await?;
         true
     } else {
-        let got = orders::allocate(&mut tx, order_id, product.id, value.minor, new.quantity).await? as i64;
+        let got = orders::allocate(&mut tx, order_id, product.id, value.minor, new.quantity).await?
+            as i64;
         if got == new.quantity {
             true
         } else if product.delivery_type == "delayed" {
@@ -246,7 +263,16 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
     if delivered {
         orders::mark_delivered(&mut tx, order_id, now).await?;
     }
-    ledger::append(&mut tx, company_id, "charge", -charged.minor, base.as_str(), Some(&format!("order:{order_id}")), now).await?;
+    ledger::append(
+        &mut tx,
+        company_id,
+        "charge",
+        -charged.minor,
+        base.as_str(),
+        Some(&format!("order:{order_id}")),
+        now,
+    )
+    .await?;
     let payload = json!({ "order_id": order_id, "company_id": company_id });
     if delivered && new.notify_receiver {
         crate::store::outbox::enqueue(&mut tx, "order_email", &payload, now).await?;
@@ -255,30 +281,57 @@ pub async fn place(db: &Db, clock: &dyn Clock, company_id: i64, new: NewOrder) -
         crate::store::outbox::enqueue(&mut tx, "order_admin_email", &payload, now).await?;
     }
     tx.commit().await?;
-    let order = orders::find(db.reader(), company_id, order_id).await?.ok_or(OrderError::ProductNotFound)?;
+    let order = orders::find(db.reader(), company_id, order_id)
+        .await?
+        .ok_or(OrderError::ProductNotFound)?;
     let codes = orders::codes(db.reader(), order_id).await?;
-    Ok(Placed { order, codes, created: true, country: product.country_code })
+    Ok(Placed {
+        order,
+        codes,
+        created: true,
+        country: product.country_code,
+    })
 }
 
 async fn existing_order(db: &Db, order: OrderRow) -> Result<Placed, OrderError> {
     let codes = orders::codes(db.reader(), order.id).await?;
-    let country = catalog_store::find(db.reader(), order.product_id).await?.map(|p| p.country_code).unwrap_or_default();
-    Ok(Placed { order, codes, created: false, country })
+    let country = catalog_store::find(db.reader(), order.product_id)
+        .await?
+        .map(|p| p.country_code)
+        .unwrap_or_default();
+    Ok(Placed {
+        order,
+        codes,
+        created: false,
+        country,
+    })
 }
 
 /// Gives waiting orders of a product and denomination their codes, oldest
 /// first, in the caller's transaction (after new codes were imported).
-pub async fn fulfil_pending(tx: &mut crate::store::Tx, product_id: i64, denomination_minor: i64, now: i64) -> Result<usize, OrderError> {
+pub async fn fulfil_pending(
+    tx: &mut crate::store::Tx,
+    product_id: i64,
+    denomination_minor: i64,
+    now: i64,
+) -> Result<usize, OrderError> {
     let mut fulfilled = 0;
     for order in orders::pending(tx, product_id, denomination_minor).await? {
-        let got = orders::allocate(tx, order.id, product_id, denomination_minor, order.quantity).await? as i64;
+        let got = orders::allocate(tx, order.id, product_id, denomination_minor, order.quantity)
+            .await? as i64;
         if got < order.quantity {
             orders::release(tx, order.id).await?;
             break;
         }
         orders::mark_delivered(tx, order.id, now).await?;
         if order.notify_receiver == 1 {
-            crate::store::outbox::enqueue(tx, "order_email", &json!({ "order_id": order.id, "company_id": order.company_id }), now).await?;
+            crate::store::outbox::enqueue(
+                tx,
+                "order_email",
+                &json!({ "order_id": order.id, "company_id": order.company_id }),
+                now,
+            )
+            .await?;
         }
         fulfilled += 1;
     }
@@ -293,7 +346,10 @@ mod tests {
     fn minted_codes_have_80_bits_in_an_unambiguous_alphabet() {
         let code = mint_code();
         assert_eq!(code.len(), 19);
-        assert!(code.chars().filter(|c| *c != '-').all(|c| ALPHABET.contains(&(c as u8))));
+        assert!(code
+            .chars()
+            .filter(|c| *c != '-')
+            .all(|c| ALPHABET.contains(&(c as u8))));
         assert!(!code.contains(['I', 'L', 'O', 'U']));
         assert_ne!(code, mint_code());
     }

@@ -14,10 +14,14 @@ pub const MAX_LENGTH: usize = 256;
 pub fn check_rules(password: &str) -> Result<(), String> {
     let n = password.chars().count();
     if n < MIN_LENGTH {
-        return Err(format!("password must have at least {MIN_LENGTH} characters"));
+        return Err(format!(
+            "password must have at least {MIN_LENGTH} characters"
+        ));
     }
     if n > MAX_LENGTH {
-        return Err(format!("password must have at most {MAX_LENGTH} characters"));
+        return Err(format!(
+            "password must have at most {MAX_LENGTH} characters"
+        ));
     }
     Ok(())
 }
@@ -38,7 +42,11 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 pub async fn verify(password: String, stored: String) -> anyhow::Result<bool> {
     Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await?)
@@ -52,7 +60,9 @@ mod tests {
     async fn hash_then_verify() {
         let stored = hash("correct horse".into()).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), stored.clone()).await.unwrap());
+        assert!(verify("correct horse".into(), stored.clone())
+            .await
+            .unwrap());
         assert!(!verify("wrong horse".into(), stored).await.unwrap());
     }
 

@@ -81,7 +81,10 @@ impl ScopeSet {
     /// Parses a list; an empty string is the empty set.
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut set = ScopeSet::EMPTY;
-        for part in list.split(|c: char| c == ',' || c == ' ').filter(|p| !p.is_empty()) {
+        for part in list
+            .split(|c: char| c == ',' || c == ' ')
+            .filter(|p| !p.is_empty())
+        {
             set.0 |= part.parse::<Scope>()?.bit();
         }
         Ok(set)
@@ -148,8 +151,11 @@ pub enum GrantType {
 
 impl GrantType {
     /// Every grant type.
-    pub const ALL: [GrantType; 3] =
-        [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials];
+    pub const ALL: [GrantType; 3] = [
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+    ];
 
     /// The wire name.
     pub fn as_str(self) -> &'static str {
@@ -163,7 +169,10 @@ impl GrantType {
     /// Parses a space- or comma-separated list of grant types.
     pub fn parse_list(list: &str) -> Result<Vec<GrantType>, String> {
         let mut out = Vec::new();
-        for part in list.split(|c: char| c == ',' || c == ' ').filter(|p| !p.is_empty()) {
+        for part in list
+            .split(|c: char| c == ',' || c == ' ')
+            .filter(|p| !p.is_empty())
+        {
             let grant = part.parse()?;
             if !out.contains(&grant) {
                 out.push(grant);
@@ -175,7 +184,10 @@ impl GrantType {
 
     /// Shows a list space-separated.
     pub fn join(list: &[GrantType]) -> String {
-        list.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(" ")
+        list.iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -214,7 +226,10 @@ impl FromStr for TokenType {
         match s {
             "user" => Ok(TokenType::User),
             "company" => Ok(TokenType::Company),
-            other => Err(format!("token type `{}` must be `user` or `company`", truncate(other, 64))),
+            other => Err(format!(
+                "token type `{}` must be `user` or `company`",
+                truncate(other, 64)
+            )),
         }
     }
 }
@@ -243,7 +258,9 @@ mod tests {
 
     #[test]
     fn unknown_scope_is_an_error() {
-        assert!(ScopeSet::parse("plum_pro_api,admin").unwrap_err().contains("admin"));
+        assert!(ScopeSet::parse("plum_pro_api,admin")
+            .unwrap_err()
+            .contains("admin"));
     }
 
     #[test]

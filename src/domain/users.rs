@@ -7,19 +7,33 @@ use crate::{
 };
 
 /// Signs a user up in `company_id`; returns the user id.
-pub async fn sign_up(db: &Db, clock: &dyn Clock, company_id: i64, name: &str, email: &str, password: String) -> Result<i64> {
+pub async fn sign_up(
+    db: &Db,
+    clock: &dyn Clock,
+    company_id: i64,
+    name: &str,
+    email: &str,
+    password: String,
+) -> Result<i64> {
     let name = check_name("name", name, 100)?;
     let email = parse_email(email)?;
     passwords::check_rules(&password).map_err(Error::Invalid)?;
-    if users::find_by_email(db.reader(), company_id, &email).await?.is_some() {
-        return Err(Error::Invalid("an account with this e-mail address already exists; log in instead".into()));
+    if users::find_by_email(db.reader(), company_id, &email)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Invalid(
+            "an account with this e-mail address already exists; log in instead".into(),
+        ));
     }
     let hash = passwords::hash(password).await?;
     let mut tx = db.begin().await?;
     let id = match users::insert(&mut tx, company_id, &name, &email, &hash, clock.now_ms()).await {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
-            return Err(Error::Invalid("an account with this e-mail address already exists; log in instead".into()))
+            return Err(Error::Invalid(
+                "an account with this e-mail address already exists; log in instead".into(),
+            ))
         }
         Err(e) => return Err(e.into()),
     };
@@ -31,12 +45,24 @@ pub async fn sign_up(db: &Db, clock: &dyn Clock, company_id: i64, name: &str, em
 /// address costs the same argon2 work as a wrong password.
 async fn dummy_hash() -> &'static str {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async { passwords::hash("galley-dummy-password".into()).await.unwrap_or_default() }).await
+    HASH.get_or_init(|| async {
+        passwords::hash("galley-dummy-password".into())
+            .await
+            .unwrap_or_default()
+    })
+    .await
 }
 
 /// The user of `company_id` with this e-mail address and password.
-pub async fn log_in(db: &Db, company_id: i64, email: &str, password: String) -> Result<Option<users::UserRow>> {
-    let Ok(email) = parse_email(email) else { return Ok(None) };
+pub async fn log_in(
+    db: &Db,
+    company_id: i64,
+    email: &str,
+    password: String,
+) -> Result<Option<users::UserRow>> {
+    let Ok(email) = parse_email(email) else {
+        return Ok(None);
+    };
     if password.chars().count() > passwords::MAX_LENGTH {
         return Ok(None);
     }

@@ -63,8 +63,15 @@ pub struct AuthorizeParams {
     code_challenge_method: Option<String>,
 }
 
-const PARAM_NAMES: [&str; 7] =
-    ["client_id", "response_type", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"];
+const PARAM_NAMES: [&str; 7] = [
+    "client_id",
+    "response_type",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
 
 impl AuthorizeParams {
     fn pairs(&self) -> Vec<(&'static str, String)> {
@@ -77,11 +84,17 @@ impl AuthorizeParams {
             &self.code_challenge,
             &self.code_challenge_method,
         ];
-        PARAM_NAMES.iter().zip(values).filter_map(|(name, value)| value.clone().map(|v| (*name, v))).collect()
+        PARAM_NAMES
+            .iter()
+            .zip(values)
+            .filter_map(|(name, value)| value.clone().map(|v| (*name, v)))
+            .collect()
     }
 
     fn query(&self) -> String {
-        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(self.pairs()).finish()
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.pairs())
+            .finish()
     }
 
     /// Parses a query string; repeated parameters are refused (RFC 6749 §3.1).
@@ -90,7 +103,10 @@ impl AuthorizeParams {
         let mut seen = Vec::new();
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
             if seen.contains(&name) {
-                return Err(format!("the parameter `{}` is given more than once", truncate(&name, 40)));
+                return Err(format!(
+                    "the parameter `{}` is given more than once",
+                    truncate(&name, 40)
+                ));
             }
             let value = Some(value.into_owned()).filter(|v| !v.is_empty());
             match name.as_ref() {
@@ -155,12 +171,18 @@ impl From<sqlx::Error> for Rejection {
 
 /// `{redirect_uri}` with the given parameters appended (keeping its query).
 fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
-    let mut url = url::Url::parse(redirect_uri).expect("registered redirect URIs are absolute URLs");
+    let mut url =
+        url::Url::parse(redirect_uri).expect("registered redirect URIs are absolute URLs");
     url.query_pairs_mut().extend_pairs(pairs);
     url.to_string()
 }
 
-fn error_redirect(redirect_uri: &str, error: &str, description: &str, state: Option<&str>) -> Rejection {
+fn error_redirect(
+    redirect_uri: &str,
+    error: &str,
+    description: &str,
+    state: Option<&str>,
+) -> Rejection {
     let mut pairs = vec![("error", error), ("error_description", description)];
     if let Some(state) = state {
         pairs.push(("state", state));
@@ -171,60 +193,113 @@ fn error_redirect(redirect_uri: &str, error: &str, description: &str, state: Opt
 /// RFC 7636 §4.1: 43 to 128 unreserved characters (an S256 challenge is
 /// exactly 43).
 fn is_pkce_value(value: &str, min: usize) -> bool {
-    (min..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    (min..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<Valid, Rejection> {
     let page = |msg: &str| Rejection::Page(StatusCode::BAD_REQUEST, msg.to_string());
-    let client_id = params.client_id.as_deref().ok_or_else(|| page("The request has no client_id."))?;
+    let client_id = params
+        .client_id
+        .as_deref()
+        .ok_or_else(|| page("The request has no client_id."))?;
     if client_id.len() > 128 {
         return Err(page("The client_id is not valid."));
     }
     let client = crate::store::clients::find(state.db.reader(), client_id)
         .await?
         .ok_or_else(|| page("No app is registered with this client_id."))?;
-    let redirect_uri = params.redirect_uri.as_deref().ok_or_else(|| page("The request has no redirect_uri."))?;
+    let redirect_uri = params
+        .redirect_uri
+        .as_deref()
+        .ok_or_else(|| page("The request has no redirect_uri."))?;
     if redirect_uri != client.redirect_uri {
-        return Err(page("The redirect_uri does not match the callback URL registered for this app."));
+        return Err(page(
+            "The redirect_uri does not match the callback URL registered for this app.",
+        ));
     }
     // From here on, errors go back to the app.
     let st = params.state.as_deref();
     if st.is_some_and(|s| s.len() > 1024) {
-        return Err(error_redirect(redirect_uri, "invalid_request", "state is longer than 1024 characters", None));
+        return Err(error_redirect(
+            redirect_uri,
+            "invalid_request",
+            "state is longer than 1024 characters",
+            None,
+        ));
     }
-    let fail = |error: &str, description: &str| error_redirect(redirect_uri, error, description, st);
+    let fail =
+        |error: &str, description: &str| error_redirect(redirect_uri, error, description, st);
     match params.response_type.as_deref() {
         Some("code") => {}
         None => return Err(fail("invalid_request", "response_type is required")),
-        Some(_) => return Err(fail("unsupported_response_type", "only response_type=code is supported")),
+        Some(_) => {
+            return Err(fail(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            ))
+        }
     }
     if !allows_grant(&client, GrantType::AuthorizationCode) {
-        return Err(fail("unauthorized_client", "this app may not use the authorization code flow"));
+        return Err(fail(
+            "unauthorized_client",
+            "this app may not use the authorization code flow",
+        ));
     }
-    let requested = params.scope.as_deref().ok_or_else(|| fail("invalid_scope", "scope is required"))?;
+    let requested = params
+        .scope
+        .as_deref()
+        .ok_or_else(|| fail("invalid_scope", "scope is required"))?;
     let scopes = ScopeSet::parse(requested).map_err(|e| fail("invalid_scope", &e))?;
     if scopes.is_empty() {
         return Err(fail("invalid_scope", "scope is required"));
     }
     if !scopes.is_subset_of(allowed_scopes(&client)) {
-        return Err(fail("invalid_scope", "this app may not request these scopes"));
+        return Err(fail(
+            "invalid_scope",
+            "this app may not request these scopes",
+        ));
     }
-    let challenge = match (params.code_challenge.as_deref(), params.code_challenge_method.as_deref()) {
+    let challenge = match (
+        params.code_challenge.as_deref(),
+        params.code_challenge_method.as_deref(),
+    ) {
         (None, None) => None,
-        (None, Some(_)) => return Err(fail("invalid_request", "code_challenge_method without code_challenge")),
-        (Some(_), None | Some("plain")) => {
-            return Err(fail("invalid_request", "code_challenge_method must be S256"))
+        (None, Some(_)) => {
+            return Err(fail(
+                "invalid_request",
+                "code_challenge_method without code_challenge",
+            ))
         }
-        (Some(_), Some(m)) if m != "S256" => return Err(fail("invalid_request", "code_challenge_method must be S256")),
+        (Some(_), None | Some("plain")) => {
+            return Err(fail(
+                "invalid_request",
+                "code_challenge_method must be S256",
+            ))
+        }
+        (Some(_), Some(m)) if m != "S256" => {
+            return Err(fail(
+                "invalid_request",
+                "code_challenge_method must be S256",
+            ))
+        }
         (Some(challenge), Some(_)) => {
             if challenge.len() != 43 || !is_pkce_value(challenge, 43) {
-                return Err(fail("invalid_request", "code_challenge is not a base64url S256 value"));
+                return Err(fail(
+                    "invalid_request",
+                    "code_challenge is not a base64url S256 value",
+                ));
             }
             Some(challenge.to_string())
         }
     };
     if client.visibility == "public" && challenge.is_none() {
-        return Err(fail("invalid_request", "PKCE with code_challenge_method=S256 is required for this app"));
+        return Err(fail(
+            "invalid_request",
+            "PKCE with code_challenge_method=S256 is required for this app",
+        ));
     }
     Ok(Valid {
         redirect_uri: redirect_uri.to_string(),
@@ -244,11 +319,21 @@ fn user_may_use(client: &ClientRow, user: &users::UserRow) -> bool {
 
 fn reject(state: &AppState, rejection: Rejection) -> Response {
     match rejection {
-        Rejection::Page(status, message) => error_page(state, status, "This authorization request cannot be completed", &message),
+        Rejection::Page(status, message) => error_page(
+            state,
+            status,
+            "This authorization request cannot be completed",
+            &message,
+        ),
         Rejection::Redirect(url) => see_other(&url, None),
         Rejection::Internal(e) => {
             tracing::error!(error = %e, "authorization failed");
-            error_page(state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again later.")
+            error_page(
+                state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            )
         }
     }
 }
@@ -269,7 +354,9 @@ fn see_other(location: &str, cookie: Option<HeaderValue>) -> Response {
         }
         Err(_) => *response.status_mut() = StatusCode::BAD_REQUEST,
     }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(cookie) = cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -284,7 +371,11 @@ fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response 
 }
 
 fn authorize_url(state: &AppState, params: &AuthorizeParams) -> String {
-    format!("{}/v1/oauth/authorize?{}", state.config.public_url.base_path(), params.query())
+    format!(
+        "{}/v1/oauth/authorize?{}",
+        state.config.public_url.base_path(),
+        params.query()
+    )
 }
 
 fn login_page(
@@ -335,10 +426,19 @@ fn signup_page_for(
     with_cookie(page, cookie)
 }
 
-fn consent_page(state: &AppState, headers: &HeaderMap, params: &AuthorizeParams, valid: &Valid, user: &users::UserRow) -> Response {
+fn consent_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &AuthorizeParams,
+    valid: &Valid,
+    user: &users::UserRow,
+) -> Response {
     let (csrf, cookie) = session::csrf_token(state, headers);
-    let scopes: Vec<_> =
-        valid.scopes.iter().map(|s| json!({ "name": s.as_str(), "description": s.describe() })).collect();
+    let scopes: Vec<_> = valid
+        .scopes
+        .iter()
+        .map(|s| json!({ "name": s.as_str(), "description": s.describe() }))
+        .collect();
     let redirect_host = url::Url::parse(&valid.redirect_uri)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
@@ -357,7 +457,11 @@ fn consent_page(state: &AppState, headers: &HeaderMap, params: &AuthorizeParams,
 }
 
 /// Issues a code and answers the redirect to the app.
-async fn grant_code(state: &AppState, valid: &Valid, user: &users::UserRow) -> Result<Response, Rejection> {
+async fn grant_code(
+    state: &AppState,
+    valid: &Valid,
+    user: &users::UserRow,
+) -> Result<Response, Rejection> {
     let code = crypto::new_secret("gly_ac_");
     let now = state.clock.now_ms();
     let scopes = valid.scopes.to_string();
@@ -388,7 +492,11 @@ async fn grant_code(state: &AppState, valid: &Valid, user: &users::UserRow) -> R
 }
 
 /// `GET /v1/oauth/authorize`.
-async fn authorize(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn authorize(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = match AuthorizeParams::from_query(query.as_deref().unwrap_or("")) {
         Ok(params) => params,
         Err(message) => return reject(&state, Rejection::Page(StatusCode::BAD_REQUEST, message)),
@@ -402,12 +510,24 @@ async fn authorize(State(state): State<AppState>, headers: HeaderMap, RawQuery(q
         Err(e) => return reject(&state, e.into()),
     };
     let Some(user) = user else {
-        return login_page(&state, &headers, &params, &valid.client, StatusCode::OK, None, "");
+        return login_page(
+            &state,
+            &headers,
+            &params,
+            &valid.client,
+            StatusCode::OK,
+            None,
+            "",
+        );
     };
     // Not asked again for scopes already granted to this app.
     match users::consent(state.db.reader(), user.id, &valid.client.client_id).await {
-        Ok(Some(granted)) if ScopeSet::parse(&granted).is_ok_and(|g| valid.scopes.is_subset_of(g)) => {
-            grant_code(&state, &valid, &user).await.unwrap_or_else(|r| reject(&state, r))
+        Ok(Some(granted))
+            if ScopeSet::parse(&granted).is_ok_and(|g| valid.scopes.is_subset_of(g)) =>
+        {
+            grant_code(&state, &valid, &user)
+                .await
+                .unwrap_or_else(|r| reject(&state, r))
         }
         Ok(_) => consent_page(&state, &headers, &params, &valid, &user),
         Err(e) => reject(&state, e.into()),
@@ -415,7 +535,11 @@ async fn authorize(State(state): State<AppState>, headers: HeaderMap, RawQuery(q
 }
 
 /// `POST /v1/oauth/authorize`: the consent decision.
-async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<PageForm>) -> Response {
+async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<PageForm>,
+) -> Response {
     let valid = match check_form(&state, &headers, &form).await {
         Ok(valid) => valid,
         Err(response) => return response,
@@ -425,15 +549,35 @@ async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(form): F
         Err(e) => return reject(&state, e.into()),
     };
     let Some(user) = user else {
-        return login_page(&state, &headers, &form.params, &valid.client, StatusCode::OK, None, "");
+        return login_page(
+            &state,
+            &headers,
+            &form.params,
+            &valid.client,
+            StatusCode::OK,
+            None,
+            "",
+        );
     };
     match form.decision.as_deref() {
-        Some("allow") => grant_code(&state, &valid, &user).await.unwrap_or_else(|r| reject(&state, r)),
+        Some("allow") => grant_code(&state, &valid, &user)
+            .await
+            .unwrap_or_else(|r| reject(&state, r)),
         Some("deny") => reject(
             &state,
-            error_redirect(&valid.redirect_uri, "access_denied", "The user denied the request", valid.state.as_deref()),
+            error_redirect(
+                &valid.redirect_uri,
+                "access_denied",
+                "The user denied the request",
+                valid.state.as_deref(),
+            ),
         ),
-        _ => error_page(&state, StatusCode::BAD_REQUEST, "Choose Allow or Deny", "The form had no decision."),
+        _ => error_page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "Choose Allow or Deny",
+            "The form had no decision.",
+        ),
     }
 }
 
@@ -448,11 +592,17 @@ fn csrf_failure(state: &AppState) -> Response {
 
 /// The checks every posted page form starts with: its CSRF token, then the
 /// authorization parameters it carries.
-async fn check_form(state: &AppState, headers: &HeaderMap, form: &PageForm) -> Result<Valid, Response> {
+async fn check_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &PageForm,
+) -> Result<Valid, Response> {
     if !session::csrf_ok(headers, form.csrf.as_deref()) {
         return Err(csrf_failure(state));
     }
-    validate(state, &form.params).await.map_err(|rejection| reject(state, rejection))
+    validate(state, &form.params)
+        .await
+        .map_err(|rejection| reject(state, rejection))
 }
 
 /// Over the limit for `bucket` in the current window?
@@ -480,7 +630,10 @@ async fn login(
     };
     let email = form.email.clone().unwrap_or_default();
     let company = storefront_company(&valid.client);
-    let account = format!("login:account:{company}:{}", email.trim().to_ascii_lowercase());
+    let account = format!(
+        "login:account:{company}:{}",
+        email.trim().to_ascii_lowercase()
+    );
     let address = format!("login:address:{}", peer.ip());
     let over = async {
         Ok::<_, Rejection>(
@@ -527,19 +680,37 @@ async fn login(
         }
         Err(e) => {
             tracing::error!(error = %e, "log-in failed");
-            error_page(&state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again later.")
+            error_page(
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            )
         }
     }
 }
 
 /// `GET /v1/oauth/authorize/signup`.
-async fn signup_page(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn signup_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = match AuthorizeParams::from_query(query.as_deref().unwrap_or("")) {
         Ok(params) => params,
         Err(message) => return reject(&state, Rejection::Page(StatusCode::BAD_REQUEST, message)),
     };
     match validate(&state, &params).await {
-        Ok(valid) => signup_page_for(&state, &headers, &params, &valid.client, StatusCode::OK, None, "", ""),
+        Ok(valid) => signup_page_for(
+            &state,
+            &headers,
+            &params,
+            &valid.client,
+            StatusCode::OK,
+            None,
+            "",
+            "",
+        ),
         Err(rejection) => reject(&state, rejection),
     }
 }
@@ -563,7 +734,16 @@ async fn signup(
         Ok(false) => {}
         Ok(true) => {
             let message = "Too many sign-ups from your address. Wait 15 minutes, then try again.";
-            return signup_page_for(&state, &headers, &form.params, &valid.client, StatusCode::TOO_MANY_REQUESTS, Some(message), &name, &email);
+            return signup_page_for(
+                &state,
+                &headers,
+                &form.params,
+                &valid.client,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(message),
+                &name,
+                &email,
+            );
         }
         Err(r) => return reject(&state, r),
     }
@@ -592,12 +772,24 @@ async fn signup(
                 Err(e) => reject(&state, e.into()),
             }
         }
-        Err(domain::Error::Invalid(message)) => {
-            signup_page_for(&state, &headers, &form.params, &valid.client, StatusCode::BAD_REQUEST, Some(&message), &name, &email)
-        }
+        Err(domain::Error::Invalid(message)) => signup_page_for(
+            &state,
+            &headers,
+            &form.params,
+            &valid.client,
+            StatusCode::BAD_REQUEST,
+            Some(&message),
+            &name,
+            &email,
+        ),
         Err(e) => {
             tracing::error!(error = %e, "sign-up failed");
-            error_page(&state, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again later.")
+            error_page(
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            )
         }
     }
 }
@@ -611,12 +803,21 @@ mod tests {
         assert!(AuthorizeParams::from_query("client_id=a&client_id=b").is_err());
         let p = AuthorizeParams::from_query("client_id=a&scope=x%2Cy&extra=1").unwrap();
         assert_eq!(p.scope.as_deref(), Some("x,y"));
-        assert_eq!(AuthorizeParams::from_query(&p.query()).unwrap().client_id.as_deref(), Some("a"));
+        assert_eq!(
+            AuthorizeParams::from_query(&p.query())
+                .unwrap()
+                .client_id
+                .as_deref(),
+            Some("a")
+        );
     }
 
     #[test]
     fn redirects_keep_the_registered_query() {
-        let url = redirect_with("https://app.test/cb?tenant=1", &[("code", "c d"), ("state", "s&t")]);
+        let url = redirect_with(
+            "https://app.test/cb?tenant=1",
+            &[("code", "c d"), ("state", "s&t")],
+        );
         assert_eq!(url, "https://app.test/cb?tenant=1&code=c+d&state=s%26t");
     }
 

@@ -3,12 +3,7 @@
 
 use axum::http::{header, HeaderMap};
 
-use crate::{
-    app::AppState,
-    crypto,
-    domain::scopes::ScopeSet,
-    store::tokens,
-};
+use crate::{app::AppState, crypto, domain::scopes::ScopeSet, store::tokens};
 
 /// The caller behind a valid access token.
 #[derive(Clone, Debug)]
@@ -42,7 +37,9 @@ const MAX_TOKEN_LEN: usize = 512;
 
 /// Extracts the token of an `Authorization: Bearer` header.
 pub fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
-    let value = headers.get(header::AUTHORIZATION).ok_or(BearerError::Missing)?;
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(BearerError::Missing)?;
     let value = value.to_str().map_err(|_| BearerError::Missing)?;
     let (scheme, token) = value.split_once(' ').ok_or(BearerError::Missing)?;
     if !scheme.eq_ignore_ascii_case("bearer") {

@@ -34,7 +34,8 @@ impl RedirectUri {
         if raw.len() > 2000 {
             return Err(bad("must have at most 2000 characters"));
         }
-        let url = url::Url::parse(raw).map_err(|_| bad("must be an absolute URL such as https://app.example.com/callback"))?;
+        let url = url::Url::parse(raw)
+            .map_err(|_| bad("must be an absolute URL such as https://app.example.com/callback"))?;
         if url.fragment().is_some() {
             return Err(bad("must not contain a fragment (#...)"));
         }
@@ -46,7 +47,9 @@ impl RedirectUri {
                     return Err(bad("must use https (http is allowed only on localhost)"));
                 }
             }
-            "javascript" | "data" | "file" | "vbscript" | "blob" => return Err(bad("scheme is not allowed")),
+            "javascript" | "data" | "file" | "vbscript" | "blob" => {
+                return Err(bad("scheme is not allowed"))
+            }
             _ => {}
         }
         Ok(Self(raw.to_string()))
@@ -102,12 +105,17 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewClient) -> Result<Create
     if grants.is_empty() {
         return Err(Error::Invalid("at least one grant type is required".into()));
     }
-    if companies::find(db.reader(), new.company_id).await?.is_none() {
+    if companies::find(db.reader(), new.company_id)
+        .await?
+        .is_none()
+    {
         return Err(Error::NotFound("company"));
     }
     if let Some(signup) = new.signup_company {
         if !new.public {
-            return Err(Error::Invalid("a sign-up company can only be set for a public app (--public)".into()));
+            return Err(Error::Invalid(
+                "a sign-up company can only be set for a public app (--public)".into(),
+            ));
         }
         if companies::find(db.reader(), signup).await?.is_none() {
             return Err(Error::NotFound("sign-up company"));
@@ -146,17 +154,29 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewClient) -> Result<Create
     )
     .await?;
     tx.commit().await?;
-    Ok(CreatedClient { client_id, client_secret })
+    Ok(CreatedClient {
+        client_id,
+        client_secret,
+    })
 }
 
 /// Replaces a client's secret; the old one fails from now on.
 #[tracing::instrument(skip(db, clock))]
 pub async fn rotate_secret(db: &Db, clock: &dyn Clock, client_id: &str) -> Result<CreatedClient> {
-    let client = clients::find(db.reader(), client_id).await?.ok_or(Error::NotFound("client"))?;
+    let client = clients::find(db.reader(), client_id)
+        .await?
+        .ok_or(Error::NotFound("client"))?;
     let client_secret = crypto::new_secret(crypto::CLIENT_SECRET_PREFIX);
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    if !clients::replace_secret(&mut tx, client_id, &crypto::hash_secret(&client_secret), now).await? {
+    if !clients::replace_secret(
+        &mut tx,
+        client_id,
+        &crypto::hash_secret(&client_secret),
+        now,
+    )
+    .await?
+    {
         return Err(Error::NotFound("client"));
     }
     audit::record(
@@ -172,15 +192,22 @@ pub async fn rotate_secret(db: &Db, clock: &dyn Clock, client_id: &str) -> Resul
     )
     .await?;
     tx.commit().await?;
-    Ok(CreatedClient { client_id: client.client_id, client_secret })
+    Ok(CreatedClient {
+        client_id: client.client_id,
+        client_secret,
+    })
 }
 
 /// Approves a public app: users of other companies may then authorize it.
 #[tracing::instrument(skip(db, clock))]
 pub async fn approve(db: &Db, clock: &dyn Clock, client_id: &str) -> Result<()> {
-    let client = clients::find(db.reader(), client_id).await?.ok_or(Error::NotFound("client"))?;
+    let client = clients::find(db.reader(), client_id)
+        .await?
+        .ok_or(Error::NotFound("client"))?;
     if client.visibility != "public" {
-        return Err(Error::Invalid("only public apps need approval; this app is private".into()));
+        return Err(Error::Invalid(
+            "only public apps need approval; this app is private".into(),
+        ));
     }
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
@@ -223,44 +250,62 @@ const DUMMY_HASH: &str = "000000000000000000000000000000000000000000000000000000
 /// Authenticates the client of an OAuth request: HTTP Basic (RFC 6749
 /// §2.3.1, form-encoded id and secret) or `client_id` + `client_secret` in
 /// the body, never both.
-pub async fn authenticate(state: &AppState, params: &Params) -> std::result::Result<clients::ClientRow, OAuthError> {
+pub async fn authenticate(
+    state: &AppState,
+    params: &Params,
+) -> std::result::Result<clients::ClientRow, OAuthError> {
     let (client_id, secret) = credentials(&params.headers, params)?;
     if client_id.len() > 128 || secret.len() > 256 {
         return Err(OAuthError::invalid_client());
     }
     let client = state.reader.client(client_id).await?;
-    let stored = client.as_ref().map_or(DUMMY_HASH, |c| c.secret_hash.as_str());
+    let stored = client
+        .as_ref()
+        .map_or(DUMMY_HASH, |c| c.secret_hash.as_str());
     match client {
         Some(client) if crypto::verify_secret(&secret, stored) => Ok(client),
         _ => Err(OAuthError::invalid_client()),
     }
 }
 
-fn credentials(headers: &HeaderMap, params: &Params) -> std::result::Result<(String, String), OAuthError> {
+fn credentials(
+    headers: &HeaderMap,
+    params: &Params,
+) -> std::result::Result<(String, String), OAuthError> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().map_err(|_| OAuthError::invalid_client()))
         .transpose()?
         .and_then(|value| {
             let (scheme, rest) = value.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("basic").then(|| rest.trim().to_string())
+            scheme
+                .eq_ignore_ascii_case("basic")
+                .then(|| rest.trim().to_string())
         });
     match (basic, params.get("client_secret")) {
-        (Some(_), Some(_)) => {
-            Err(OAuthError::invalid_request("use one client authentication method: HTTP Basic or the request body"))
-        }
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "use one client authentication method: HTTP Basic or the request body",
+        )),
         (Some(encoded), None) => {
-            let decoded = STANDARD.decode(encoded).map_err(|_| OAuthError::invalid_client())?;
+            let decoded = STANDARD
+                .decode(encoded)
+                .map_err(|_| OAuthError::invalid_client())?;
             let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::invalid_client())?;
-            let (id, secret) = decoded.split_once(':').ok_or_else(OAuthError::invalid_client)?;
+            let (id, secret) = decoded
+                .split_once(':')
+                .ok_or_else(OAuthError::invalid_client)?;
             let (id, secret) = (form_decode(id)?, form_decode(secret)?);
             if params.get("client_id").is_some_and(|body_id| body_id != id) {
-                return Err(OAuthError::invalid_request("client_id in the body differs from the one in HTTP Basic"));
+                return Err(OAuthError::invalid_request(
+                    "client_id in the body differs from the one in HTTP Basic",
+                ));
             }
             Ok((id, secret))
         }
         (None, Some(secret)) => {
-            let id = params.get("client_id").ok_or_else(OAuthError::invalid_client)?;
+            let id = params
+                .get("client_id")
+                .ok_or_else(OAuthError::invalid_client)?;
             Ok((id.to_string(), secret.to_string()))
         }
         (None, None) => Err(OAuthError::invalid_client()),
@@ -295,15 +340,24 @@ mod tests {
     fn basic_credentials_are_form_decoded() {
         let mut headers = HeaderMap::new();
         let encoded = STANDARD.encode("my%20id:s%3Acret+x");
-        headers.insert(header::AUTHORIZATION, format!("Basic {encoded}").parse().unwrap());
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Basic {encoded}").parse().unwrap(),
+        );
         let params = Params::parse(None, b"", headers.clone()).unwrap();
-        assert_eq!(credentials(&headers, &params).unwrap(), ("my id".into(), "s:cret x".into()));
+        assert_eq!(
+            credentials(&headers, &params).unwrap(),
+            ("my id".into(), "s:cret x".into())
+        );
     }
 
     #[test]
     fn two_methods_are_refused() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, format!("Basic {}", STANDARD.encode("a:b")).parse().unwrap());
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Basic {}", STANDARD.encode("a:b")).parse().unwrap(),
+        );
         let params = Params::parse(None, b"client_id=a&client_secret=b", headers.clone()).unwrap();
         assert!(credentials(&headers, &params).is_err());
     }

@@ -68,7 +68,12 @@ impl OAuthError {
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        Self { code, description: description.into(), status, internal: None }
+        Self {
+            code,
+            description: description.into(),
+            status,
+            internal: None,
+        }
     }
 
     /// `invalid_request`.
@@ -137,7 +142,10 @@ impl IntoResponse for OAuthError {
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         match self.code {
             ErrorCode::InvalidClient => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"galley\""));
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"galley\""),
+                );
             }
             ErrorCode::InvalidToken => {
                 headers.insert(

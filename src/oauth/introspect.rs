@@ -8,7 +8,10 @@ use super::{clients, error::OAuthError, params::Params};
 use crate::{app::AppState, crypto, store::tokens};
 
 /// The introspection endpoint.
-pub async fn introspect(State(state): State<AppState>, params: Params) -> Result<impl IntoResponse, OAuthError> {
+pub async fn introspect(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<impl IntoResponse, OAuthError> {
     let client = clients::authenticate(&state, &params).await?;
     let token = params.require("token")?;
     let row = state.reader.token(crypto::hash_secret(token)).await?;

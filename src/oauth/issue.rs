@@ -56,7 +56,11 @@ pub struct TokenResponse {
 
 /// Mints the tokens of `grant`: the rows to store (hashes only) and the
 /// response body (plain texts). Nothing is written.
-pub fn mint(settings: &TokenSettings, grant: &Grant<'_>, now: i64) -> (Vec<tokens::NewToken>, TokenResponse) {
+pub fn mint(
+    settings: &TokenSettings,
+    grant: &Grant<'_>,
+    now: i64,
+) -> (Vec<tokens::NewToken>, TokenResponse) {
     let family_id = grant.family_id.map_or_else(crypto::new_id, str::to_string);
     let scopes = grant.scopes.to_string();
     let access_token = crypto::new_secret(crypto::ACCESS_TOKEN_PREFIX);
@@ -102,7 +106,12 @@ pub fn mint(settings: &TokenSettings, grant: &Grant<'_>, now: i64) -> (Vec<token
 }
 
 /// Mints and stores the tokens of `grant` in the caller's transaction.
-pub async fn issue(tx: &mut Tx, settings: &TokenSettings, grant: &Grant<'_>, now: i64) -> StoreResult<TokenResponse> {
+pub async fn issue(
+    tx: &mut Tx,
+    settings: &TokenSettings,
+    grant: &Grant<'_>,
+    now: i64,
+) -> StoreResult<TokenResponse> {
     let (rows, response) = mint(settings, grant, now);
     tokens::insert_many(&mut *tx, &rows, now).await?;
     Ok(response)
@@ -121,7 +130,9 @@ pub async fn issue_for_admin(
     use crate::domain::Error;
     use crate::store::{audit, clients, companies};
 
-    let client = clients::find(db.reader(), client_id).await?.ok_or(Error::NotFound("client"))?;
+    let client = clients::find(db.reader(), client_id)
+        .await?
+        .ok_or(Error::NotFound("client"))?;
     let email = crate::domain::parse_email(admin_email)?;
     let admin = companies::find_admin_by_email(db.reader(), &email)
         .await?
@@ -133,7 +144,9 @@ pub async fn issue_for_admin(
         return Err(Error::Invalid("at least one scope is required".into()));
     }
     if !scopes.is_subset_of(allowed) {
-        return Err(Error::Invalid(format!("the client is allowed only these scopes: {allowed}")));
+        return Err(Error::Invalid(format!(
+            "the client is allowed only these scopes: {allowed}"
+        )));
     }
     let token_type = if scopes.contains(crate::domain::scopes::Scope::CompanySession) {
         TokenType::Company

@@ -35,5 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/oauth/token", get(validate::validate))
         .route("/v1/oauth/revoke", post(revoke::revoke))
         .route("/v1/oauth/introspect", post(introspect::introspect))
-        .route("/.well-known/oauth-authorization-server", get(metadata::metadata))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(metadata::metadata),
+        )
 }

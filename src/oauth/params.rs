@@ -30,30 +30,46 @@ const MAX_VALUE_LEN: usize = 4096;
 impl Params {
     /// A parameter, `None` when absent or empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// A parameter that must be present.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
-        self.get(name).ok_or_else(|| OAuthError::invalid_request(format!("missing parameter `{name}`")))
+        self.get(name)
+            .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter `{name}`")))
     }
 
     /// Parses `body` according to `content_type`.
-    pub fn parse(content_type: Option<&str>, body: &[u8], headers: HeaderMap) -> Result<Self, OAuthError> {
+    pub fn parse(
+        content_type: Option<&str>,
+        body: &[u8],
+        headers: HeaderMap,
+    ) -> Result<Self, OAuthError> {
         let media = content_type
-            .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .map(|ct| {
+                ct.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .unwrap_or_default();
-        let values = match media.as_str() {
-            "application/json" => from_json(body)?,
-            "application/x-www-form-urlencoded" | "" => from_form(body)?,
-            _ => {
-                return Err(OAuthError::invalid_request(
+        let values =
+            match media.as_str() {
+                "application/json" => from_json(body)?,
+                "application/x-www-form-urlencoded" | "" => from_form(body)?,
+                _ => return Err(OAuthError::invalid_request(
                     "Content-Type must be application/x-www-form-urlencoded or application/json",
-                ))
-            }
-        };
+                )),
+            };
         if let Some((name, _)) = values.iter().find(|(_, v)| v.len() > MAX_VALUE_LEN) {
-            return Err(OAuthError::invalid_request(format!("parameter `{}` is too long", truncate(name))));
+            return Err(OAuthError::invalid_request(format!(
+                "parameter `{}` is too long",
+                truncate(name)
+            )));
         }
         Ok(Self { values, headers })
     }
@@ -65,12 +81,20 @@ fn truncate(s: &str) -> String {
 
 fn from_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     if std::str::from_utf8(body).is_err() {
-        return Err(OAuthError::invalid_request("the form body is not valid UTF-8"));
+        return Err(OAuthError::invalid_request(
+            "the form body is not valid UTF-8",
+        ));
     }
     let mut values = HashMap::new();
     for (name, value) in url::form_urlencoded::parse(body) {
-        if values.insert(name.to_string(), value.into_owned()).is_some() {
-            return Err(OAuthError::invalid_request(format!("parameter `{}` is given more than once", truncate(&name))));
+        if values
+            .insert(name.to_string(), value.into_owned())
+            .is_some()
+        {
+            return Err(OAuthError::invalid_request(format!(
+                "parameter `{}` is given more than once",
+                truncate(&name)
+            )));
         }
     }
     Ok(values)
@@ -80,7 +104,9 @@ fn from_json(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| OAuthError::invalid_request(format!("the body is not valid JSON: {e}")))?;
     let serde_json::Value::Object(map) = value else {
-        return Err(OAuthError::invalid_request("the JSON body must be an object"));
+        return Err(OAuthError::invalid_request(
+            "the JSON body must be an object",
+        ));
     };
     let mut values = HashMap::with_capacity(map.len());
     for (name, value) in map {
@@ -94,7 +120,10 @@ fn from_json(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
                 values.insert(name, n.to_string());
             }
             _ => {
-                return Err(OAuthError::invalid_request(format!("parameter `{}` must be a string", truncate(&name))))
+                return Err(OAuthError::invalid_request(format!(
+                    "parameter `{}` must be a string",
+                    truncate(&name)
+                )))
             }
         }
     }
@@ -106,10 +135,13 @@ impl<S: Send + Sync> FromRequest<S> for Params {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let headers = req.headers().clone();
-        let content_type = headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("invalid"));
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or("invalid"));
         let body = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                OAuthError::invalid_request("the request body is too large").with_status(StatusCode::PAYLOAD_TOO_LARGE)
+                OAuthError::invalid_request("the request body is too large")
+                    .with_status(StatusCode::PAYLOAD_TOO_LARGE)
             } else {
                 OAuthError::invalid_request("the request body could not be read")
             }
@@ -128,9 +160,16 @@ mod tests {
 
     #[test]
     fn form_and_json_agree() {
-        let a = parse("application/x-www-form-urlencoded", "grant_type=refresh_token&refresh_token=a%2Bb").unwrap();
-        let b = parse("application/json; charset=utf-8", r#"{"grant_type":"refresh_token","refresh_token":"a+b"}"#)
-            .unwrap();
+        let a = parse(
+            "application/x-www-form-urlencoded",
+            "grant_type=refresh_token&refresh_token=a%2Bb",
+        )
+        .unwrap();
+        let b = parse(
+            "application/json; charset=utf-8",
+            r#"{"grant_type":"refresh_token","refresh_token":"a+b"}"#,
+        )
+        .unwrap();
         assert_eq!(a.get("refresh_token"), Some("a+b"));
         assert_eq!(a.get("refresh_token"), b.get("refresh_token"));
     }
@@ -147,7 +186,10 @@ mod tests {
         assert!(parse("application/json", "[1]").is_err());
         assert!(parse("application/json", "{").is_err());
         assert!(parse("application/json", r#"{"client_secret":{"$ne":1}}"#).is_err());
-        assert_eq!(parse("application/json", r#"{"x":null}"#).unwrap().get("x"), None);
+        assert_eq!(
+            parse("application/json", r#"{"x":null}"#).unwrap().get("x"),
+            None
+        );
     }
 
     #[test]

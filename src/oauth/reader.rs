@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::store::{batch::Batcher, clients, clients::ClientRow, tokens, tokens::TokenRow, Db, Engine};
+use crate::store::{
+    batch::Batcher, clients, clients::ClientRow, tokens, tokens::TokenRow, Db, Engine,
+};
 
 use super::error::OAuthError;
 
@@ -30,27 +32,49 @@ impl Reader {
         };
         let tokens = {
             let db = db.clone();
-            Batcher::spawn("token_lookups", workers, MAX_BATCH, move |hashes: Vec<String>| {
+            Batcher::spawn(
+                "token_lookups",
+                workers,
+                MAX_BATCH,
+                move |hashes: Vec<String>| {
+                    let db = db.clone();
+                    async move {
+                        let found = match db.reader().acquire().await {
+                            Ok(mut conn) => tokens::find_many(&mut conn, &dedup(&hashes)).await,
+                            Err(e) => Err(e.into()),
+                        };
+                        answer(
+                            hashes,
+                            found.map(|rows| {
+                                rows.into_iter()
+                                    .map(|r| (r.token_hash.clone(), r))
+                                    .collect()
+                            }),
+                        )
+                    }
+                },
+            )
+        };
+        let clients = Batcher::spawn(
+            "client_lookups",
+            workers,
+            MAX_BATCH,
+            move |ids: Vec<String>| {
                 let db = db.clone();
                 async move {
                     let found = match db.reader().acquire().await {
-                        Ok(mut conn) => tokens::find_many(&mut conn, &dedup(&hashes)).await,
+                        Ok(mut conn) => clients::find_many(&mut conn, &dedup(&ids)).await,
                         Err(e) => Err(e.into()),
                     };
-                    answer(hashes, found.map(|rows| rows.into_iter().map(|r| (r.token_hash.clone(), r)).collect()))
+                    answer(
+                        ids,
+                        found.map(|rows| {
+                            rows.into_iter().map(|r| (r.client_id.clone(), r)).collect()
+                        }),
+                    )
                 }
-            })
-        };
-        let clients = Batcher::spawn("client_lookups", workers, MAX_BATCH, move |ids: Vec<String>| {
-            let db = db.clone();
-            async move {
-                let found = match db.reader().acquire().await {
-                    Ok(mut conn) => clients::find_many(&mut conn, &dedup(&ids)).await,
-                    Err(e) => Err(e.into()),
-                };
-                answer(ids, found.map(|rows| rows.into_iter().map(|r| (r.client_id.clone(), r)).collect()))
-            }
-        });
+            },
+        );
         Self { tokens, clients }
     }
 

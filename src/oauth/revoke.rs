@@ -13,10 +13,14 @@ use crate::{
 };
 
 /// The revocation endpoint.
-pub async fn revoke(State(state): State<AppState>, params: Params) -> Result<impl IntoResponse, OAuthError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<impl IntoResponse, OAuthError> {
     let client = clients::authenticate(&state, &params).await?;
     let token = params.require("token")?;
-    let Some(row) = tokens::find_by_hash(state.db.reader(), &crypto::hash_secret(token)).await? else {
+    let Some(row) = tokens::find_by_hash(state.db.reader(), &crypto::hash_secret(token)).await?
+    else {
         return Ok(StatusCode::OK);
     };
     if row.client_id != client.client_id || row.revoked_at.is_some() {

@@ -15,7 +15,11 @@ use crate::{
 };
 
 /// The token endpoint.
-pub async fn token(State(state): State<AppState>, Path(token_type): Path<String>, params: Params) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    Path(token_type): Path<String>,
+    params: Params,
+) -> Response {
     let grant_name = params.get("grant_type").unwrap_or("none").to_string();
     let result = handle(&state, &token_type, &params).await;
     let outcome = match &result {
@@ -30,8 +34,12 @@ pub async fn token(State(state): State<AppState>, Path(token_type): Path<String>
     match result {
         Ok(body) => {
             let mut response = Json(body).into_response();
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+                .headers_mut()
+                .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
         }
         Err(e) => e.into_response(),
@@ -50,8 +58,14 @@ async fn handle(
         .map_err(|e: String| OAuthError::new(ErrorCode::UnsupportedGrantType, e))?;
     let client = clients::authenticate(state, params).await?;
     match grant {
-        GrantType::RefreshToken => grants::refresh_token::grant(state, &client, params, endpoint).await,
-        GrantType::ClientCredentials => grants::client_credentials::grant(state, &client, params).await,
-        GrantType::AuthorizationCode => grants::authorization_code::grant(state, &client, params, endpoint).await,
+        GrantType::RefreshToken => {
+            grants::refresh_token::grant(state, &client, params, endpoint).await
+        }
+        GrantType::ClientCredentials => {
+            grants::client_credentials::grant(state, &client, params).await
+        }
+        GrantType::AuthorizationCode => {
+            grants::authorization_code::grant(state, &client, params, endpoint).await
+        }
     }
 }

@@ -29,10 +29,14 @@ pub async fn validate(State(state): State<AppState>, headers: HeaderMap) -> Resp
             }))
             .into_response()
         }
-        Err(BearerError::Missing) => {
-            OAuthError::new(ErrorCode::InvalidToken, "an Authorization: Bearer header is required").into_response()
+        Err(BearerError::Missing) => OAuthError::new(
+            ErrorCode::InvalidToken,
+            "an Authorization: Bearer header is required",
+        )
+        .into_response(),
+        Err(BearerError::Invalid(why)) => {
+            OAuthError::new(ErrorCode::InvalidToken, why).into_response()
         }
-        Err(BearerError::Invalid(why)) => OAuthError::new(ErrorCode::InvalidToken, why).into_response(),
         Err(BearerError::Internal(e)) => e.into_response(),
     }
 }

@@ -21,7 +21,8 @@ use crate::{
 use super::{error::OAuthError, issue::TokenResponse};
 
 /// Decides, for a claimed refresh token, which tokens replace it.
-pub type Decide = Box<dyn FnOnce(&TokenRow, i64) -> Result<(Vec<NewToken>, TokenResponse), OAuthError> + Send>;
+pub type Decide =
+    Box<dyn FnOnce(&TokenRow, i64) -> Result<(Vec<NewToken>, TokenResponse), OAuthError> + Send>;
 
 /// A refresh-token rotation to perform.
 pub struct Rotation {
@@ -68,29 +69,41 @@ impl TokenWriter {
         };
         let inserts = {
             let (db, clock) = (db.clone(), clock.clone());
-            Batcher::spawn("token_inserts", workers, MAX_BATCH, move |jobs: Vec<Vec<NewToken>>| {
+            Batcher::spawn(
+                "token_inserts",
+                workers,
+                MAX_BATCH,
+                move |jobs: Vec<Vec<NewToken>>| {
+                    let (db, clock) = (db.clone(), clock.clone());
+                    async move {
+                        let n = jobs.len();
+                        let rows: Vec<NewToken> = jobs.into_iter().flatten().collect();
+                        let result = insert_batch(&db, &rows, clock.now_ms())
+                            .await
+                            .map_err(|e| format!("{e:#}"));
+                        vec![result; n]
+                    }
+                },
+            )
+        };
+        let rotations = Batcher::spawn(
+            "token_rotations",
+            workers,
+            MAX_BATCH,
+            move |jobs: Vec<Rotation>| {
                 let (db, clock) = (db.clone(), clock.clone());
                 async move {
                     let n = jobs.len();
-                    let rows: Vec<NewToken> = jobs.into_iter().flatten().collect();
-                    let result = insert_batch(&db, &rows, clock.now_ms()).await.map_err(|e| format!("{e:#}"));
-                    vec![result; n]
-                }
-            })
-        };
-        let rotations = Batcher::spawn("token_rotations", workers, MAX_BATCH, move |jobs: Vec<Rotation>| {
-            let (db, clock) = (db.clone(), clock.clone());
-            async move {
-                let n = jobs.len();
-                match rotate_batch(&db, jobs, clock.now_ms()).await {
-                    Ok(results) => results.into_iter().map(Ok).collect(),
-                    Err(e) => {
-                        let message = format!("{e:#}");
-                        (0..n).map(|_| Err(message.clone())).collect()
+                    match rotate_batch(&db, jobs, clock.now_ms()).await {
+                        Ok(results) => results.into_iter().map(Ok).collect(),
+                        Err(e) => {
+                            let message = format!("{e:#}");
+                            (0..n).map(|_| Err(message.clone())).collect()
+                        }
                     }
                 }
-            }
-        });
+            },
+        );
         Self { inserts, rotations }
     }
 
@@ -128,9 +141,15 @@ async fn insert_batch(db: &Db, rows: &[NewToken], now: i64) -> anyhow::Result<()
 
 async fn rotate_batch(db: &Db, jobs: Vec<Rotation>, now: i64) -> anyhow::Result<Vec<Rotated>> {
     let mut tx = db.begin().await?;
-    let claims: Vec<(&str, &str)> = jobs.iter().map(|j| (j.token_hash.as_str(), j.client_id.as_str())).collect();
+    let claims: Vec<(&str, &str)> = jobs
+        .iter()
+        .map(|j| (j.token_hash.as_str(), j.client_id.as_str()))
+        .collect();
     let claimed = tokens::claim_many(&mut tx, &claims, now).await?;
-    let mut by_hash: HashMap<String, TokenRow> = claimed.into_iter().map(|row| (row.token_hash.clone(), row)).collect();
+    let mut by_hash: HashMap<String, TokenRow> = claimed
+        .into_iter()
+        .map(|row| (row.token_hash.clone(), row))
+        .collect();
     let mut results = Vec::with_capacity(jobs.len());
     let mut new_rows = Vec::new();
     let mut refused = Vec::new();

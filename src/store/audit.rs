@@ -34,10 +34,14 @@ pub async fn record(tx: &mut Tx, event: Event<'_>, now: i64) -> StoreResult<()> 
 }
 
 /// Actions recorded for a company, oldest first (for tests and the portal).
-pub async fn actions<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT action FROM audit_events WHERE company_id = $1 ORDER BY id")
-        .bind(company_id)
-        .fetch_all(exec)
-        .await?;
+pub async fn actions<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT action FROM audit_events WHERE company_id = $1 ORDER BY id")
+            .bind(company_id)
+            .fetch_all(exec)
+            .await?;
     Ok(rows.into_iter().map(|(a,)| a).collect())
 }

@@ -18,7 +18,9 @@ pub struct Batcher<J, R> {
 
 impl<J, R> Clone for Batcher<J, R> {
     fn clone(&self) -> Self {
-        Self { queue: self.queue.clone() }
+        Self {
+            queue: self.queue.clone(),
+        }
     }
 }
 
@@ -48,8 +50,10 @@ impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
                     if receiver.lock().await.recv_many(&mut batch, max_batch).await == 0 {
                         return;
                     }
-                    metrics::histogram!("galley_batch_jobs", "batcher" => name).record(batch.len() as f64);
-                    let (jobs, replies): (Vec<J>, Vec<oneshot::Sender<R>>) = batch.drain(..).unzip();
+                    metrics::histogram!("galley_batch_jobs", "batcher" => name)
+                        .record(batch.len() as f64);
+                    let (jobs, replies): (Vec<J>, Vec<oneshot::Sender<R>>) =
+                        batch.drain(..).unzip();
                     let results = handler(jobs).await;
                     debug_assert_eq!(results.len(), replies.len());
                     for (reply, result) in replies.into_iter().zip(results) {
@@ -64,7 +68,10 @@ impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
     /// Submits a job and waits for its result.
     pub async fn call(&self, job: J) -> Result<R, WorkerGone> {
         let (reply, result) = oneshot::channel();
-        self.queue.send((job, reply)).await.map_err(|_| WorkerGone)?;
+        self.queue
+            .send((job, reply))
+            .await
+            .map_err(|_| WorkerGone)?;
         result.await.map_err(|_| WorkerGone)
     }
 }

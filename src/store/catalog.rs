@@ -99,7 +99,9 @@ fn product(row: AnyRow) -> StoreResult<ProductRow> {
 
 /// The largest product id in use (0 when the catalog is empty).
 pub async fn max_id(conn: &mut AnyConnection) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM products").fetch_one(conn).await?;
+    let row = sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM products")
+        .fetch_one(conn)
+        .await?;
     Ok(row.try_get(0)?)
 }
 
@@ -107,8 +109,13 @@ pub async fn max_id(conn: &mut AnyConnection) -> StoreResult<i64> {
 pub async fn upsert(tx: &mut Tx, p: &ProductRow) -> StoreResult<()> {
     let columns: Vec<&str> = COLUMNS.split(", ").map(str::trim).collect();
     let mut sql = DynSql::new(tx, &format!("INSERT INTO products ({COLUMNS}) VALUES ("));
-    sql.params(columns.len()).push(") ON CONFLICT (id) DO UPDATE SET ");
-    let updates: Vec<String> = columns.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
+    sql.params(columns.len())
+        .push(") ON CONFLICT (id) DO UPDATE SET ");
+    let updates: Vec<String> = columns
+        .iter()
+        .skip(1)
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
     sql.push(&updates.join(", "));
     sqlx::query(sql.sql())
         .bind(p.id)
@@ -143,13 +150,33 @@ pub async fn upsert(tx: &mut Tx, p: &ProductRow) -> StoreResult<()> {
 }
 
 /// A product by id.
-pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, id: i64) -> StoreResult<Option<ProductRow>> {
+pub async fn find<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    id: i64,
+) -> StoreResult<Option<ProductRow>> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM products WHERE id = $1"))
         .bind(id)
         .fetch_optional(exec)
         .await?
         .map(product)
         .transpose()
+}
+
+/// The products of a campaign, in the campaign's order.
+pub async fn of_campaign<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    campaign_id: i64,
+) -> StoreResult<Vec<ProductRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM products JOIN campaign_products ON campaign_products.product_id = products.id \
+         WHERE campaign_products.campaign_id = $1 ORDER BY campaign_products.position"
+    ))
+    .bind(campaign_id)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(product)
+    .collect()
 }
 
 /// Every product, in id order (the catalog is operator-sized: filters and
@@ -178,11 +205,19 @@ pub async fn insert_codes(
             "INSERT INTO voucher_codes (product_id, denomination_minor, code, pin, validity, created_at) VALUES ",
         );
         for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" }).params(6).push(")");
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .params(6)
+                .push(")");
         }
         let mut query = sqlx::query(sql.sql());
         for (code, pin, validity) in chunk {
-            query = query.bind(product_id).bind(denomination_minor).bind(code).bind(pin).bind(validity).bind(now);
+            query = query
+                .bind(product_id)
+                .bind(denomination_minor)
+                .bind(code)
+                .bind(pin)
+                .bind(validity)
+                .bind(now);
         }
         query.execute(&mut **tx).await?;
     }
@@ -190,7 +225,11 @@ pub async fn insert_codes(
 }
 
 /// Unsold codes of a product and denomination.
-pub async fn free_codes<'e>(exec: impl sqlx::any::AnyExecutor<'e>, product_id: i64, denomination_minor: i64) -> StoreResult<i64> {
+pub async fn free_codes<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    product_id: i64,
+    denomination_minor: i64,
+) -> StoreResult<i64> {
     let row = sqlx::query(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM voucher_codes WHERE product_id = $1 AND denomination_minor = $2 AND order_id IS NULL",
     )
@@ -217,23 +256,32 @@ pub async fn set_rate(tx: &mut Tx, from: &str, to: &str, rate: &str, now: i64) -
 }
 
 /// The rate from `from` to `to`, if set.
-pub async fn rate<'e>(exec: impl sqlx::any::AnyExecutor<'e>, from: &str, to: &str) -> StoreResult<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT rate FROM fx_rates WHERE from_currency = $1 AND to_currency = $2")
-        .bind(from)
-        .bind(to)
-        .fetch_optional(exec)
-        .await?;
+pub async fn rate<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    from: &str,
+    to: &str,
+) -> StoreResult<Option<String>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT rate FROM fx_rates WHERE from_currency = $1 AND to_currency = $2")
+            .bind(from)
+            .bind(to)
+            .fetch_optional(exec)
+            .await?;
     Ok(row.map(|(r,)| r))
 }
 
 /// The catalog's version, bumped by every import.
 pub async fn version<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT version FROM catalog_meta WHERE id = 1").fetch_one(exec).await?;
+    let row = sqlx::query("SELECT version FROM catalog_meta WHERE id = 1")
+        .fetch_one(exec)
+        .await?;
     Ok(row.try_get(0)?)
 }
 
 /// Bumps the catalog's version in the import's transaction.
 pub async fn bump_version(tx: &mut Tx) -> StoreResult<()> {
-    sqlx::query("UPDATE catalog_meta SET version = version + 1 WHERE id = 1").execute(&mut **tx).await?;
+    sqlx::query("UPDATE catalog_meta SET version = version + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

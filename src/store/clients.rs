@@ -93,23 +93,35 @@ pub async fn insert(tx: &mut Tx, new: &NewClient<'_>, now: i64) -> StoreResult<(
 }
 
 /// A client by id.
-pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, client_id: &str) -> StoreResult<Option<ClientRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE client_id = $1"))
-        .bind(client_id)
-        .fetch_optional(exec)
-        .await?
-        .map(client)
-        .transpose()
+pub async fn find<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    client_id: &str,
+) -> StoreResult<Option<ClientRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM clients WHERE client_id = $1"
+    ))
+    .bind(client_id)
+    .fetch_optional(exec)
+    .await?
+    .map(client)
+    .transpose()
 }
 
 /// Replaces the active secret; returns false when the client does not exist.
-pub async fn replace_secret(tx: &mut Tx, client_id: &str, secret_hash: &str, now: i64) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE clients SET secret_hash = $1, secret_rotated_at = $2 WHERE client_id = $3")
-        .bind(secret_hash)
-        .bind(now)
-        .bind(client_id)
-        .execute(&mut **tx)
-        .await?;
+pub async fn replace_secret(
+    tx: &mut Tx,
+    client_id: &str,
+    secret_hash: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE clients SET secret_hash = $1, secret_rotated_at = $2 WHERE client_id = $3",
+    )
+    .bind(secret_hash)
+    .bind(now)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -129,18 +141,33 @@ pub async fn find_by_name<'e>(
 }
 
 /// Clients by id, for a batch of lookups; unknown ids are absent.
-pub async fn find_many(conn: &mut sqlx::AnyConnection, ids: &[String]) -> StoreResult<Vec<ClientRow>> {
-    let mut sql = super::DynSql::new(conn, &format!("SELECT {COLUMNS} FROM clients WHERE client_id IN ("));
+pub async fn find_many(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[String],
+) -> StoreResult<Vec<ClientRow>> {
+    let mut sql = super::DynSql::new(
+        conn,
+        &format!("SELECT {COLUMNS} FROM clients WHERE client_id IN ("),
+    );
     sql.params(ids.len()).push(")");
     let mut query = sqlx::query(sql.sql());
     for id in ids {
         query = query.bind(id);
     }
-    query.fetch_all(conn).await?.into_iter().map(client).collect()
+    query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(client)
+        .collect()
 }
 
 /// Changes the registered callback URL (the developer hub's Basic Info).
-pub async fn update_redirect_uri(tx: &mut Tx, client_id: &str, redirect_uri: &str) -> StoreResult<bool> {
+pub async fn update_redirect_uri(
+    tx: &mut Tx,
+    client_id: &str,
+    redirect_uri: &str,
+) -> StoreResult<bool> {
     let done = sqlx::query("UPDATE clients SET redirect_uri = $1 WHERE client_id = $2")
         .bind(redirect_uri)
         .bind(client_id)
@@ -151,9 +178,11 @@ pub async fn update_redirect_uri(tx: &mut Tx, client_id: &str, redirect_uri: &st
 
 /// Marks a public app approved by the operator.
 pub async fn approve(tx: &mut Tx, client_id: &str) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE clients SET approved = 1 WHERE client_id = $1 AND visibility = 'public'")
-        .bind(client_id)
-        .execute(&mut **tx)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE clients SET approved = 1 WHERE client_id = $1 AND visibility = 'public'",
+    )
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -102,11 +102,16 @@ pub async fn claim(tx: &mut Tx, code_hash: &str, now: i64) -> StoreResult<Option
 }
 
 /// A code by hash, whatever its state.
-pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, code_hash: &str) -> StoreResult<Option<CodeRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM auth_codes WHERE code_hash = $1"))
-        .bind(code_hash)
-        .fetch_optional(exec)
-        .await?
-        .map(code)
-        .transpose()
+pub async fn find<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    code_hash: &str,
+) -> StoreResult<Option<CodeRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM auth_codes WHERE code_hash = $1"
+    ))
+    .bind(code_hash)
+    .fetch_optional(exec)
+    .await?
+    .map(code)
+    .transpose()
 }

@@ -52,7 +52,13 @@ fn admin(row: AnyRow) -> StoreResult<AdminRow> {
 }
 
 /// Inserts a company; returns its id.
-pub async fn insert(tx: &mut Tx, name: &str, base_currency: &str, country: Option<&str>, now: i64) -> StoreResult<i64> {
+pub async fn insert(
+    tx: &mut Tx,
+    name: &str,
+    base_currency: &str,
+    country: Option<&str>,
+    now: i64,
+) -> StoreResult<i64> {
     let row = sqlx::query(
         "INSERT INTO companies (name, base_currency, country_code, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -89,7 +95,10 @@ pub async fn insert_admin(
 }
 
 /// A company by id.
-pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, id: i64) -> StoreResult<Option<CompanyRow>> {
+pub async fn find<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    id: i64,
+) -> StoreResult<Option<CompanyRow>> {
     sqlx::query("SELECT id, name, base_currency, country_code FROM companies WHERE id = $1")
         .bind(id)
         .fetch_optional(exec)
@@ -99,7 +108,10 @@ pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, id: i64) -> StoreRe
 }
 
 /// An admin by (lower-cased) e-mail address.
-pub async fn find_admin_by_email<'e>(exec: impl sqlx::any::AnyExecutor<'e>, email: &str) -> StoreResult<Option<AdminRow>> {
+pub async fn find_admin_by_email<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    email: &str,
+) -> StoreResult<Option<AdminRow>> {
     sqlx::query("SELECT id, company_id, email, password_hash, role FROM admins WHERE email = $1")
         .bind(email)
         .fetch_optional(exec)
@@ -109,7 +121,10 @@ pub async fn find_admin_by_email<'e>(exec: impl sqlx::any::AnyExecutor<'e>, emai
 }
 
 /// E-mail addresses of a company's admins, super admins first.
-pub async fn admin_emails<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<Vec<String>> {
+pub async fn admin_emails<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<Vec<String>> {
     let rows: Vec<(String,)> =
         sqlx::query_as("SELECT email FROM admins WHERE company_id = $1 ORDER BY CASE WHEN role = 'super_admin' THEN 0 ELSE 1 END, id")
             .bind(company_id)

@@ -35,16 +35,37 @@ pub async fn append(
     Ok(row.try_get(0)?)
 }
 
+/// Locks the company's row (serialising its charges on PostgreSQL; SQLite
+/// has one writer anyway) and returns its balance as of the lock.
+pub async fn lock_balance(tx: &mut Tx, company_id: i64) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "UPDATE companies SET order_seq = order_seq + 1 WHERE id = $1 RETURNING balance_minor",
+    )
+    .bind(company_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
 /// The balance in minor units of the company's base currency (the running
 /// sum kept with every entry).
-pub async fn balance<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT balance_minor FROM companies WHERE id = $1").bind(company_id).fetch_one(exec).await?;
+pub async fn balance<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT balance_minor FROM companies WHERE id = $1")
+        .bind(company_id)
+        .fetch_one(exec)
+        .await?;
     Ok(row.try_get(0)?)
 }
 
 /// The sum of the company's entries, computed from the entries themselves
 /// (tests and audits compare it with [`balance`]).
-pub async fn sum_of_entries<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64) -> StoreResult<i64> {
+pub async fn sum_of_entries<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<i64> {
     let row = sqlx::query("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE company_id = $1")
         .bind(company_id)
         .fetch_one(exec)

@@ -25,8 +25,12 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] =
-    &[migration!(1, "0001_foundation"), migration!(2, "0002_storefront"), migration!(3, "0003_rewards")];
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_foundation"),
+    migration!(2, "0002_storefront"),
+    migration!(3, "0003_rewards"),
+    migration!(4, "0004_links"),
+];
 
 /// Key of the PostgreSQL advisory lock held while migrating.
 const LOCK_KEY: i64 = 0x6761_6c6c_6579;
@@ -35,11 +39,17 @@ const LOCK_KEY: i64 = 0x6761_6c6c_6579;
 pub async fn run(db: &Db) -> StoreResult<usize> {
     let mut conn = db.write.acquire().await?;
     if db.engine == Engine::Postgres {
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_KEY).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
     }
     let result = apply_pending(db.engine, &mut conn).await;
     if db.engine == Engine::Postgres {
-        sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_KEY).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
     }
     result
 }
@@ -54,7 +64,9 @@ async fn apply_pending(engine: Engine, conn: &mut sqlx::AnyConnection) -> StoreR
     )
     .execute(&mut *conn)
     .await?;
-    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM galley_migrations").fetch_all(&mut *conn).await?;
+    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM galley_migrations")
+        .fetch_all(&mut *conn)
+        .await?;
     let mut count = 0;
     for migration in MIGRATIONS {
         if applied.iter().any(|(v,)| *v == migration.version) {
@@ -64,15 +76,21 @@ async fn apply_pending(engine: Engine, conn: &mut sqlx::AnyConnection) -> StoreR
             Engine::Sqlite => migration.sqlite,
             Engine::Postgres => migration.postgres,
         };
-        let fail = |source| StoreError::Migration { version: migration.version, name: migration.name, source };
+        let fail = |source| StoreError::Migration {
+            version: migration.version,
+            name: migration.name,
+            source,
+        };
         let mut tx = conn.begin().await?;
         sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(fail)?;
-        sqlx::query("INSERT INTO galley_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(crate::clock::Clock::now_ms(&crate::clock::SystemClock))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO galley_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(crate::clock::Clock::now_ms(&crate::clock::SystemClock))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         count += 1;
     }

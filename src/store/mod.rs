@@ -17,6 +17,7 @@ pub mod clients;
 pub mod codes;
 pub mod companies;
 pub mod ledger;
+pub mod links;
 pub mod migrate;
 pub mod orders;
 pub mod outbox;
@@ -108,7 +109,11 @@ impl Db {
             };
             let write = pool(1).await?;
             let read = pool(max_connections.clamp(1, 8)).await?;
-            Ok(Self { engine: Engine::Sqlite, read, write })
+            Ok(Self {
+                engine: Engine::Sqlite,
+                read,
+                write,
+            })
         } else {
             let options = AnyConnectOptions::from_str(url)?;
             let pool = AnyPoolOptions::new()
@@ -116,7 +121,11 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Ok(Self { engine: Engine::Postgres, read: pool.clone(), write: pool })
+            Ok(Self {
+                engine: Engine::Postgres,
+                read: pool.clone(),
+                write: pool,
+            })
         }
     }
 
@@ -170,9 +179,18 @@ mod tests {
 
     #[test]
     fn sqlite_urls_create_the_file() {
-        assert_eq!(sqlite_url_with_create("sqlite://g.db"), "sqlite://g.db?mode=rwc");
-        assert_eq!(sqlite_url_with_create("sqlite://g.db?cache=shared"), "sqlite://g.db?cache=shared&mode=rwc");
-        assert_eq!(sqlite_url_with_create("sqlite://g.db?mode=ro"), "sqlite://g.db?mode=ro");
+        assert_eq!(
+            sqlite_url_with_create("sqlite://g.db"),
+            "sqlite://g.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_with_create("sqlite://g.db?cache=shared"),
+            "sqlite://g.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_with_create("sqlite://g.db?mode=ro"),
+            "sqlite://g.db?mode=ro"
+        );
     }
 }
 
@@ -190,7 +208,11 @@ pub struct DynSql {
 impl DynSql {
     /// Starts a statement for the connection's engine.
     pub fn new(conn: &sqlx::AnyConnection, head: &str) -> Self {
-        Self { numbered: conn.backend_name() != "SQLite", count: 0, text: head.to_string() }
+        Self {
+            numbered: conn.backend_name() != "SQLite",
+            count: 0,
+            text: head.to_string(),
+        }
     }
 
     /// Appends literal SQL.

@@ -100,12 +100,28 @@ pub struct CodeRow {
 /// a cycle — and returns the company's balance as of the lock. On SQLite
 /// the writer is already exclusive.
 pub async fn lock(tx: &mut Tx, product_id: i64, company_id: i64) -> StoreResult<i64> {
-    sqlx::query("UPDATE products SET kind = kind WHERE id = $1").bind(product_id).execute(&mut **tx).await?;
-    let row = sqlx::query("UPDATE companies SET order_seq = order_seq + 1 WHERE id = $1 RETURNING balance_minor")
-        .bind(company_id)
-        .fetch_one(&mut **tx)
+    lock_product(tx, product_id).await?;
+    super::ledger::lock_balance(tx, company_id).await
+}
+
+/// Locks a product's row, which serialises the allocation of its codes.
+pub async fn lock_product(tx: &mut Tx, product_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE products SET kind = kind WHERE id = $1")
+        .bind(product_id)
+        .execute(&mut **tx)
         .await?;
-    Ok(row.try_get(0)?)
+    Ok(())
+}
+
+/// Sets the receiver e-mail of an order (a link's recipient asked for the
+/// voucher by e-mail).
+pub async fn set_email(tx: &mut Tx, order_id: i64, email: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE orders SET email = $1, notify_receiver = 1 WHERE id = $2")
+        .bind(email)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Inserts an order; a repeated (company, poNumber) is a unique violation.
@@ -167,12 +183,22 @@ pub async fn allocate(
 /// Returns an order's codes to the inventory (a partial allocation that
 /// cannot complete the order).
 pub async fn release(conn: &mut AnyConnection, order_id: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE voucher_codes SET order_id = NULL WHERE order_id = $1").bind(order_id).execute(conn).await?;
+    sqlx::query("UPDATE voucher_codes SET order_id = NULL WHERE order_id = $1")
+        .bind(order_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Stores minted codes already assigned to an order.
-pub async fn insert_minted(tx: &mut Tx, order_id: i64, product_id: i64, denomination_minor: i64, codes: &[String], now: i64) -> StoreResult<()> {
+pub async fn insert_minted(
+    tx: &mut Tx,
+    order_id: i64,
+    product_id: i64,
+    denomination_minor: i64,
+    codes: &[String],
+    now: i64,
+) -> StoreResult<()> {
     for code in codes {
         sqlx::query(
             "INSERT INTO voucher_codes (product_id, denomination_minor, code, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -199,36 +225,59 @@ pub async fn mark_delivered(conn: &mut AnyConnection, order_id: i64, now: i64) -
 }
 
 /// The codes of an order, in allocation order.
-pub async fn codes<'e>(exec: impl sqlx::any::AnyExecutor<'e>, order_id: i64) -> StoreResult<Vec<CodeRow>> {
-    let rows = sqlx::query("SELECT code, pin, validity FROM voucher_codes WHERE order_id = $1 ORDER BY id")
-        .bind(order_id)
-        .fetch_all(exec)
-        .await?;
+pub async fn codes<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    order_id: i64,
+) -> StoreResult<Vec<CodeRow>> {
+    let rows = sqlx::query(
+        "SELECT code, pin, validity FROM voucher_codes WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(order_id)
+    .fetch_all(exec)
+    .await?;
     rows.into_iter()
-        .map(|r| Ok(CodeRow { code: r.try_get(0)?, pin: r.try_get(1)?, validity: r.try_get(2)? }))
+        .map(|r| {
+            Ok(CodeRow {
+                code: r.try_get(0)?,
+                pin: r.try_get(1)?,
+                validity: r.try_get(2)?,
+            })
+        })
         .collect()
 }
 
 /// A company's order by id.
-pub async fn find<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64, id: i64) -> StoreResult<Option<OrderRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE company_id = $1 AND id = $2"))
-        .bind(company_id)
-        .bind(id)
-        .fetch_optional(exec)
-        .await?
-        .map(order)
-        .transpose()
+pub async fn find<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+    id: i64,
+) -> StoreResult<Option<OrderRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE company_id = $1 AND id = $2"
+    ))
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(exec)
+    .await?
+    .map(order)
+    .transpose()
 }
 
 /// A company's order by poNumber.
-pub async fn find_by_po<'e>(exec: impl sqlx::any::AnyExecutor<'e>, company_id: i64, po: &str) -> StoreResult<Option<OrderRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM orders WHERE company_id = $1 AND po_number = $2"))
-        .bind(company_id)
-        .bind(po)
-        .fetch_optional(exec)
-        .await?
-        .map(order)
-        .transpose()
+pub async fn find_by_po<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+    po: &str,
+) -> StoreResult<Option<OrderRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE company_id = $1 AND po_number = $2"
+    ))
+    .bind(company_id)
+    .bind(po)
+    .fetch_optional(exec)
+    .await?
+    .map(order)
+    .transpose()
 }
 
 /// A company's orders placed in `[from, to)` (ms), newest first, optionally
@@ -260,7 +309,11 @@ pub async fn history<'e>(
 }
 
 /// Pending orders of a product and denomination, oldest first.
-pub async fn pending(conn: &mut AnyConnection, product_id: i64, denomination_minor: i64) -> StoreResult<Vec<OrderRow>> {
+pub async fn pending(
+    conn: &mut AnyConnection,
+    product_id: i64,
+    denomination_minor: i64,
+) -> StoreResult<Vec<OrderRow>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM orders WHERE product_id = $1 AND denomination_minor = $2 AND order_status = 'pending' \
          ORDER BY created_at, id"

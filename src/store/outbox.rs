@@ -23,7 +23,12 @@ pub struct Message {
 }
 
 /// Queues a message in the caller's transaction.
-pub async fn enqueue(conn: &mut AnyConnection, kind: &str, payload: &serde_json::Value, now: i64) -> StoreResult<()> {
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    kind: &str,
+    payload: &serde_json::Value,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) VALUES ($1, $2, 0, $3, $3)")
         .bind(kind)
         .bind(payload.to_string())
@@ -69,23 +74,39 @@ pub async fn claim(db: &Db, id: i64, now: i64, lease_ms: i64) -> StoreResult<boo
     Ok(done.rows_affected() == 1)
 }
 
-/// Records a delivery.
-pub async fn mark_sent(db: &Db, id: i64, now: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+/// Records a delivery, replacing the payload when `payload` is given (to
+/// drop secrets that were needed only to send it).
+pub async fn mark_sent(db: &Db, id: i64, now: i64, payload: Option<&str>) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL, payload = COALESCE($2, payload) \
+         WHERE id = $3",
+    )
         .bind(now)
+        .bind(payload)
         .bind(id)
         .execute(db.writer())
         .await?;
     Ok(())
 }
 
-/// Records a failed attempt and when to try again.
-pub async fn mark_failed(db: &Db, id: i64, error: &str, next_attempt_at: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
-        .bind(error)
-        .bind(next_attempt_at)
-        .bind(id)
-        .execute(db.writer())
-        .await?;
+/// Records a failed attempt and when to try again, replacing the payload
+/// when `payload` is given (a message given up on keeps no secrets).
+pub async fn mark_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    next_attempt_at: i64,
+    payload: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
+         payload = COALESCE($3, payload) WHERE id = $4",
+    )
+    .bind(error)
+    .bind(next_attempt_at)
+    .bind(payload)
+    .bind(id)
+    .execute(db.writer())
+    .await?;
     Ok(())
 }

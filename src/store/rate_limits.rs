@@ -24,7 +24,12 @@ pub async fn hit(db: &Db, bucket: &str, window_start: i64) -> StoreResult<i64> {
 }
 
 /// Adds `n` hits in one statement and returns the new count.
-pub async fn hit_many(conn: &mut sqlx::AnyConnection, bucket: &str, window_start: i64, n: i64) -> StoreResult<i64> {
+pub async fn hit_many(
+    conn: &mut sqlx::AnyConnection,
+    bucket: &str,
+    window_start: i64,
+    n: i64,
+) -> StoreResult<i64> {
     let row = sqlx::query(
         "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, $3) \
          ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + $3 RETURNING hits",

@@ -74,7 +74,8 @@ pub struct NewToken {
     pub expires_at: i64,
 }
 
-const COLUMNS: &str = "id, token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
+const COLUMNS: &str =
+    "id, token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
                        grant_type, created_at, expires_at, rotated_at, revoked_at";
 
 fn token(row: AnyRow) -> StoreResult<TokenRow> {
@@ -109,7 +110,9 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewToken], now: i64) 
              parent_id, grant_type, expires_at, created_at) VALUES ",
         );
         for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" }).params(12).push(")");
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .params(12)
+                .push(")");
         }
         let mut query = sqlx::query(sql.sql());
         for row in chunk {
@@ -133,26 +136,39 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewToken], now: i64) 
 }
 
 /// A token by hash, whatever its state.
-pub async fn find_by_hash<'e>(exec: impl sqlx::any::AnyExecutor<'e>, token_hash: &str) -> StoreResult<Option<TokenRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM tokens WHERE token_hash = $1"))
-        .bind(token_hash)
-        .fetch_optional(exec)
-        .await?
-        .map(token)
-        .transpose()
+pub async fn find_by_hash<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    token_hash: &str,
+) -> StoreResult<Option<TokenRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM tokens WHERE token_hash = $1"
+    ))
+    .bind(token_hash)
+    .fetch_optional(exec)
+    .await?
+    .map(token)
+    .transpose()
 }
 
 /// Marks live refresh tokens as rotated and returns them. Each claim is a
 /// (token hash, client id) pair; a token that is unknown, another client's,
 /// expired, revoked or already rotated is not returned. A hash claimed twice
 /// in one call is returned once.
-pub async fn claim_many(conn: &mut AnyConnection, claims: &[(&str, &str)], now: i64) -> StoreResult<Vec<TokenRow>> {
+pub async fn claim_many(
+    conn: &mut AnyConnection,
+    claims: &[(&str, &str)],
+    now: i64,
+) -> StoreResult<Vec<TokenRow>> {
     let mut claimed = Vec::with_capacity(claims.len());
     for chunk in claims.chunks(INSERT_CHUNK) {
         let mut sql = DynSql::new(conn, "UPDATE tokens SET rotated_at = ");
         sql.param().push(" WHERE (");
         for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(token_hash = " } else { " OR (token_hash = " });
+            sql.push(if i == 0 {
+                "(token_hash = "
+            } else {
+                " OR (token_hash = "
+            });
             sql.param().push(" AND client_id = ").param().push(")");
         }
         sql.push(") AND kind = 'refresh' AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > ")
@@ -173,44 +189,64 @@ pub async fn claim_many(conn: &mut AnyConnection, claims: &[(&str, &str)], now: 
 /// for), so the refresh token stays usable.
 pub async fn unclaim(conn: &mut AnyConnection, ids: &[i64]) -> StoreResult<()> {
     for id in ids {
-        sqlx::query("UPDATE tokens SET rotated_at = NULL WHERE id = $1").bind(id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE tokens SET rotated_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
 /// Revokes every live token of a family; returns how many.
-pub async fn revoke_family(conn: &mut AnyConnection, family_id: &str, now: i64) -> StoreResult<u64> {
-    let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(family_id)
-        .execute(conn)
-        .await?;
+pub async fn revoke_family(
+    conn: &mut AnyConnection,
+    family_id: &str,
+    now: i64,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(family_id)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected())
 }
 
 /// Revokes one token; returns whether it was live.
 pub async fn revoke_one(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Every stored hash (tests check that no plaintext token is stored).
 pub async fn all_hashes<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResult<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM tokens").fetch_all(exec).await?;
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM tokens")
+        .fetch_all(exec)
+        .await?;
     Ok(rows.into_iter().map(|(h,)| h).collect())
 }
 
 /// Tokens by hash, for a batch of lookups; unknown hashes are absent.
 pub async fn find_many(conn: &mut AnyConnection, hashes: &[String]) -> StoreResult<Vec<TokenRow>> {
-    let mut sql = DynSql::new(conn, &format!("SELECT {COLUMNS} FROM tokens WHERE token_hash IN ("));
+    let mut sql = DynSql::new(
+        conn,
+        &format!("SELECT {COLUMNS} FROM tokens WHERE token_hash IN ("),
+    );
     sql.params(hashes.len()).push(")");
     let mut query = sqlx::query(sql.sql());
     for hash in hashes {
         query = query.bind(hash);
     }
-    query.fetch_all(conn).await?.into_iter().map(token).collect()
+    query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(token)
+        .collect()
 }

@@ -60,13 +60,15 @@ pub async fn find_by_email<'e>(
     company_id: i64,
     email: &str,
 ) -> StoreResult<Option<UserRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE company_id = $1 AND email = $2"))
-        .bind(company_id)
-        .bind(email)
-        .fetch_optional(exec)
-        .await?
-        .map(user)
-        .transpose()
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND email = $2"
+    ))
+    .bind(company_id)
+    .bind(email)
+    .fetch_optional(exec)
+    .await?
+    .map(user)
+    .transpose()
 }
 
 /// The user of a live session.
@@ -88,7 +90,13 @@ pub async fn find_by_session<'e>(
 }
 
 /// Opens a session.
-pub async fn insert_session(tx: &mut Tx, session_hash: &str, user_id: i64, now: i64, expires_at: i64) -> StoreResult<()> {
+pub async fn insert_session(
+    tx: &mut Tx,
+    session_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO sessions (session_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(session_hash)
         .bind(user_id)
@@ -100,17 +108,28 @@ pub async fn insert_session(tx: &mut Tx, session_hash: &str, user_id: i64, now: 
 }
 
 /// Scopes the user already granted to the client, if any.
-pub async fn consent<'e>(exec: impl sqlx::any::AnyExecutor<'e>, user_id: i64, client_id: &str) -> StoreResult<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2")
-        .bind(user_id)
-        .bind(client_id)
-        .fetch_optional(exec)
-        .await?;
+pub async fn consent<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    user_id: i64,
+    client_id: &str,
+) -> StoreResult<Option<String>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2")
+            .bind(user_id)
+            .bind(client_id)
+            .fetch_optional(exec)
+            .await?;
     Ok(row.map(|(s,)| s))
 }
 
 /// Records (or replaces) what the user granted to the client.
-pub async fn save_consent(tx: &mut Tx, user_id: i64, client_id: &str, scopes: &str, now: i64) -> StoreResult<()> {
+pub async fn save_consent(
+    tx: &mut Tx,
+    user_id: i64,
+    client_id: &str,
+    scopes: &str,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO consents (user_id, client_id, scopes, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at",

@@ -10,7 +10,9 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::{app::AppState, domain::scopes::TokenType, oauth::grants::authorization_code, store::clients};
+use crate::{
+    app::AppState, domain::scopes::TokenType, oauth::grants::authorization_code, store::clients,
+};
 
 /// The demo client, known to the server started by `galley demo`.
 #[derive(Clone, Debug)]
@@ -55,7 +57,16 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
         Ok(Some(client)) => client,
         _ => return show_error("server_error", "the demo client is missing"),
     };
-    match authorization_code::exchange(&state, &client, code, Some(&client.redirect_uri), None, TokenType::User).await {
+    match authorization_code::exchange(
+        &state,
+        &client,
+        code,
+        Some(&client.redirect_uri),
+        None,
+        TokenType::User,
+    )
+    .await
+    {
         Ok(tokens) => state.templates.page(
             StatusCode::OK,
             "callback.html",

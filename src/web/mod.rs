@@ -4,6 +4,7 @@
 //! callback in [`demo`].
 
 pub mod demo;
+pub mod redeem;
 pub mod session;
 
 use axum::{
@@ -30,18 +31,46 @@ impl Templates {
         let mut env = Environment::new();
         for (name, source) in [
             ("base.html", include_str!("../../templates/base.html")),
-            ("hidden_params.html", include_str!("../../templates/hidden_params.html")),
+            (
+                "hidden_params.html",
+                include_str!("../../templates/hidden_params.html"),
+            ),
             ("login.html", include_str!("../../templates/login.html")),
             ("signup.html", include_str!("../../templates/signup.html")),
             ("consent.html", include_str!("../../templates/consent.html")),
             ("error.html", include_str!("../../templates/error.html")),
-            ("callback.html", include_str!("../../templates/callback.html")),
-            ("email/order.txt", include_str!("../../templates/email/order.txt")),
-            ("email/order.html", include_str!("../../templates/email/order.html")),
-            ("email/order_admin.txt", include_str!("../../templates/email/order_admin.txt")),
-            ("email/order_admin.html", include_str!("../../templates/email/order_admin.html")),
+            (
+                "callback.html",
+                include_str!("../../templates/callback.html"),
+            ),
+            (
+                "email/order.txt",
+                include_str!("../../templates/email/order.txt"),
+            ),
+            (
+                "email/order.html",
+                include_str!("../../templates/email/order.html"),
+            ),
+            (
+                "email/order_admin.txt",
+                include_str!("../../templates/email/order_admin.txt"),
+            ),
+            (
+                "email/order_admin.html",
+                include_str!("../../templates/email/order_admin.html"),
+            ),
+            (
+                "email/link.txt",
+                include_str!("../../templates/email/link.txt"),
+            ),
+            (
+                "email/link.html",
+                include_str!("../../templates/email/link.html"),
+            ),
+            ("redeem.html", include_str!("../../templates/redeem.html")),
         ] {
-            env.add_template(name, source).expect("templates are valid (checked by tests)");
+            env.add_template(name, source)
+                .expect("templates are valid (checked by tests)");
         }
         Self(env)
     }
@@ -57,7 +86,10 @@ impl Templates {
             Ok(html) => html_response(status, html),
             Err(e) => {
                 tracing::error!(error = %e, template = name, "template failed");
-                html_response(StatusCode::INTERNAL_SERVER_ERROR, "<!doctype html><title>Error</title><p>Something went wrong.".into())
+                html_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "<!doctype html><title>Error</title><p>Something went wrong.".into(),
+                )
             }
         }
     }
@@ -74,11 +106,20 @@ impl Default for Templates {
 pub fn html_response(status: StatusCode, html: String) -> Response {
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'"),
@@ -91,11 +132,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assets/galley.css", get(stylesheet))
         .route("/developers/demo/callback", get(demo::callback))
+        .merge(redeem::router())
 }
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         STYLESHEET,
     )
 }

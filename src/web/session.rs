@@ -52,7 +52,9 @@ pub fn set_cookie(state: &AppState, name: &str, value: String, max_age_secs: i64
 
 /// The CSRF token for a form, and the cookie to set when it is new.
 pub fn csrf_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-    match read_cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
+    match read_cookie(headers, CSRF_COOKIE)
+        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
         Some(token) => (token, None),
         None => {
             let token = crypto::new_id();
@@ -71,12 +73,22 @@ pub fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
 }
 
 /// The user of the request's session, if it has a live one.
-pub async fn current_user(state: &AppState, headers: &HeaderMap) -> StoreResult<Option<users::UserRow>> {
-    let Some(token) = read_cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+pub async fn current_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> StoreResult<Option<users::UserRow>> {
+    let Some(token) = read_cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     if token.len() > 128 {
         return Ok(None);
     }
-    users::find_by_session(state.db.reader(), &crypto::hash_secret(&token), state.clock.now_ms()).await
+    users::find_by_session(
+        state.db.reader(),
+        &crypto::hash_secret(&token),
+        state.clock.now_ms(),
+    )
+    .await
 }
 
 /// Opens a session for `user_id`; returns its `Set-Cookie` header.
@@ -84,7 +96,14 @@ pub async fn open(state: &AppState, user_id: i64) -> StoreResult<HeaderValue> {
     let token = crypto::new_secret("");
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    users::insert_session(&mut tx, &crypto::hash_secret(&token), user_id, now, now + SESSION_TTL_SECS * 1000).await?;
+    users::insert_session(
+        &mut tx,
+        &crypto::hash_secret(&token),
+        user_id,
+        now,
+        now + SESSION_TTL_SECS * 1000,
+    )
+    .await?;
     tx.commit().await?;
     Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))
 }

@@ -29,11 +29,18 @@ pub struct Page {
 
 impl Page {
     pub fn location(&self) -> String {
-        self.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
     }
 
     fn csrf(&self) -> String {
-        let start = self.body.find("name=\"csrf\" value=\"").expect("page has a CSRF field") + 19;
+        let start = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("page has a CSRF field")
+            + 19;
         self.body[start..start + 32].to_string()
     }
 
@@ -47,7 +54,11 @@ impl Page {
             let name = rest[..name_end].to_string();
             let value_start = rest.find("value=\"").unwrap() + 7;
             let value_end = value_start + rest[value_start..].find('"').unwrap();
-            let value = rest[value_start..value_end].replace("&amp;", "&").replace("&#x2f;", "/").replace("&#x27;", "'").replace("&quot;", "\"");
+            let value = rest[value_start..value_end]
+                .replace("&amp;", "&")
+                .replace("&#x2f;", "/")
+                .replace("&#x27;", "'")
+                .replace("&quot;", "\"");
             fields.push((name, value));
             rest = &rest[value_end..];
         }
@@ -57,13 +68,23 @@ impl Page {
 
 impl Browser {
     pub fn new() -> Self {
-        Self { http: reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap() }
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+        }
     }
 
     async fn page(response: reqwest::Response) -> Page {
         let status = response.status();
         let headers = response.headers().clone();
-        Page { status, headers, body: response.text().await.unwrap() }
+        Page {
+            status,
+            headers,
+            body: response.text().await.unwrap(),
+        }
     }
 
     pub async fn get(&self, url: &str) -> Page {
@@ -75,12 +96,24 @@ impl Browser {
     }
 
     /// Submits the form of `page` to `path` with extra fields.
-    pub async fn submit(&self, app: &TestApp, page: &Page, path: &str, extra: &[(&str, &str)]) -> Page {
+    pub async fn submit(
+        &self,
+        app: &TestApp,
+        page: &Page,
+        path: &str,
+        extra: &[(&str, &str)],
+    ) -> Page {
         self.submit_to(&app.base, page, path, extra).await
     }
 
     /// Like [`Browser::submit`] against any server base URL.
-    pub async fn submit_to(&self, base: &str, page: &Page, path: &str, extra: &[(&str, &str)]) -> Page {
+    pub async fn submit_to(
+        &self,
+        base: &str,
+        page: &Page,
+        path: &str,
+        extra: &[(&str, &str)],
+    ) -> Page {
         let mut fields = page.hidden();
         fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         self.post(&format!("{base}{path}"), &fields).await
@@ -89,8 +122,13 @@ impl Browser {
 
 fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.append_pair("client_id", client_id).append_pair("response_type", "code").append_pair("redirect_uri", CALLBACK);
-    query.append_pair("scope", "user_session,profile_read").append_pair("state", "xyz-state");
+    query
+        .append_pair("client_id", client_id)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", CALLBACK);
+    query
+        .append_pair("scope", "user_session,profile_read")
+        .append_pair("state", "xyz-state");
     for (k, v) in extra {
         query.append_pair(k, v);
     }
@@ -98,7 +136,11 @@ fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> Stri
 }
 
 fn query_param(location: &str, name: &str) -> Option<String> {
-    url::Url::parse(location).unwrap().query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// A company, a client of it, and a storefront user (signed up through
@@ -125,7 +167,10 @@ async fn client_for_flow(app: &TestApp, company_id: i64, public: bool, name: &st
     )
     .await
     .unwrap();
-    Client { id: created.client_id, secret: created.client_secret }
+    Client {
+        id: created.client_id,
+        secret: created.client_secret,
+    }
 }
 
 async fn signed_up(app: &TestApp) -> Flow {
@@ -135,42 +180,100 @@ async fn signed_up(app: &TestApp) -> Flow {
     let url = authorize_url(app, &client.id, &[]);
     let login = browser.get(&url).await;
     assert_eq!(login.status, 200);
-    assert!(login.body.contains("name=\"email\"") && login.body.contains("name=\"password\""), "{}", login.body);
-    let signup = browser.get(&app.url(&format!("/v1/oauth/authorize/signup?{}", url.split_once('?').unwrap().1))).await;
+    assert!(
+        login.body.contains("name=\"email\"") && login.body.contains("name=\"password\""),
+        "{}",
+        login.body
+    );
+    let signup = browser
+        .get(&app.url(&format!(
+            "/v1/oauth/authorize/signup?{}",
+            url.split_once('?').unwrap().1
+        )))
+        .await;
     assert_eq!(signup.status, 200);
     assert!(signup.body.contains("name=\"name\""));
     let done = browser
-        .submit(app, &signup, "/v1/oauth/authorize/signup", &[("name", "Asha"), ("email", "asha@shop.test"), ("password", "correct horse")])
+        .submit(
+            app,
+            &signup,
+            "/v1/oauth/authorize/signup",
+            &[
+                ("name", "Asha"),
+                ("email", "asha@shop.test"),
+                ("password", "correct horse"),
+            ],
+        )
         .await;
     assert_eq!(done.status, 303, "{}", done.body);
     assert!(done.location().contains("/v1/oauth/authorize?"));
-    let cookie = done.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).find(|c| c.starts_with("galley_session=")).unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "http public URL: no Secure flag: {cookie}");
-    Flow { client, company_id, browser }
+    let cookie = done
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("galley_session="))
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "http public URL: no Secure flag: {cookie}"
+    );
+    Flow {
+        client,
+        company_id,
+        browser,
+    }
 }
 
 /// Runs authorize → consent → allow and returns the code.
 /// (A consent given before is remembered: then the redirect comes at once.)
 async fn consent_and_get_code(app: &TestApp, flow: &Flow, extra: &[(&str, &str)]) -> String {
-    let consent = flow.browser.get(&authorize_url(app, &flow.client.id, extra)).await;
+    let consent = flow
+        .browser
+        .get(&authorize_url(app, &flow.client.id, extra))
+        .await;
     let back = if consent.status == 303 {
         consent
     } else {
         assert_eq!(consent.status, 200, "{}", consent.body);
         assert!(consent.body.contains("name=\"decision\" value=\"allow\""));
         assert!(consent.body.contains("name=\"decision\" value=\"deny\""));
-        flow.browser.submit(app, &consent, "/v1/oauth/authorize", &[("decision", "allow")]).await
+        flow.browser
+            .submit(
+                app,
+                &consent,
+                "/v1/oauth/authorize",
+                &[("decision", "allow")],
+            )
+            .await
     };
     assert_eq!(back.status, 303);
     let location = back.location();
     assert!(location.starts_with(CALLBACK), "{location}");
-    assert_eq!(query_param(&location, "state").as_deref(), Some("xyz-state"));
+    assert_eq!(
+        query_param(&location, "state").as_deref(),
+        Some("xyz-state")
+    );
     query_param(&location, "code").expect("code in the redirect")
 }
 
-async fn exchange(app: &TestApp, client: &Client, code: &str, extra: &[(&str, &str)], path: &str) -> (u16, Value) {
-    let mut form = vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CALLBACK)];
+async fn exchange(
+    app: &TestApp,
+    client: &Client,
+    code: &str,
+    extra: &[(&str, &str)],
+    path: &str,
+) -> (u16, Value) {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+    ];
     form.extend_from_slice(extra);
     app.form(path, &form, Some(client)).await
 }
@@ -178,264 +281,582 @@ async fn exchange(app: &TestApp, client: &Client, code: &str, extra: &[(&str, &s
 both_engines!(sign_up_consent_exchange_and_refresh, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let flow = signed_up(&app).await;
-    let consent = flow.browser.get(&authorize_url(&app, &flow.client.id, &[])).await;
+    let consent = flow
+        .browser
+        .get(&authorize_url(&app, &flow.client.id, &[]))
+        .await;
     assert!(consent.body.contains("Shop App"));
-    assert!(consent.body.contains("Read your profile"), "scopes are described in words");
-    let code = consent_and_get_code(&app, &flow, &[("code_challenge", &challenge(VERIFIER)), ("code_challenge_method", "S256")]).await;
+    assert!(
+        consent.body.contains("Read your profile"),
+        "scopes are described in words"
+    );
+    let code = consent_and_get_code(
+        &app,
+        &flow,
+        &[
+            ("code_challenge", &challenge(VERIFIER)),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .await;
     assert!(code.len() >= 43, "at least 128 bits");
-    let (status, tokens) = exchange(&app, &flow.client, &code, &[("code_verifier", VERIFIER)], "/v1/oauth/token/user").await;
+    let (status, tokens) = exchange(
+        &app,
+        &flow.client,
+        &code,
+        &[("code_verifier", VERIFIER)],
+        "/v1/oauth/token/user",
+    )
+    .await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["scope"], "user_session profile_read");
-    let (status, introspection) =
-        app.form("/v1/oauth/introspect", &[("token", tokens["access_token"].as_str().unwrap())], Some(&flow.client)).await;
+    let (status, introspection) = app
+        .form(
+            "/v1/oauth/introspect",
+            &[("token", tokens["access_token"].as_str().unwrap())],
+            Some(&flow.client),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(introspection["sub"].as_str().unwrap().starts_with("user:"));
     assert_eq!(introspection["company_id"], flow.company_id);
-    let (status, refreshed) = app.refresh(&flow.client, tokens["refresh_token"].as_str().unwrap()).await;
+    let (status, refreshed) = app
+        .refresh(&flow.client, tokens["refresh_token"].as_str().unwrap())
+        .await;
     assert_eq!(status, 200, "{refreshed}");
     // Only the hash of the code is stored.
-    let stored: Vec<(String,)> = sqlx::query_as("SELECT code_hash FROM auth_codes").fetch_all(app.db.reader()).await.unwrap();
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT code_hash FROM auth_codes")
+        .fetch_all(app.db.reader())
+        .await
+        .unwrap();
     assert_eq!(stored, vec![(galley::crypto::hash_secret(&code),)]);
 });
 
-both_engines!(rfc9700_exact_redirect_uri_matching_and_no_open_redirector, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let (company_id, _) = app.company("Shop").await;
-    let client = client_for_flow(&app, company_id, false, "Shop App").await;
-    let browser = Browser::new();
-    let near_misses = [
-        "https://app.example.com/callback/",
-        "https://app.example.com/callback?x=1",
-        "https://app.example.com/callbackx",
-        "https://APP.example.com/callback",
-        "https://evil.example.net/callback",
-        "http://app.example.com/callback",
-        "https://app.example.com/callback#frag",
-    ];
-    for redirect in near_misses {
-        let url = authorize_url(&app, &client.id, &[]).replace(&url::form_urlencoded::byte_serialize(CALLBACK.as_bytes()).collect::<String>(), &url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>());
-        let page = browser.get(&url).await;
-        assert_eq!(page.status, 400, "{redirect}");
-        assert!(page.headers.get(header::LOCATION).is_none(), "never redirects to {redirect}");
-        assert!(page.body.contains("redirect_uri"));
+both_engines!(
+    rfc9700_exact_redirect_uri_matching_and_no_open_redirector,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (company_id, _) = app.company("Shop").await;
+        let client = client_for_flow(&app, company_id, false, "Shop App").await;
+        let browser = Browser::new();
+        let near_misses = [
+            "https://app.example.com/callback/",
+            "https://app.example.com/callback?x=1",
+            "https://app.example.com/callbackx",
+            "https://APP.example.com/callback",
+            "https://evil.example.net/callback",
+            "http://app.example.com/callback",
+            "https://app.example.com/callback#frag",
+        ];
+        for redirect in near_misses {
+            let url = authorize_url(&app, &client.id, &[]).replace(
+                &url::form_urlencoded::byte_serialize(CALLBACK.as_bytes()).collect::<String>(),
+                &url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>(),
+            );
+            let page = browser.get(&url).await;
+            assert_eq!(page.status, 400, "{redirect}");
+            assert!(
+                page.headers.get(header::LOCATION).is_none(),
+                "never redirects to {redirect}"
+            );
+            assert!(page.body.contains("redirect_uri"));
+        }
+        let page = browser.get(&app.url("/v1/oauth/authorize?client_id=unknown&response_type=code&redirect_uri=https%3A%2F%2Fevil.example.net%2F")).await;
+        assert_eq!(page.status, 400);
+        assert!(page.headers.get(header::LOCATION).is_none());
+        let page = browser
+            .get(&app.url(&format!(
+                "/v1/oauth/authorize?client_id={}&response_type=code",
+                client.id
+            )))
+            .await;
+        assert_eq!(
+            (page.status, page.headers.get(header::LOCATION).is_none()),
+            (StatusCode::BAD_REQUEST, true)
+        );
+        let page = browser
+            .get(&format!(
+                "{}&client_id=again",
+                authorize_url(&app, &client.id, &[])
+            ))
+            .await;
+        assert_eq!(page.status, 400, "repeated parameters");
     }
-    let page = browser.get(&app.url("/v1/oauth/authorize?client_id=unknown&response_type=code&redirect_uri=https%3A%2F%2Fevil.example.net%2F")).await;
-    assert_eq!(page.status, 400);
-    assert!(page.headers.get(header::LOCATION).is_none());
-    let page = browser.get(&app.url(&format!("/v1/oauth/authorize?client_id={}&response_type=code", client.id))).await;
-    assert_eq!((page.status, page.headers.get(header::LOCATION).is_none()), (StatusCode::BAD_REQUEST, true));
-    let page = browser.get(&format!("{}&client_id=again", authorize_url(&app, &client.id, &[]))).await;
-    assert_eq!(page.status, 400, "repeated parameters");
-});
+);
 
-both_engines!(errors_after_the_redirect_check_go_back_with_state, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let (company_id, _) = app.company("Shop").await;
-    let client = client_for_flow(&app, company_id, false, "Shop App").await;
-    let browser = Browser::new();
-    let base = authorize_url(&app, &client.id, &[]);
-    let cases = [
-        (base.replace("response_type=code", "response_type=token"), "unsupported_response_type"),
-        (base.replace("scope=user_session%2Cprofile_read", "scope=nope"), "invalid_scope"),
-        (base.replace("scope=user_session%2Cprofile_read", "scope=plum_pro_api"), "invalid_scope"),
-        (base.replace("&scope=user_session%2Cprofile_read", ""), "invalid_scope"),
-        (format!("{base}&code_challenge={}&code_challenge_method=plain", challenge(VERIFIER)), "invalid_request"),
-        (format!("{base}&code_challenge=short&code_challenge_method=S256"), "invalid_request"),
-    ];
-    for (url, error) in cases {
-        let page = browser.get(&url).await;
-        assert_eq!(page.status, 303, "{url}");
-        let location = page.location();
-        assert!(location.starts_with(CALLBACK), "{location}");
-        assert_eq!(query_param(&location, "error").as_deref(), Some(error), "{url}");
-        assert_eq!(query_param(&location, "state").as_deref(), Some("xyz-state"));
+both_engines!(
+    errors_after_the_redirect_check_go_back_with_state,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (company_id, _) = app.company("Shop").await;
+        let client = client_for_flow(&app, company_id, false, "Shop App").await;
+        let browser = Browser::new();
+        let base = authorize_url(&app, &client.id, &[]);
+        let cases = [
+            (
+                base.replace("response_type=code", "response_type=token"),
+                "unsupported_response_type",
+            ),
+            (
+                base.replace("scope=user_session%2Cprofile_read", "scope=nope"),
+                "invalid_scope",
+            ),
+            (
+                base.replace("scope=user_session%2Cprofile_read", "scope=plum_pro_api"),
+                "invalid_scope",
+            ),
+            (
+                base.replace("&scope=user_session%2Cprofile_read", ""),
+                "invalid_scope",
+            ),
+            (
+                format!(
+                    "{base}&code_challenge={}&code_challenge_method=plain",
+                    challenge(VERIFIER)
+                ),
+                "invalid_request",
+            ),
+            (
+                format!("{base}&code_challenge=short&code_challenge_method=S256"),
+                "invalid_request",
+            ),
+        ];
+        for (url, error) in cases {
+            let page = browser.get(&url).await;
+            assert_eq!(page.status, 303, "{url}");
+            let location = page.location();
+            assert!(location.starts_with(CALLBACK), "{location}");
+            assert_eq!(
+                query_param(&location, "error").as_deref(),
+                Some(error),
+                "{url}"
+            );
+            assert_eq!(
+                query_param(&location, "state").as_deref(),
+                Some("xyz-state")
+            );
+        }
     }
-});
+);
 
-both_engines!(deny_sends_access_denied_with_the_seed_description, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    let consent = flow.browser.get(&authorize_url(&app, &flow.client.id, &[])).await;
-    let back = flow.browser.submit(&app, &consent, "/v1/oauth/authorize", &[("decision", "deny")]).await;
-    assert_eq!(back.status, 303);
-    assert_eq!(
+both_engines!(
+    deny_sends_access_denied_with_the_seed_description,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let consent = flow
+            .browser
+            .get(&authorize_url(&app, &flow.client.id, &[]))
+            .await;
+        let back = flow
+            .browser
+            .submit(
+                &app,
+                &consent,
+                "/v1/oauth/authorize",
+                &[("decision", "deny")],
+            )
+            .await;
+        assert_eq!(back.status, 303);
+        assert_eq!(
         back.location(),
         format!("{CALLBACK}?error=access_denied&error_description=The+user+denied+the+request&state=xyz-state")
     );
-});
+    }
+);
 
-both_engines!(rfc9700_pkce_is_verified_and_required_for_public_apps, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    let pkce = [("code_challenge", challenge(VERIFIER)), ("code_challenge_method", "S256".to_string())];
-    let pkce: Vec<(&str, &str)> = pkce.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    // Wrong verifier, then missing verifier: refused (each burns its code).
-    let code = consent_and_get_code(&app, &flow, &pkce).await;
-    let (status, body) = exchange(&app, &flow.client, &code, &[("code_verifier", &format!("{VERIFIER}x"))], "/v1/oauth/token/user").await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-    let code = consent_and_get_code(&app, &flow, &pkce).await;
-    let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-    // A public app must send a challenge.
-    let public = client_for_flow(&app, flow.company_id, true, "Public App").await;
-    let page = flow.browser.get(&authorize_url(&app, &public.id, &[])).await;
-    assert_eq!(query_param(&page.location(), "error").as_deref(), Some("invalid_request"));
-    assert!(query_param(&page.location(), "error_description").unwrap().contains("PKCE"));
-    let page = flow.browser.get(&authorize_url(&app, &public.id, &pkce)).await;
-    assert_eq!(page.status, 200, "with PKCE the public app gets the consent page");
-});
+both_engines!(
+    rfc9700_pkce_is_verified_and_required_for_public_apps,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let pkce = [
+            ("code_challenge", challenge(VERIFIER)),
+            ("code_challenge_method", "S256".to_string()),
+        ];
+        let pkce: Vec<(&str, &str)> = pkce.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        // Wrong verifier, then missing verifier: refused (each burns its code).
+        let code = consent_and_get_code(&app, &flow, &pkce).await;
+        let (status, body) = exchange(
+            &app,
+            &flow.client,
+            &code,
+            &[("code_verifier", &format!("{VERIFIER}x"))],
+            "/v1/oauth/token/user",
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        let code = consent_and_get_code(&app, &flow, &pkce).await;
+        let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        // A public app must send a challenge.
+        let public = client_for_flow(&app, flow.company_id, true, "Public App").await;
+        let page = flow
+            .browser
+            .get(&authorize_url(&app, &public.id, &[]))
+            .await;
+        assert_eq!(
+            query_param(&page.location(), "error").as_deref(),
+            Some("invalid_request")
+        );
+        assert!(query_param(&page.location(), "error_description")
+            .unwrap()
+            .contains("PKCE"));
+        let page = flow
+            .browser
+            .get(&authorize_url(&app, &public.id, &pkce))
+            .await;
+        assert_eq!(
+            page.status, 200,
+            "with PKCE the public app gets the consent page"
+        );
+    }
+);
 
 both_engines!(rfc9700_no_pkce_downgrade, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let flow = signed_up(&app).await;
     let code = consent_and_get_code(&app, &flow, &[]).await;
-    let (status, body) = exchange(&app, &flow.client, &code, &[("code_verifier", VERIFIER)], "/v1/oauth/token/user").await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-    assert!(body["error_description"].as_str().unwrap().contains("code_challenge"));
+    let (status, body) = exchange(
+        &app,
+        &flow.client,
+        &code,
+        &[("code_verifier", VERIFIER)],
+        "/v1/oauth/token/user",
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("code_challenge"));
 });
 
-both_engines!(rfc9700_codes_are_single_use_and_reuse_revokes_their_tokens, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    let code = consent_and_get_code(&app, &flow, &[]).await;
-    let (status, tokens) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
-    assert_eq!(status, 200);
-    let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-    assert_eq!(app.validate(tokens["access_token"].as_str().unwrap()).await.0, 401);
-    let (status, body) = app.refresh(&flow.client, tokens["refresh_token"].as_str().unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-});
+both_engines!(
+    rfc9700_codes_are_single_use_and_reuse_revokes_their_tokens,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let code = consent_and_get_code(&app, &flow, &[]).await;
+        let (status, tokens) =
+            exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
+        assert_eq!(status, 200);
+        let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        assert_eq!(
+            app.validate(tokens["access_token"].as_str().unwrap())
+                .await
+                .0,
+            401
+        );
+        let (status, body) = app
+            .refresh(&flow.client, tokens["refresh_token"].as_str().unwrap())
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+    }
+);
 
-both_engines!(codes_expire_after_five_minutes_and_bind_client_and_redirect, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    let code = consent_and_get_code(&app, &flow, &[]).await;
-    app.clock.advance_secs(301);
-    let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-    assert!(body["error_description"].as_str().unwrap().contains("expired"));
+both_engines!(
+    codes_expire_after_five_minutes_and_bind_client_and_redirect,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let code = consent_and_get_code(&app, &flow, &[]).await;
+        app.clock.advance_secs(301);
+        let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        assert!(body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("expired"));
 
-    let code = consent_and_get_code(&app, &flow, &[]).await;
-    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", "https://app.example.com/other")];
-    let (status, body) = app.form("/v1/oauth/token/user", &form, Some(&flow.client)).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+        let code = consent_and_get_code(&app, &flow, &[]).await;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://app.example.com/other"),
+        ];
+        let (status, body) = app
+            .form("/v1/oauth/token/user", &form, Some(&flow.client))
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
 
-    let other = client_for_flow(&app, flow.company_id, false, "Other").await;
-    let code = consent_and_get_code(&app, &flow, &[]).await;
-    let (status, body) = exchange(&app, &other, &code, &[], "/v1/oauth/token/user").await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-});
+        let other = client_for_flow(&app, flow.company_id, false, "Other").await;
+        let code = consent_and_get_code(&app, &flow, &[]).await;
+        let (status, body) = exchange(&app, &other, &code, &[], "/v1/oauth/token/user").await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+    }
+);
 
 both_engines!(company_tokens_need_company_session, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let flow = signed_up(&app).await;
     let code = consent_and_get_code(&app, &flow, &[]).await;
     let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-    let url = authorize_url(&app, &flow.client.id, &[]).replace("scope=user_session%2Cprofile_read", "scope=user_session%2Ccompany_session");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let url = authorize_url(&app, &flow.client.id, &[]).replace(
+        "scope=user_session%2Cprofile_read",
+        "scope=user_session%2Ccompany_session",
+    );
     let consent = flow.browser.get(&url).await;
-    let back = flow.browser.submit(&app, &consent, "/v1/oauth/authorize", &[("decision", "allow")]).await;
+    let back = flow
+        .browser
+        .submit(
+            &app,
+            &consent,
+            "/v1/oauth/authorize",
+            &[("decision", "allow")],
+        )
+        .await;
     let code = query_param(&back.location(), "code").unwrap();
     let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
     assert_eq!(status, 200, "{body}");
 });
 
-both_engines!(consent_is_remembered_for_the_same_scopes, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    consent_and_get_code(&app, &flow, &[]).await;
-    let again = flow.browser.get(&authorize_url(&app, &flow.client.id, &[])).await;
-    assert_eq!(again.status, 303, "no second consent page");
-    assert!(query_param(&again.location(), "code").is_some());
-    let wider = authorize_url(&app, &flow.client.id, &[]).replace("scope=user_session%2Cprofile_read", "scope=user_session%2Cpoints_read");
-    assert_eq!(flow.browser.get(&wider).await.status, 200, "new scopes ask again");
-});
-
-both_engines!(login_checks_password_and_is_rate_limited, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    let browser = Browser::new();
-    let url = authorize_url(&app, &flow.client.id, &[]);
-    let login = browser.get(&url).await;
-    let wrong = browser.submit(&app, &login, "/v1/oauth/authorize/login", &[("email", "asha@shop.test"), ("password", "wrong password")]).await;
-    assert_eq!(wrong.status, 401);
-    assert!(wrong.body.contains("not right"));
-    let right = browser.submit(&app, &login, "/v1/oauth/authorize/login", &[("email", "ASHA@shop.test"), ("password", "correct horse")]).await;
-    assert_eq!(right.status, 303, "{}", right.body);
-    // Ten failures (one above, nine here) lock the account for the window,
-    // even for the right password.
-    let attacker = Browser::new();
-    let login = attacker.get(&url).await;
-    for _ in 0..9 {
-        let page = attacker.submit(&app, &login, "/v1/oauth/authorize/login", &[("email", "asha@shop.test"), ("password", "guess guess")]).await;
-        assert_eq!(page.status, 401);
+both_engines!(
+    consent_is_remembered_for_the_same_scopes,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        consent_and_get_code(&app, &flow, &[]).await;
+        let again = flow
+            .browser
+            .get(&authorize_url(&app, &flow.client.id, &[]))
+            .await;
+        assert_eq!(again.status, 303, "no second consent page");
+        assert!(query_param(&again.location(), "code").is_some());
+        let wider = authorize_url(&app, &flow.client.id, &[]).replace(
+            "scope=user_session%2Cprofile_read",
+            "scope=user_session%2Cpoints_read",
+        );
+        assert_eq!(
+            flow.browser.get(&wider).await.status,
+            200,
+            "new scopes ask again"
+        );
     }
-    let page = attacker.submit(&app, &login, "/v1/oauth/authorize/login", &[("email", "asha@shop.test"), ("password", "correct horse")]).await;
-    assert_eq!(page.status, 429);
-    app.clock.advance_secs(15 * 60);
-    let page = attacker.submit(&app, &login, "/v1/oauth/authorize/login", &[("email", "asha@shop.test"), ("password", "correct horse")]).await;
-    assert_eq!(page.status, 303, "the next window is open again");
-});
+);
+
+both_engines!(
+    login_checks_password_and_is_rate_limited,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let browser = Browser::new();
+        let url = authorize_url(&app, &flow.client.id, &[]);
+        let login = browser.get(&url).await;
+        let wrong = browser
+            .submit(
+                &app,
+                &login,
+                "/v1/oauth/authorize/login",
+                &[("email", "asha@shop.test"), ("password", "wrong password")],
+            )
+            .await;
+        assert_eq!(wrong.status, 401);
+        assert!(wrong.body.contains("not right"));
+        let right = browser
+            .submit(
+                &app,
+                &login,
+                "/v1/oauth/authorize/login",
+                &[("email", "ASHA@shop.test"), ("password", "correct horse")],
+            )
+            .await;
+        assert_eq!(right.status, 303, "{}", right.body);
+        // Ten failures (one above, nine here) lock the account for the window,
+        // even for the right password.
+        let attacker = Browser::new();
+        let login = attacker.get(&url).await;
+        for _ in 0..9 {
+            let page = attacker
+                .submit(
+                    &app,
+                    &login,
+                    "/v1/oauth/authorize/login",
+                    &[("email", "asha@shop.test"), ("password", "guess guess")],
+                )
+                .await;
+            assert_eq!(page.status, 401);
+        }
+        let page = attacker
+            .submit(
+                &app,
+                &login,
+                "/v1/oauth/authorize/login",
+                &[("email", "asha@shop.test"), ("password", "correct horse")],
+            )
+            .await;
+        assert_eq!(page.status, 429);
+        app.clock.advance_secs(15 * 60);
+        let page = attacker
+            .submit(
+                &app,
+                &login,
+                "/v1/oauth/authorize/login",
+                &[("email", "asha@shop.test"), ("password", "correct horse")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "the next window is open again");
+    }
+);
 
 both_engines!(forms_need_a_matching_csrf_token, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let flow = signed_up(&app).await;
-    let consent = flow.browser.get(&authorize_url(&app, &flow.client.id, &[])).await;
-    let mut fields: Vec<(String, String)> = consent.hidden().into_iter().filter(|(k, _)| k != "csrf").collect();
+    let consent = flow
+        .browser
+        .get(&authorize_url(&app, &flow.client.id, &[]))
+        .await;
+    let mut fields: Vec<(String, String)> = consent
+        .hidden()
+        .into_iter()
+        .filter(|(k, _)| k != "csrf")
+        .collect();
     fields.push(("decision".into(), "allow".into()));
-    assert_eq!(flow.browser.post(&app.url("/v1/oauth/authorize"), &fields).await.status, 403);
+    assert_eq!(
+        flow.browser
+            .post(&app.url("/v1/oauth/authorize"), &fields)
+            .await
+            .status,
+        403
+    );
     fields.push(("csrf".into(), "0".repeat(32)));
-    let page = flow.browser.post(&app.url("/v1/oauth/authorize"), &fields).await;
+    let page = flow
+        .browser
+        .post(&app.url("/v1/oauth/authorize"), &fields)
+        .await;
     assert_eq!(page.status, 403);
     assert!(page.headers.get(header::LOCATION).is_none());
     assert_eq!(consent.csrf().len(), 32);
 });
 
-both_engines!(rfc9700_no_cors_on_the_authorization_endpoint, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    let url = authorize_url(&app, &flow.client.id, &[]);
-    let response = app.http.get(&url).header("Origin", "https://evil.example.net").send().await.unwrap();
-    assert!(response.headers().get("access-control-allow-origin").is_none());
-    let preflight = app
-        .http
-        .request(reqwest::Method::OPTIONS, &url)
-        .header("Origin", "https://evil.example.net")
-        .header("Access-Control-Request-Method", "GET")
-        .send()
-        .await
-        .unwrap();
-    assert!(preflight.headers().get("access-control-allow-origin").is_none());
-    assert_eq!(response.headers()["x-frame-options"], "DENY", "pages cannot be framed (clickjacking)");
-});
+both_engines!(
+    rfc9700_no_cors_on_the_authorization_endpoint,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let url = authorize_url(&app, &flow.client.id, &[]);
+        let response = app
+            .http
+            .get(&url)
+            .header("Origin", "https://evil.example.net")
+            .send()
+            .await
+            .unwrap();
+        assert!(response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none());
+        let preflight = app
+            .http
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("Origin", "https://evil.example.net")
+            .header("Access-Control-Request-Method", "GET")
+            .send()
+            .await
+            .unwrap();
+        assert!(preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none());
+        assert_eq!(
+            response.headers()["x-frame-options"],
+            "DENY",
+            "pages cannot be framed (clickjacking)"
+        );
+    }
+);
 
-both_engines!(rfc9700_no_password_grant_and_no_implicit_flow, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    let form = [("grant_type", "password"), ("username", "asha@shop.test"), ("password", "correct horse")];
-    let (status, body) = app.form("/v1/oauth/token/user", &form, Some(&flow.client)).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("unsupported_grant_type")));
-    let page = flow.browser.get(&authorize_url(&app, &flow.client.id, &[]).replace("response_type=code", "response_type=token")).await;
-    assert_eq!(query_param(&page.location(), "error").as_deref(), Some("unsupported_response_type"));
-});
+both_engines!(
+    rfc9700_no_password_grant_and_no_implicit_flow,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let form = [
+            ("grant_type", "password"),
+            ("username", "asha@shop.test"),
+            ("password", "correct horse"),
+        ];
+        let (status, body) = app
+            .form("/v1/oauth/token/user", &form, Some(&flow.client))
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("unsupported_grant_type"))
+        );
+        let page = flow
+            .browser
+            .get(
+                &authorize_url(&app, &flow.client.id, &[])
+                    .replace("response_type=code", "response_type=token"),
+            )
+            .await;
+        assert_eq!(
+            query_param(&page.location(), "error").as_deref(),
+            Some("unsupported_response_type")
+        );
+    }
+);
 
 both_engines!(hostile_app_names_are_shown_as_text, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let (company_id, _) = app.company("Shop").await;
     let client = client_for_flow(&app, company_id, false, "<script>alert(1)</script>").await;
-    let hostile_state = url::form_urlencoded::byte_serialize(b"\"><img src=x onerror=alert(1)>").collect::<String>();
-    let page = Browser::new().get(&authorize_url(&app, &client.id, &[]).replace("state=xyz-state", &format!("state={hostile_state}"))).await;
+    let hostile_state = url::form_urlencoded::byte_serialize(b"\"><img src=x onerror=alert(1)>")
+        .collect::<String>();
+    let page = Browser::new()
+        .get(
+            &authorize_url(&app, &client.id, &[])
+                .replace("state=xyz-state", &format!("state={hostile_state}")),
+        )
+        .await;
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("<script>alert(1)</script>"));
-    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("<img src=x"));
     let csp = page.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'"));
 });
 
 both_engines!(secure_cookies_on_https_public_urls, |engine| async move {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let app = TestApp::spawn_with(engine, |c| {
         c.listen = format!("127.0.0.1:{port}");
         c.public_url = Some(format!("https://127.0.0.1:{port}"));
@@ -446,54 +867,118 @@ both_engines!(secure_cookies_on_https_public_urls, |engine| async move {
     let url = authorize_url(&app, &client.id, &[]).replace("https://", "http://");
     let page = Browser::new().get(&url).await;
     let cookie = page.headers[header::SET_COOKIE].to_str().unwrap();
-    assert!(cookie.starts_with("galley_csrf=") && cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
+    assert!(
+        cookie.starts_with("galley_csrf=")
+            && cookie.contains("Secure")
+            && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
     let _ = json!({});
 });
 
-both_engines!(public_apps_sign_users_up_in_their_signup_company_and_need_approval, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let (owner, _) = app.company("Vendor").await;
-    let (customer, _) = app.company("Customer").await;
-    let created = galley::oauth::clients::create(
-        &app.db,
-        &*app.clock,
-        galley::oauth::clients::NewClient {
-            company_id: owner,
-            name: "Marketplace App".into(),
-            redirect_uri: CALLBACK.into(),
-            scopes: "user_session,profile_read".into(),
-            grant_types: Some("authorization_code,refresh_token".into()),
-            public: true,
-            signup_company: Some(customer),
-        },
-    )
-    .await
-    .unwrap();
-    let client = Client { id: created.client_id, secret: created.client_secret };
-    let pkce = [("code_challenge", challenge(VERIFIER)), ("code_challenge_method", "S256".to_string())];
-    let pkce: Vec<(&str, &str)> = pkce.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let browser = Browser::new();
-    let url = authorize_url(&app, &client.id, &pkce);
-    let signup = browser.get(&app.url(&format!("/v1/oauth/authorize/signup?{}", url.split_once('?').unwrap().1))).await;
-    let done = browser
-        .submit(&app, &signup, "/v1/oauth/authorize/signup", &[("name", "Cora"), ("email", "cora@customer.test"), ("password", "correct horse")])
+both_engines!(
+    public_apps_sign_users_up_in_their_signup_company_and_need_approval,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (owner, _) = app.company("Vendor").await;
+        let (customer, _) = app.company("Customer").await;
+        let created = galley::oauth::clients::create(
+            &app.db,
+            &*app.clock,
+            galley::oauth::clients::NewClient {
+                company_id: owner,
+                name: "Marketplace App".into(),
+                redirect_uri: CALLBACK.into(),
+                scopes: "user_session,profile_read".into(),
+                grant_types: Some("authorization_code,refresh_token".into()),
+                public: true,
+                signup_company: Some(customer),
+            },
+        )
+        .await
+        .unwrap();
+        let client = Client {
+            id: created.client_id,
+            secret: created.client_secret,
+        };
+        let pkce = [
+            ("code_challenge", challenge(VERIFIER)),
+            ("code_challenge_method", "S256".to_string()),
+        ];
+        let pkce: Vec<(&str, &str)> = pkce.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let browser = Browser::new();
+        let url = authorize_url(&app, &client.id, &pkce);
+        let signup = browser
+            .get(&app.url(&format!(
+                "/v1/oauth/authorize/signup?{}",
+                url.split_once('?').unwrap().1
+            )))
+            .await;
+        let done = browser
+            .submit(
+                &app,
+                &signup,
+                "/v1/oauth/authorize/signup",
+                &[
+                    ("name", "Cora"),
+                    ("email", "cora@customer.test"),
+                    ("password", "correct horse"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let consent = browser.get(&url).await;
+        let back = browser
+            .submit(
+                &app,
+                &consent,
+                "/v1/oauth/authorize",
+                &[("decision", "allow")],
+            )
+            .await;
+        let code = query_param(&back.location(), "code").unwrap();
+        let (status, tokens) = exchange(
+            &app,
+            &client,
+            &code,
+            &[("code_verifier", VERIFIER)],
+            "/v1/oauth/token/user",
+        )
         .await;
-    assert_eq!(done.status, 303, "{}", done.body);
-    let consent = browser.get(&url).await;
-    let back = browser.submit(&app, &consent, "/v1/oauth/authorize", &[("decision", "allow")]).await;
-    let code = query_param(&back.location(), "code").unwrap();
-    let (status, tokens) = exchange(&app, &client, &code, &[("code_verifier", VERIFIER)], "/v1/oauth/token/user").await;
-    assert_eq!(status, 200, "{tokens}");
-    let (_, info) = app.form("/v1/oauth/introspect", &[("token", tokens["access_token"].as_str().unwrap())], Some(&client)).await;
-    assert_eq!(info["company_id"], customer, "the user was signed up in the app's sign-up company");
+        assert_eq!(status, 200, "{tokens}");
+        let (_, info) = app
+            .form(
+                "/v1/oauth/introspect",
+                &[("token", tokens["access_token"].as_str().unwrap())],
+                Some(&client),
+            )
+            .await;
+        assert_eq!(
+            info["company_id"], customer,
+            "the user was signed up in the app's sign-up company"
+        );
 
-    // A user of a third company, logged in through their own company's
-    // app, is asked to log in here until the operator approves the app.
-    let flow = signed_up(&app).await;
-    let page = flow.browser.get(&url).await;
-    assert!(page.body.contains("name=\"password\""), "not approved: the log-in page");
-    galley::oauth::clients::approve(&app.db, &*app.clock, &client.id).await.unwrap();
-    let page = flow.browser.get(&url).await;
-    assert!(page.body.contains("name=\"decision\""), "approved: straight to consent");
-    assert!(galley::oauth::clients::approve(&app.db, &*app.clock, &flow.client.id).await.is_err(), "private apps need no approval");
-});
+        // A user of a third company, logged in through their own company's
+        // app, is asked to log in here until the operator approves the app.
+        let flow = signed_up(&app).await;
+        let page = flow.browser.get(&url).await;
+        assert!(
+            page.body.contains("name=\"password\""),
+            "not approved: the log-in page"
+        );
+        galley::oauth::clients::approve(&app.db, &*app.clock, &client.id)
+            .await
+            .unwrap();
+        let page = flow.browser.get(&url).await;
+        assert!(
+            page.body.contains("name=\"decision\""),
+            "approved: straight to consent"
+        );
+        assert!(
+            galley::oauth::clients::approve(&app.db, &*app.clock, &flow.client.id)
+                .await
+                .is_err(),
+            "private apps need no approval"
+        );
+    }
+);

@@ -6,76 +6,125 @@ use serde_json::{json, Value};
 use crate::{both_engines, common::*};
 
 fn assert_oauth_error(status: u16, body: &Value, context: &str) {
-    assert!((400..500).contains(&status), "{context}: status {status}, body {body}");
-    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{context}: {body}");
+    assert!(
+        (400..500).contains(&status),
+        "{context}: status {status}, body {body}"
+    );
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{context}: {body}"
+    );
 }
 
-both_engines!(malformed_token_requests_get_oauth_errors, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let s = app.setup().await;
-    let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
-    let bodies: Vec<(&str, String)> = vec![
-        ("application/json", "{".into()),
-        ("application/json", "[]".into()),
-        ("application/json", "null".into()),
-        ("application/json", r#"{"grant_type": 5}"#.into()),
-        ("application/json", r#"{"grant_type": ["refresh_token"]}"#.into()),
-        ("application/json", r#"{"grant_type":"refresh_token","refresh_token":{"$gt":""}}"#.into()),
-        ("application/json", r#"{"grant_type":"refresh_token","refresh_token":1e999999}"#.into()),
-        ("application/json", format!(r#"{{"grant_type":"refresh_token","refresh_token":{}}}"#, "9".repeat(5000))),
-        ("application/json", deep),
-        ("application/json", "\u{0}\u{1}".into()),
-        ("application/x-www-form-urlencoded", "grant_type=refresh_token&grant_type=refresh_token".into()),
-        ("application/x-www-form-urlencoded", "%%%%=&&&".into()),
-        ("application/x-www-form-urlencoded", "grant_type=refresh_token&refresh_token=' OR 1=1 --".into()),
-        ("application/x-www-form-urlencoded", format!("grant_type=refresh_token&refresh_token={}", "a".repeat(10_000))),
-        ("text/xml", "<grant_type/>".into()),
-        ("multipart/form-data; boundary=x", "--x--".into()),
-    ];
-    for (content_type, body) in bodies {
+both_engines!(
+    malformed_token_requests_get_oauth_errors,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let s = app.setup().await;
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let bodies: Vec<(&str, String)> = vec![
+            ("application/json", "{".into()),
+            ("application/json", "[]".into()),
+            ("application/json", "null".into()),
+            ("application/json", r#"{"grant_type": 5}"#.into()),
+            (
+                "application/json",
+                r#"{"grant_type": ["refresh_token"]}"#.into(),
+            ),
+            (
+                "application/json",
+                r#"{"grant_type":"refresh_token","refresh_token":{"$gt":""}}"#.into(),
+            ),
+            (
+                "application/json",
+                r#"{"grant_type":"refresh_token","refresh_token":1e999999}"#.into(),
+            ),
+            (
+                "application/json",
+                format!(
+                    r#"{{"grant_type":"refresh_token","refresh_token":{}}}"#,
+                    "9".repeat(5000)
+                ),
+            ),
+            ("application/json", deep),
+            ("application/json", "\u{0}\u{1}".into()),
+            (
+                "application/x-www-form-urlencoded",
+                "grant_type=refresh_token&grant_type=refresh_token".into(),
+            ),
+            ("application/x-www-form-urlencoded", "%%%%=&&&".into()),
+            (
+                "application/x-www-form-urlencoded",
+                "grant_type=refresh_token&refresh_token=' OR 1=1 --".into(),
+            ),
+            (
+                "application/x-www-form-urlencoded",
+                format!(
+                    "grant_type=refresh_token&refresh_token={}",
+                    "a".repeat(10_000)
+                ),
+            ),
+            ("text/xml", "<grant_type/>".into()),
+            ("multipart/form-data; boundary=x", "--x--".into()),
+        ];
+        for (content_type, body) in bodies {
+            let response = app
+                .http
+                .post(app.url("/v1/oauth/token/user"))
+                .header("content-type", content_type)
+                .basic_auth(&s.client.id, Some(&s.client.secret))
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let (status, reply) = status_json(response).await;
+            assert_oauth_error(
+                status,
+                &reply,
+                &format!("{content_type} {}", &body[..body.len().min(60)]),
+            );
+        }
+        // Invalid UTF-8 in a form body.
         let response = app
             .http
             .post(app.url("/v1/oauth/token/user"))
-            .header("content-type", content_type)
-            .basic_auth(&s.client.id, Some(&s.client.secret))
-            .body(body.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(vec![b'a', b'=', 0xff, 0xfe])
             .send()
             .await
             .unwrap();
         let (status, reply) = status_json(response).await;
-        assert_oauth_error(status, &reply, &format!("{content_type} {}", &body[..body.len().min(60)]));
+        assert_oauth_error(status, &reply, "invalid utf-8");
     }
-    // Invalid UTF-8 in a form body.
-    let response = app
-        .http
-        .post(app.url("/v1/oauth/token/user"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(vec![b'a', b'=', 0xff, 0xfe])
-        .send()
-        .await
-        .unwrap();
-    let (status, reply) = status_json(response).await;
-    assert_oauth_error(status, &reply, "invalid utf-8");
-});
+);
 
-both_engines!(oversized_bodies_are_413_in_each_envelope, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let s = app.setup().await;
-    let huge = format!("grant_type=client_credentials&pad={}", "x".repeat(200 * 1024));
-    let response = app
-        .http
-        .post(app.url("/v1/oauth/token/user"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_json(response).await;
-    assert_eq!((status, body["error"].as_str()), (413, Some("invalid_request")));
-    let huge = json!({"query": "plumProAPI.query.getBalance", "variables": {"pad": "x".repeat(200 * 1024)}});
-    let (status, body) = app.api(&s.tokens.access, huge).await;
-    assert_eq!((status, body["errorId"].as_str()), (413, Some("PLE10001")));
-});
+both_engines!(
+    oversized_bodies_are_413_in_each_envelope,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let s = app.setup().await;
+        let huge = format!(
+            "grant_type=client_credentials&pad={}",
+            "x".repeat(200 * 1024)
+        );
+        let response = app
+            .http
+            .post(app.url("/v1/oauth/token/user"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(huge)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_json(response).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (413, Some("invalid_request"))
+        );
+        let huge = json!({"query": "plumProAPI.query.getBalance", "variables": {"pad": "x".repeat(200 * 1024)}});
+        let (status, body) = app.api(&s.tokens.access, huge).await;
+        assert_eq!((status, body["errorId"].as_str()), (413, Some("PLE10001")));
+    }
+);
 
 both_engines!(garbage_headers_never_cause_5xx, |engine| async move {
     let app = TestApp::spawn(engine).await;
@@ -90,8 +139,16 @@ both_engines!(garbage_headers_never_cause_5xx, |engine| async move {
     ];
     for value in garbage {
         let header = reqwest::header::HeaderValue::from_bytes(&value).unwrap();
-        for (method, path) in [("GET", "/v1/oauth/token"), ("POST", "/v1/oauth/token/user"), ("POST", "/v1/oauth/api")] {
-            let request = if method == "GET" { app.http.get(app.url(path)) } else { app.http.post(app.url(path)) };
+        for (method, path) in [
+            ("GET", "/v1/oauth/token"),
+            ("POST", "/v1/oauth/token/user"),
+            ("POST", "/v1/oauth/api"),
+        ] {
+            let request = if method == "GET" {
+                app.http.get(app.url(path))
+            } else {
+                app.http.post(app.url(path))
+            };
             let response = request
                 .header("authorization", header.clone())
                 .header("content-type", "application/x-www-form-urlencoded")

@@ -56,7 +56,10 @@ impl TestDb {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("galley.db").display());
-                TestDb { url, _dir: Some(dir) }
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                }
             }
             Engine::Postgres => {
                 let admin = std::env::var("GALLEY_TEST_PG_URL").expect(
@@ -64,11 +67,19 @@ impl TestDb {
                      throwaway PostgreSQL cluster",
                 );
                 let name = format!("galley_test_{}", galley::crypto::new_id());
-                let db = Db::connect(&admin, 1).await.expect("connect to the test cluster");
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(db.reader()).await.expect("create database");
+                let db = Db::connect(&admin, 1)
+                    .await
+                    .expect("connect to the test cluster");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(db.reader())
+                    .await
+                    .expect("create database");
                 db.close().await;
                 let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
-                TestDb { url: format!("{base}/{name}"), _dir: None }
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                }
             }
         }
     }
@@ -93,7 +104,10 @@ pub fn test_config(db_url: &str) -> Config {
         database_url: Redacted(db_url.into()),
         database_max_connections: 8,
         max_body_bytes: 64 * 1024,
-        spool_dir: std::env::temp_dir().join(format!("galley-spool-{}", galley::crypto::new_id())).display().to_string(),
+        spool_dir: std::env::temp_dir()
+            .join(format!("galley-spool-{}", galley::crypto::new_id()))
+            .display()
+            .to_string(),
         ..Config::default()
     }
 }
@@ -130,7 +144,10 @@ impl TestApp {
         });
         TestApp {
             base,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
             clock,
             db,
             engine,
@@ -146,7 +163,10 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            tokio::time::timeout(Duration::from_secs(10), server).await.expect("shutdown in time").unwrap();
+            tokio::time::timeout(Duration::from_secs(10), server)
+                .await
+                .expect("shutdown in time")
+                .unwrap();
         }
     }
 
@@ -156,7 +176,11 @@ impl TestApp {
 
     /// A company with a super admin; returns (company_id, admin e-mail).
     pub async fn company(&self, name: &str) -> (i64, String) {
-        let email = format!("{}@{}.test", galley::crypto::new_id(), name.to_lowercase().replace(' ', "-"));
+        let email = format!(
+            "{}@{}.test",
+            galley::crypto::new_id(),
+            name.to_lowercase().replace(' ', "-")
+        );
         let created = galley::domain::companies::create(
             &self.db,
             &*self.clock,
@@ -175,7 +199,12 @@ impl TestApp {
 
     /// A client of `company_id` with every grant type and the given scopes.
     pub async fn client(&self, company_id: i64, scopes: &str) -> Client {
-        self.client_with(company_id, scopes, "authorization_code,refresh_token,client_credentials").await
+        self.client_with(
+            company_id,
+            scopes,
+            "authorization_code,refresh_token,client_credentials",
+        )
+        .await
     }
 
     pub async fn client_with(&self, company_id: i64, scopes: &str, grants: &str) -> Client {
@@ -194,35 +223,74 @@ impl TestApp {
         )
         .await
         .unwrap();
-        Client { id: created.client_id, secret: created.client_secret }
+        Client {
+            id: created.client_id,
+            secret: created.client_secret,
+        }
     }
 
     /// An access + refresh pair for the company's admin.
     pub async fn admin_tokens(&self, client: &Client, admin_email: &str, scopes: &str) -> Tokens {
         let settings = galley::config::Config::default().validate().unwrap().tokens;
-        let issued = galley::oauth::issue::issue_for_admin(&self.db, &*self.clock, &settings, &client.id, admin_email, scopes)
-            .await
-            .unwrap();
-        Tokens { access: issued.access_token, refresh: issued.refresh_token.unwrap() }
+        let issued = galley::oauth::issue::issue_for_admin(
+            &self.db,
+            &*self.clock,
+            &settings,
+            &client.id,
+            admin_email,
+            scopes,
+        )
+        .await
+        .unwrap();
+        Tokens {
+            access: issued.access_token,
+            refresh: issued.refresh_token.unwrap(),
+        }
     }
 
     /// Company, client (all scopes) and an admin token pair in one call.
     pub async fn setup(&self) -> Setup {
         let (company_id, email) = self.company("Acme").await;
-        let client = self.client(company_id, "plum_pro_api,xoxo_link,company_session,user_session").await;
-        let tokens = self.admin_tokens(&client, &email, "plum_pro_api,xoxo_link").await;
-        Setup { company_id, email, client, tokens }
+        let client = self
+            .client(
+                company_id,
+                "plum_pro_api,xoxo_link,company_session,user_session",
+            )
+            .await;
+        let tokens = self
+            .admin_tokens(&client, &email, "plum_pro_api,xoxo_link")
+            .await;
+        Setup {
+            company_id,
+            email,
+            client,
+            tokens,
+        }
     }
 
     /// POST a JSON body to the token endpoint.
     pub async fn token_json(&self, token_type: &str, body: Value) -> (u16, Value) {
-        let response = self.http.post(self.url(&format!("/v1/oauth/token/{token_type}"))).json(&body).send().await.unwrap();
+        let response = self
+            .http
+            .post(self.url(&format!("/v1/oauth/token/{token_type}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         status_json(response).await
     }
 
     /// POST a form to a path with optional Basic credentials.
-    pub async fn form(&self, path: &str, form: &[(&str, &str)], basic: Option<&Client>) -> (u16, Value) {
-        let mut request = self.http.post(self.url(path)).header("content-type", "application/x-www-form-urlencoded");
+    pub async fn form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        basic: Option<&Client>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded");
         if let Some(client) = basic {
             request = request.basic_auth(&client.id, Some(&client.secret));
         }
@@ -246,13 +314,29 @@ impl TestApp {
 
     /// `GET /v1/oauth/token` with a bearer token.
     pub async fn validate(&self, access_token: &str) -> (u16, Value) {
-        status_json(self.http.get(self.url("/v1/oauth/token")).bearer_auth(access_token).send().await.unwrap()).await
+        status_json(
+            self.http
+                .get(self.url("/v1/oauth/token"))
+                .bearer_auth(access_token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     /// `POST /v1/oauth/api` with a bearer token.
     pub async fn api(&self, access_token: &str, body: Value) -> (u16, Value) {
-        status_json(self.http.post(self.url("/v1/oauth/api")).bearer_auth(access_token).json(&body).send().await.unwrap())
-            .await
+        status_json(
+            self.http
+                .post(self.url("/v1/oauth/api"))
+                .bearer_auth(access_token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 }
 
@@ -277,7 +361,11 @@ pub struct Setup {
 pub async fn status_json(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, body)
 }
 

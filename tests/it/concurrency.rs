@@ -12,7 +12,13 @@ use crate::{both_engines, common::*};
 
 /// Fires `n` refreshes of one token at once, round-robin over `bases`;
 /// returns the statuses.
-async fn refresh_storm(http: &reqwest::Client, bases: &[String], client: &Client, token: &str, n: usize) -> Vec<u16> {
+async fn refresh_storm(
+    http: &reqwest::Client,
+    bases: &[String],
+    client: &Client,
+    token: &str,
+    n: usize,
+) -> Vec<u16> {
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
     let requests = (0..n).map(|i| {
         let url = format!("{}/v1/oauth/token/user", bases[i % bases.len()]);
@@ -24,29 +30,62 @@ async fn refresh_storm(http: &reqwest::Client, bases: &[String], client: &Client
         let barrier = barrier.clone();
         tokio::spawn(async move {
             barrier.wait().await;
-            http.post(url).json(&body).send().await.unwrap().status().as_u16()
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         })
     });
-    join_all(requests).await.into_iter().map(Result::unwrap).collect()
+    join_all(requests)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
 }
 
-both_engines!(concurrent_refreshes_of_one_token_never_both_succeed, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    for _ in 0..3 {
-        let s = app.setup().await;
-        let statuses = refresh_storm(&app.http, &[app.base.clone()], &s.client, &s.tokens.refresh, 50).await;
-        let won = statuses.iter().filter(|s| **s == 200).count();
-        assert_eq!(won, 1, "{statuses:?}");
-        assert!(statuses.iter().all(|s| *s == 200 || *s == 400), "{statuses:?}");
+both_engines!(
+    concurrent_refreshes_of_one_token_never_both_succeed,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        for _ in 0..3 {
+            let s = app.setup().await;
+            let statuses = refresh_storm(
+                &app.http,
+                &[app.base.clone()],
+                &s.client,
+                &s.tokens.refresh,
+                50,
+            )
+            .await;
+            let won = statuses.iter().filter(|s| **s == 200).count();
+            assert_eq!(won, 1, "{statuses:?}");
+            assert!(
+                statuses.iter().all(|s| *s == 200 || *s == 400),
+                "{statuses:?}"
+            );
+        }
     }
-});
+);
 
-both_engines!(concurrent_refreshes_inside_the_reuse_interval_all_get_pairs, |engine| async move {
-    let app = TestApp::spawn_with(engine, |c| c.refresh_reuse_interval = 60).await;
-    let s = app.setup().await;
-    let statuses = refresh_storm(&app.http, &[app.base.clone()], &s.client, &s.tokens.refresh, 30).await;
-    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-});
+both_engines!(
+    concurrent_refreshes_inside_the_reuse_interval_all_get_pairs,
+    |engine| async move {
+        let app = TestApp::spawn_with(engine, |c| c.refresh_reuse_interval = 60).await;
+        let s = app.setup().await;
+        let statuses = refresh_storm(
+            &app.http,
+            &[app.base.clone()],
+            &s.client,
+            &s.tokens.refresh,
+            30,
+        )
+        .await;
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    }
+);
 
 /// A `galley serve` child process, killed on drop.
 pub struct Node(Child);
@@ -59,7 +98,11 @@ impl Drop for Node {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub async fn start_node(db_url: &str, http: &reqwest::Client) -> (Node, String) {
@@ -67,10 +110,20 @@ pub async fn start_node(db_url: &str, http: &reqwest::Client) -> (Node, String) 
 }
 
 /// Like [`start_node`] with extra environment variables for the node.
-pub async fn start_node_with(db_url: &str, http: &reqwest::Client, env: &[(&str, &str)]) -> (Node, String) {
+pub async fn start_node_with(
+    db_url: &str,
+    http: &reqwest::Client,
+    env: &[(&str, &str)],
+) -> (Node, String) {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_galley"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", db_url])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            db_url,
+        ])
         .env("GALLEY_LOG_LEVEL", "warn")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
@@ -90,20 +143,33 @@ pub async fn start_node_with(db_url: &str, http: &reqwest::Client, env: &[(&str,
     panic!("galley serve on port {port} did not become ready");
 }
 
-both_engines!(two_nodes_sharing_one_database_never_both_rotate, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let (_a, node_a) = start_node(&app.test_db.url, &app.http).await;
-    let (_b, node_b) = start_node(&app.test_db.url, &app.http).await;
-    let bases = [node_a.clone(), node_b.clone()];
-    for _ in 0..3 {
-        // Tokens issued by the in-process app live in the shared database.
-        let s = app.setup().await;
-        let statuses = refresh_storm(&app.http, &bases, &s.client, &s.tokens.refresh, 60).await;
-        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-        // Reuse seen by either node revoked the family for both.
-        for base in &bases {
-            let response = app.http.get(format!("{base}/v1/oauth/token")).bearer_auth(&s.tokens.access).send().await.unwrap();
-            assert_eq!(response.status(), 401);
+both_engines!(
+    two_nodes_sharing_one_database_never_both_rotate,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (_a, node_a) = start_node(&app.test_db.url, &app.http).await;
+        let (_b, node_b) = start_node(&app.test_db.url, &app.http).await;
+        let bases = [node_a.clone(), node_b.clone()];
+        for _ in 0..3 {
+            // Tokens issued by the in-process app live in the shared database.
+            let s = app.setup().await;
+            let statuses = refresh_storm(&app.http, &bases, &s.client, &s.tokens.refresh, 60).await;
+            assert_eq!(
+                statuses.iter().filter(|s| **s == 200).count(),
+                1,
+                "{statuses:?}"
+            );
+            // Reuse seen by either node revoked the family for both.
+            for base in &bases {
+                let response = app
+                    .http
+                    .get(format!("{base}/v1/oauth/token"))
+                    .bearer_auth(&s.tokens.access)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 401);
+            }
         }
     }
-});
+);

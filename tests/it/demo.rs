@@ -8,56 +8,107 @@ use std::{
 
 use crate::{authorize::Browser, both_engines, common::*};
 
-both_engines!(demo_prints_working_credentials_and_a_live_flow, |engine| async move {
-    let db = TestDb::new(engine).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
-        .args(["demo", "--json", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &db.url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
+both_engines!(
+    demo_prints_working_credentials_and_a_live_flow,
+    |engine| async move {
+        let db = TestDb::new(engine).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+            .args([
+                "demo",
+                "--json",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &db.url,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).unwrap();
+            line
+        })
+        .await
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let info: serde_json::Value = serde_json::from_str(&line).expect("demo prints one JSON object");
-    let http = reqwest::Client::new();
-    let base = info["public_url"].as_str().unwrap();
-    for _ in 0..100 {
-        if http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
-            break;
+        let info: serde_json::Value =
+            serde_json::from_str(&line).expect("demo prints one JSON object");
+        let http = reqwest::Client::new();
+        let base = info["public_url"].as_str().unwrap();
+        for _ in 0..100 {
+            if http
+                .get(format!("{base}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let access = info["access_token"].as_str().unwrap();
+        let response = http
+            .get(format!("{base}/v1/oauth/token"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(info["balance"], 100000.0);
+
+        // The printed authorize URL works end to end, ending on the demo page.
+        let browser = Browser::new();
+        let authorize = info["authorize_url"].as_str().unwrap();
+        let login = browser.get(authorize).await;
+        assert_eq!(login.status, 200);
+        let signup_url = format!(
+            "{base}/v1/oauth/authorize/signup?{}",
+            authorize.split_once('?').unwrap().1
+        );
+        let signup = browser.get(&signup_url).await;
+        let done = browser
+            .submit_to(
+                base,
+                &signup,
+                "/v1/oauth/authorize/signup",
+                &[
+                    ("name", "Demo User"),
+                    ("email", "demo.user@galley.test"),
+                    ("password", "demo-user-password"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303);
+        let consent = browser.get(&format!("{base}{}", done.location())).await;
+        let back = browser
+            .submit_to(
+                base,
+                &consent,
+                "/v1/oauth/authorize",
+                &[("decision", "allow")],
+            )
+            .await;
+        let callback = back.location();
+        assert!(
+            callback.starts_with(&format!("{base}/developers/demo/callback?code=")),
+            "{callback}"
+        );
+        let page = browser.get(&callback).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("gly_at_") && page.body.contains("gly_rt_"),
+            "{}",
+            page.body
+        );
+
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
-    let access = info["access_token"].as_str().unwrap();
-    let response = http.get(format!("{base}/v1/oauth/token")).bearer_auth(access).send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(info["balance"], 100000.0);
-
-    // The printed authorize URL works end to end, ending on the demo page.
-    let browser = Browser::new();
-    let authorize = info["authorize_url"].as_str().unwrap();
-    let login = browser.get(authorize).await;
-    assert_eq!(login.status, 200);
-    let signup_url = format!("{base}/v1/oauth/authorize/signup?{}", authorize.split_once('?').unwrap().1);
-    let signup = browser.get(&signup_url).await;
-    let done = browser
-        .submit_to(base, &signup, "/v1/oauth/authorize/signup", &[("name", "Demo User"), ("email", "demo.user@galley.test"), ("password", "demo-user-password")])
-        .await;
-    assert_eq!(done.status, 303);
-    let consent = browser.get(&format!("{base}{}", done.location())).await;
-    let back = browser.submit_to(base, &consent, "/v1/oauth/authorize", &[("decision", "allow")]).await;
-    let callback = back.location();
-    assert!(callback.starts_with(&format!("{base}/developers/demo/callback?code=")), "{callback}");
-    let page = browser.get(&callback).await;
-    assert_eq!(page.status, 200);
-    assert!(page.body.contains("gly_at_") && page.body.contains("gly_rt_"), "{}", page.body);
-
-    child.kill().unwrap();
-    child.wait().unwrap();
-});
+);

@@ -24,7 +24,15 @@ impl Smtp {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("mail");
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(&maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -32,7 +40,11 @@ impl Smtp {
             .expect("python3 -m aiosmtpd (pip install aiosmtpd; .ci/run does)");
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Smtp { child, maildir, _dir: dir };
+                return Smtp {
+                    child,
+                    maildir,
+                    _dir: dir,
+                };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -52,10 +64,15 @@ impl Drop for Smtp {
 }
 
 fn read_all(dir: &Path) -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     files.retain(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'));
     files.sort();
-    files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
 }
 
 async fn wait_for(what: &str, mut count: impl FnMut() -> usize, expected: usize) {
@@ -73,106 +90,209 @@ async fn order_with_email(app: &TestApp, po: &str, notify_admin: bool) -> (Setup
     let sample = |n: &str| format!("{}/samples/{n}", env!("CARGO_MANIFEST_DIR"));
     for args in [
         vec!["catalog", "import", "--file", &sample("catalog.json")],
-        vec!["codes", "import", "--product", "101", "--denomination", "500", "--file", &sample("codes.csv")],
+        vec![
+            "codes",
+            "import",
+            "--product",
+            "101",
+            "--denomination",
+            "500",
+            "--file",
+            &sample("codes.csv"),
+        ],
     ] {
         let mut args = args.clone();
         args.extend(["--database-url", &url]);
         assert!(galley(&args).0);
     }
     let s = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000").await.unwrap();
+    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
+        .await
+        .unwrap();
     let data = json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": po,
                       "email": "receiver@shop.test", "notifyReceiverEmail": 1, "notifyAdminEmail": i32::from(notify_admin)});
     let (status, body) = app
-        .api(&s.tokens.access, json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}}))
+        .api(
+            &s.tokens.access,
+            json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     (s, body)
 }
 
-both_engines!(voucher_emails_reach_a_real_smtp_server_once, |engine| async move {
-    let port = free_port();
-    let smtp = Smtp::start(port).await;
-    let app = TestApp::spawn_with(engine, |c| c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))).await;
-    let (s, _) = order_with_email(&app, "MAIL-1", false).await;
-    wait_for("e-mail", || smtp.messages().len(), 1).await;
-    let mail = &smtp.messages()[0];
-    assert!(mail.contains("To: receiver@shop.test"), "{mail}");
-    assert!(mail.contains("Subject: Your Cafe Coffee Day vouchers"), "{mail}");
-    assert!(mail.contains("multipart/alternative"), "text + HTML: {mail}");
-    assert!(mail.contains("CCD-500-0001") && mail.contains("CCD-500-0002") && mail.contains("1111"), "{mail}");
-    // Resend on request; then nothing more arrives.
-    let (status, _) = app
+both_engines!(
+    voucher_emails_reach_a_real_smtp_server_once,
+    |engine| async move {
+        let port = free_port();
+        let smtp = Smtp::start(port).await;
+        let app = TestApp::spawn_with(engine, |c| {
+            c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))
+        })
+        .await;
+        let (s, _) = order_with_email(&app, "MAIL-1", false).await;
+        wait_for("e-mail", || smtp.messages().len(), 1).await;
+        let mail = &smtp.messages()[0];
+        assert!(mail.contains("To: receiver@shop.test"), "{mail}");
+        assert!(
+            mail.contains("Subject: Your Cafe Coffee Day vouchers"),
+            "{mail}"
+        );
+        assert!(
+            mail.contains("multipart/alternative"),
+            "text + HTML: {mail}"
+        );
+        assert!(
+            mail.contains("CCD-500-0001") && mail.contains("CCD-500-0002") && mail.contains("1111"),
+            "{mail}"
+        );
+        // Resend on request; then nothing more arrives.
+        let (status, _) = app
         .api(&s.tokens.access, json!({"query": "plumProAPI.mutation.getOrderDetails", "variables": {"data": {"poNumber": "MAIL-1", "sendMailToReceiver": 1}}}))
         .await;
-    assert_eq!(status, 200);
-    wait_for("e-mails", || smtp.messages().len(), 2).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(smtp.messages().len(), 2, "no duplicates");
-    let unsent: Vec<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE sent_at IS NULL").fetch_all(app.db.reader()).await.unwrap();
-    assert!(unsent.is_empty());
-});
-
-both_engines!(emails_wait_in_the_outbox_while_smtp_is_down, |engine| async move {
-    let port = free_port();
-    let app = TestApp::spawn_with(engine, |c| c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))).await;
-    order_with_email(&app, "MAIL-2", false).await;
-    let attempts = || async {
-        let rows: Vec<(i64, Option<String>)> = sqlx::query_as("SELECT attempts, last_error FROM outbox").fetch_all(app.db.reader()).await.unwrap();
-        rows
-    };
-    for _ in 0..100 {
-        if attempts().await.first().is_some_and(|(a, _)| *a >= 1) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(status, 200);
+        wait_for("e-mails", || smtp.messages().len(), 2).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(smtp.messages().len(), 2, "no duplicates");
+        let unsent: Vec<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE sent_at IS NULL")
+            .fetch_all(app.db.reader())
+            .await
+            .unwrap();
+        assert!(unsent.is_empty());
     }
-    let rows = attempts().await;
-    assert!(rows[0].0 >= 1 && rows[0].1.is_some(), "a failed attempt is recorded: {rows:?}");
-    // The server comes up; the retry (about 2 s later on the server's clock)
-    // delivers.
-    let smtp = Smtp::start(port).await;
-    app.clock.advance_secs(3);
-    wait_for("e-mail after retry", || smtp.messages().len(), 1).await;
-    assert_eq!(smtp.messages().len(), 1);
-});
+);
 
-both_engines!(without_smtp_emails_go_to_the_spool_folder, |engine| async move {
-    let spool = tempfile::tempdir().unwrap();
-    let spool_path = spool.path().display().to_string();
-    let app = TestApp::spawn_with(engine, |c| c.spool_dir = spool_path.clone()).await;
-    let (s, _) = order_with_email(&app, "MAIL-3", true).await;
-    wait_for("spooled e-mails", || read_all(spool.path()).len(), 2).await;
-    let mails = read_all(spool.path());
-    let receiver = mails.iter().find(|m| m.contains("To: receiver@shop.test")).expect("receiver e-mail");
-    assert!(receiver.contains("CCD-500-0001"), "{receiver}");
-    let admin = mails.iter().find(|m| m.contains(&format!("To: {}", s.email))).expect("admin e-mail");
-    assert!(admin.contains("Order") && admin.contains("MAIL-3"), "{admin}");
-    assert!(!admin.contains("CCD-500-0001"), "codes are not sent to admins");
-});
+both_engines!(
+    emails_wait_in_the_outbox_while_smtp_is_down,
+    |engine| async move {
+        let port = free_port();
+        let app = TestApp::spawn_with(engine, |c| {
+            c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))
+        })
+        .await;
+        order_with_email(&app, "MAIL-2", false).await;
+        let attempts = || async {
+            let rows: Vec<(i64, Option<String>)> =
+                sqlx::query_as("SELECT attempts, last_error FROM outbox")
+                    .fetch_all(app.db.reader())
+                    .await
+                    .unwrap();
+            rows
+        };
+        for _ in 0..100 {
+            if attempts().await.first().is_some_and(|(a, _)| *a >= 1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let rows = attempts().await;
+        assert!(
+            rows[0].0 >= 1 && rows[0].1.is_some(),
+            "a failed attempt is recorded: {rows:?}"
+        );
+        // The server comes up; the retry (about 2 s later on the server's clock)
+        // delivers.
+        let smtp = Smtp::start(port).await;
+        app.clock.advance_secs(3);
+        wait_for("e-mail after retry", || smtp.messages().len(), 1).await;
+        assert_eq!(smtp.messages().len(), 1);
+    }
+);
+
+both_engines!(
+    without_smtp_emails_go_to_the_spool_folder,
+    |engine| async move {
+        let spool = tempfile::tempdir().unwrap();
+        let spool_path = spool.path().display().to_string();
+        let app = TestApp::spawn_with(engine, |c| c.spool_dir = spool_path.clone()).await;
+        let (s, _) = order_with_email(&app, "MAIL-3", true).await;
+        wait_for("spooled e-mails", || read_all(spool.path()).len(), 2).await;
+        let mails = read_all(spool.path());
+        let receiver = mails
+            .iter()
+            .find(|m| m.contains("To: receiver@shop.test"))
+            .expect("receiver e-mail");
+        assert!(receiver.contains("CCD-500-0001"), "{receiver}");
+        let admin = mails
+            .iter()
+            .find(|m| m.contains(&format!("To: {}", s.email)))
+            .expect("admin e-mail");
+        assert!(
+            admin.contains("Order") && admin.contains("MAIL-3"),
+            "{admin}"
+        );
+        assert!(
+            !admin.contains("CCD-500-0001"),
+            "codes are not sent to admins"
+        );
+    }
+);
 
 both_engines!(a_crash_before_sending_loses_no_email, |engine| async move {
     use crate::concurrency::start_node_with;
     let smtp_port = free_port();
     let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
     // Every node points at an SMTP server that is down for now.
-    let app = TestApp::spawn_with(engine, |c| c.smtp_url = Some(galley::config::Redacted(smtp_url.clone()))).await;
-    let (node, base) = start_node_with(&app.test_db.url, &app.http, &[("GALLEY_SMTP_URL", &smtp_url)]).await;
+    let app = TestApp::spawn_with(engine, |c| {
+        c.smtp_url = Some(galley::config::Redacted(smtp_url.clone()))
+    })
+    .await;
+    let (node, base) = start_node_with(
+        &app.test_db.url,
+        &app.http,
+        &[("GALLEY_SMTP_URL", &smtp_url)],
+    )
+    .await;
     let url = app.test_db.url.clone();
     let sample = |n: &str| format!("{}/samples/{n}", env!("CARGO_MANIFEST_DIR"));
-    assert!(galley(&["catalog", "import", "--file", &sample("catalog.json"), "--database-url", &url]).0);
-    assert!(galley(&["codes", "import", "--product", "101", "--denomination", "500", "--file", &sample("codes.csv"), "--database-url", &url]).0);
+    assert!(
+        galley(&[
+            "catalog",
+            "import",
+            "--file",
+            &sample("catalog.json"),
+            "--database-url",
+            &url
+        ])
+        .0
+    );
+    assert!(
+        galley(&[
+            "codes",
+            "import",
+            "--product",
+            "101",
+            "--denomination",
+            "500",
+            "--file",
+            &sample("codes.csv"),
+            "--database-url",
+            &url
+        ])
+        .0
+    );
     let s = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000").await.unwrap();
+    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
+        .await
+        .unwrap();
     let data = json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "CRASH-1",
                       "email": "receiver@shop.test", "notifyReceiverEmail": 1});
     // The order is accepted by the child node...
-    let response = app.http.post(format!("{base}/v1/oauth/api")).bearer_auth(&s.tokens.access)
-        .json(&json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}})).send().await.unwrap();
+    let response = app
+        .http
+        .post(format!("{base}/v1/oauth/api"))
+        .bearer_auth(&s.tokens.access)
+        .json(&json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     // ...which is killed (SIGKILL) before it could deliver the e-mail.
     drop(node);
-    let pending: Vec<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE sent_at IS NULL").fetch_all(app.db.reader()).await.unwrap();
+    let pending: Vec<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE sent_at IS NULL")
+        .fetch_all(app.db.reader())
+        .await
+        .unwrap();
     assert_eq!(pending.len(), 1, "the e-mail waits in the outbox");
     // The SMTP server comes back; the surviving node delivers it, once.
     let smtp = Smtp::start(smtp_port).await;

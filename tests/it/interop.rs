@@ -11,14 +11,27 @@ use crate::{both_engines, common::*};
 
 /// Runs `node --test <script>` in tests/interop with `env`; returns stdout
 /// after asserting success.
-async fn node_test(dir: std::path::PathBuf, script: &'static str, env: Vec<(&'static str, String)>) -> String {
+async fn node_test(
+    dir: std::path::PathBuf,
+    script: &'static str,
+    env: Vec<(&'static str, String)>,
+) -> String {
     let output = tokio::task::spawn_blocking(move || {
-        Command::new("node").args(["--test", "--test-concurrency=1", script]).current_dir(dir).envs(env).output().expect("run node")
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", script])
+            .current_dir(dir)
+            .envs(env)
+            .output()
+            .expect("run node")
     })
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     stdout
 }
 
@@ -37,7 +50,10 @@ both_engines!(oauth4webapi, |engine| async move {
         ("GALLEY_REFRESH_TOKEN", s.tokens.refresh),
     ];
     let stdout = node_test(dir, "oauth4webapi.test.mjs", env).await;
-    assert!(stdout.contains("# pass 4") && stdout.contains("# fail 0"), "{stdout}");
+    assert!(
+        stdout.contains("# pass 4") && stdout.contains("# fail 0"),
+        "{stdout}"
+    );
 });
 
 both_engines!(browser_flow, |engine| async move {
@@ -46,12 +62,21 @@ both_engines!(browser_flow, |engine| async move {
         dir.join("node_modules/playwright-core").exists(),
         "playwright-core is not installed: run `npm ci` in tests/interop (scripts/test.sh does)"
     );
-    assert!(Path::new("/usr/bin/chromium").exists(), "Chromium is missing: apt-get install chromium (.ci/run does)");
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots").join(format!("{engine:?}").to_lowercase());
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "Chromium is missing: apt-get install chromium (.ci/run does)"
+    );
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(format!("{engine:?}").to_lowercase());
     std::fs::create_dir_all(&shots).unwrap();
     let app = TestApp::spawn(engine).await;
     let (company_id, _) = app.company("Shop").await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let callback = format!("http://127.0.0.1:{port}/callback");
     let created = galley::oauth::clients::create(
         &app.db,
@@ -76,5 +101,8 @@ both_engines!(browser_flow, |engine| async move {
         ("GALLEY_SCREENSHOTS", shots.display().to_string()),
     ];
     let stdout = node_test(dir, "browser-flow.test.mjs", env).await;
-    assert!(stdout.contains("# pass 2") && stdout.contains("# fail 0"), "{stdout}");
+    assert!(
+        stdout.contains("# pass 2") && stdout.contains("# fail 0"),
+        "{stdout}"
+    );
 });

@@ -2,33 +2,64 @@
 
 use crate::{both_engines, common::*};
 
-both_engines!(health_readiness_and_unreachable_database, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let (status, body) = status_json(app.http.get(app.url("/healthz")).send().await.unwrap()).await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
-    let (status, _) = status_json(app.http.get(app.url("/readyz")).send().await.unwrap()).await;
-    assert_eq!(status, 200);
-    app.db.close().await;
-    let (status, body) = status_json(app.http.get(app.url("/readyz")).send().await.unwrap()).await;
-    assert_eq!((status, body["status"].as_str()), (503, Some("unavailable")));
-    let (status, _) = status_json(app.http.get(app.url("/healthz")).send().await.unwrap()).await;
-    assert_eq!(status, 200, "liveness does not depend on the database");
-});
+both_engines!(
+    health_readiness_and_unreachable_database,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (status, body) =
+            status_json(app.http.get(app.url("/healthz")).send().await.unwrap()).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+        let (status, _) = status_json(app.http.get(app.url("/readyz")).send().await.unwrap()).await;
+        assert_eq!(status, 200);
+        app.db.close().await;
+        let (status, body) =
+            status_json(app.http.get(app.url("/readyz")).send().await.unwrap()).await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (503, Some("unavailable"))
+        );
+        let (status, _) =
+            status_json(app.http.get(app.url("/healthz")).send().await.unwrap()).await;
+        assert_eq!(status, 200, "liveness does not depend on the database");
+    }
+);
 
 both_engines!(metrics_count_requests_and_grants, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let s = app.setup().await;
-    app.form("/v1/oauth/token/user", &[("grant_type", "client_credentials")], Some(&s.client)).await;
-    let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    app.form(
+        "/v1/oauth/token/user",
+        &[("grant_type", "client_credentials")],
+        Some(&s.client),
+    )
+    .await;
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("galley_http_requests_total{method=\"POST\",route=\"/v1/oauth/token/{token_type}\",status=\"200\"}"), "{text}");
-    assert!(text.contains("galley_http_request_duration_seconds_bucket"), "{text}");
-    assert!(text.contains("galley_token_grants_total{grant_type=\"client_credentials\",outcome=\"success\"}"), "{text}");
+    assert!(
+        text.contains("galley_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "galley_token_grants_total{grant_type=\"client_credentials\",outcome=\"success\"}"
+        ),
+        "{text}"
+    );
     assert!(!text.contains(&s.client.secret));
 });
 
 both_engines!(openapi_lists_every_route, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let (status, doc) = status_json(app.http.get(app.url("/openapi.json")).send().await.unwrap()).await;
+    let (status, doc) =
+        status_json(app.http.get(app.url("/openapi.json")).send().await.unwrap()).await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert_eq!(doc["servers"][0]["url"], app.base.as_str());
@@ -52,16 +83,28 @@ both_engines!(openapi_lists_every_route, |engine| async move {
         ("/assets/galley.css", "get"),
         ("/developers/demo/callback", "get"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
     }
 });
 
 both_engines!(request_ids_are_set_or_propagated, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let response = app.http.get(app.url("/healthz")).send().await.unwrap();
-    let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(id.len(), 32);
-    let response = app.http.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    let response = app
+        .http
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-request-id"], "abc-123");
     let (status, body) = status_json(app.http.get(app.url("/nope")).send().await.unwrap()).await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));

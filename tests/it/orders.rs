@@ -16,7 +16,16 @@ async fn shop(engine: Engine, funds: &str) -> (TestApp, Setup) {
     let url = app.test_db.url.clone();
     for args in [
         vec!["catalog", "import", "--file", &sample("catalog.json")],
-        vec!["codes", "import", "--product", "101", "--denomination", "500", "--file", &sample("codes.csv")],
+        vec![
+            "codes",
+            "import",
+            "--product",
+            "101",
+            "--denomination",
+            "500",
+            "--file",
+            &sample("codes.csv"),
+        ],
     ] {
         let mut args = args.clone();
         args.extend(["--database-url", &url]);
@@ -24,162 +33,378 @@ async fn shop(engine: Engine, funds: &str) -> (TestApp, Setup) {
         assert!(ok, "{err}");
     }
     let s = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, funds).await.unwrap();
+    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, funds)
+        .await
+        .unwrap();
     (app, s)
 }
 
 async fn call(app: &TestApp, token: &str, op: &str, data: Value) -> (u16, Value) {
-    let query = if op == "getBalance" { format!("plumProAPI.query.{op}") } else { format!("plumProAPI.mutation.{op}") };
-    app.api(token, json!({"tag": "plumProAPI", "query": query, "variables": {"data": data}})).await
+    let query = if op == "getBalance" {
+        format!("plumProAPI.query.{op}")
+    } else {
+        format!("plumProAPI.mutation.{op}")
+    };
+    app.api(
+        token,
+        json!({"tag": "plumProAPI", "query": query, "variables": {"data": data}}),
+    )
+    .await
 }
 
 async fn balance(app: &TestApp, token: &str) -> f64 {
-    call(app, token, "getBalance", json!({})).await.1["data"]["getBalance"]["data"]["value"].as_f64().unwrap()
+    call(app, token, "getBalance", json!({})).await.1["data"]["getBalance"]["data"]["value"]
+        .as_f64()
+        .unwrap()
 }
 
-both_engines!(place_order_allocates_charges_and_is_idempotent, |engine| async move {
-    let (app, s) = shop(engine, "10000").await;
-    let order = json!({"productId": 101, "quantity": 2, "denomination": "500", "email": "rx@shop.test",
+both_engines!(
+    place_order_allocates_charges_and_is_idempotent,
+    |engine| async move {
+        let (app, s) = shop(engine, "10000").await;
+        let order = json!({"productId": 101, "quantity": 2, "denomination": "500", "email": "rx@shop.test",
                        "contact": "+91-9999999999", "tag": "diwali", "poNumber": "PO-1", "notifyReceiverEmail": 0});
-    let (status, body) = call(&app, &s.tokens.access, "placeOrder", order.clone()).await;
-    assert_eq!(status, 200, "{body}");
-    let placed = &body["data"]["placeOrder"];
-    assert_eq!(placed["status"], 1);
-    let data = &placed["data"];
-    assert!(data["orderId"].is_i64());
-    assert_eq!(data["orderTotal"], "1000.00");
-    assert_eq!(data["orderDiscount"], "25.00");
-    assert_eq!(data["discountPercent"], "2.5");
-    assert_eq!(data["currencyCode"], "INR");
-    assert_eq!(data["currencyValue"], 1);
-    assert_eq!(data["amountCharged"], 975);
-    assert_eq!((data["orderStatus"].as_str(), data["deliveryStatus"].as_str()), (Some("complete"), Some("delivered")));
-    assert_eq!(data["tag"], "diwali");
-    let vouchers = data["vouchers"].as_array().unwrap();
-    assert_eq!(vouchers.len(), 2);
-    assert_eq!(vouchers[0]["voucherCode"], "CCD-500-0001");
-    assert_eq!(vouchers[0]["pin"], "1111");
-    assert_eq!(vouchers[0]["validity"], "2027-12-31");
-    assert_eq!(vouchers[0]["type"], "codePin");
-    assert_eq!(vouchers[0]["amount"], 500);
-    assert_eq!(vouchers[0]["orderId"], data["orderId"]);
-    assert_eq!(vouchers[1]["voucherCode"], "CCD-500-0002");
-    assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
+        let (status, body) = call(&app, &s.tokens.access, "placeOrder", order.clone()).await;
+        assert_eq!(status, 200, "{body}");
+        let placed = &body["data"]["placeOrder"];
+        assert_eq!(placed["status"], 1);
+        let data = &placed["data"];
+        assert!(data["orderId"].is_i64());
+        assert_eq!(data["orderTotal"], "1000.00");
+        assert_eq!(data["orderDiscount"], "25.00");
+        assert_eq!(data["discountPercent"], "2.5");
+        assert_eq!(data["currencyCode"], "INR");
+        assert_eq!(data["currencyValue"], 1);
+        assert_eq!(data["amountCharged"], 975);
+        assert_eq!(
+            (
+                data["orderStatus"].as_str(),
+                data["deliveryStatus"].as_str()
+            ),
+            (Some("complete"), Some("delivered"))
+        );
+        assert_eq!(data["tag"], "diwali");
+        let vouchers = data["vouchers"].as_array().unwrap();
+        assert_eq!(vouchers.len(), 2);
+        assert_eq!(vouchers[0]["voucherCode"], "CCD-500-0001");
+        assert_eq!(vouchers[0]["pin"], "1111");
+        assert_eq!(vouchers[0]["validity"], "2027-12-31");
+        assert_eq!(vouchers[0]["type"], "codePin");
+        assert_eq!(vouchers[0]["amount"], 500);
+        assert_eq!(vouchers[0]["orderId"], data["orderId"]);
+        assert_eq!(vouchers[1]["voucherCode"], "CCD-500-0002");
+        assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
 
-    // Same poNumber: the first order, nothing charged.
-    let (status, again) = call(&app, &s.tokens.access, "placeOrder", json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "PO-1"})).await;
-    assert_eq!(status, 200);
-    assert_eq!(again["data"]["placeOrder"]["data"], *data);
-    assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
-
-    let order_id = data["orderId"].as_i64().unwrap();
-    for key in [json!({"orderId": order_id}), json!({"poNumber": "PO-1"})] {
-        let (status, details) = call(&app, &s.tokens.access, "getOrderDetails", key).await;
+        // Same poNumber: the first order, nothing charged.
+        let (status, again) = call(
+            &app,
+            &s.tokens.access,
+            "placeOrder",
+            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "PO-1"}),
+        )
+        .await;
         assert_eq!(status, 200);
-        let d = &details["data"]["getOrderDetails"]["data"];
-        assert_eq!(d["vouchers"], data["vouchers"]);
-        assert_eq!(d["orderDate"].as_str().unwrap().len(), 19);
-        assert_eq!(d["deliveryDate"].as_str().unwrap().len(), 19);
+        assert_eq!(again["data"]["placeOrder"]["data"], *data);
+        assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
+
+        let order_id = data["orderId"].as_i64().unwrap();
+        for key in [json!({"orderId": order_id}), json!({"poNumber": "PO-1"})] {
+            let (status, details) = call(&app, &s.tokens.access, "getOrderDetails", key).await;
+            assert_eq!(status, 200);
+            let d = &details["data"]["getOrderDetails"]["data"];
+            assert_eq!(d["vouchers"], data["vouchers"]);
+            assert_eq!(d["orderDate"].as_str().unwrap().len(), 19);
+            assert_eq!(d["deliveryDate"].as_str().unwrap().len(), 19);
+        }
+        let today = galley::api::plum_pro::date_time(app.clock_ms())[..10].to_string();
+        let (status, history) = call(
+            &app,
+            &s.tokens.access,
+            "getOrderHistory",
+            json!({"startDate": today, "endDate": today}),
+        )
+        .await;
+        assert_eq!(status, 200, "{history}");
+        let list = history["data"]["getOrderHistory"]["data"]
+            .as_array()
+            .unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0]["poNumber"], "PO-1");
+        assert_eq!(
+            list[0]["products"][0],
+            json!({"productName": "Cafe Coffee Day", "receiverMobileNumber": "+91-9999999999",
+        "price": "500.00", "quantity": 2, "orderProductStatus": "complete"})
+        );
+        let (_, tagged) = call(
+            &app,
+            &s.tokens.access,
+            "getOrderHistory",
+            json!({"startDate": today, "endDate": today, "tag": "other"}),
+        )
+        .await;
+        assert_eq!(tagged["data"]["getOrderHistory"]["data"], json!([]));
     }
-    let today = galley::api::plum_pro::date_time(app.clock_ms())[..10].to_string();
-    let (status, history) = call(&app, &s.tokens.access, "getOrderHistory", json!({"startDate": today, "endDate": today})).await;
-    assert_eq!(status, 200, "{history}");
-    let list = history["data"]["getOrderHistory"]["data"].as_array().unwrap();
-    assert_eq!(list.len(), 1);
-    assert_eq!(list[0]["poNumber"], "PO-1");
-    assert_eq!(list[0]["products"][0], json!({"productName": "Cafe Coffee Day", "receiverMobileNumber": "+91-9999999999",
-        "price": "500.00", "quantity": 2, "orderProductStatus": "complete"}));
-    let (_, tagged) = call(&app, &s.tokens.access, "getOrderHistory", json!({"startDate": today, "endDate": today, "tag": "other"})).await;
-    assert_eq!(tagged["data"]["getOrderHistory"]["data"], json!([]));
-});
+);
 
 both_engines!(place_order_errors_charge_nothing, |engine| async move {
     let (app, s) = shop(engine, "600").await;
     let cases = [
-        (json!({"productId": 999, "quantity": 1, "denomination": "500", "poNumber": "E1"}), 404, "PLE10030"),
-        (json!({"productId": 101, "quantity": 1, "denomination": "300", "poNumber": "E2"}), 404, "PLE10018"),
-        (json!({"productId": 101, "quantity": 11, "denomination": "500", "poNumber": "E3"}), 409, "PLE10041"),
-        (json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": "E4"}), 422, "PLE10012"),
-        (json!({"productId": 101, "quantity": 1, "denomination": "1000", "poNumber": "E5"}), 422, "PLE10012"),
-        (json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "E6"}), 422, "PLE10012"),
-        (json!({"productId": 101, "quantity": 1, "denomination": "500"}), 400, "PLE10001"),
-        (json!({"productId": "x", "quantity": 1, "denomination": "500", "poNumber": "E8"}), 400, "PLE10001"),
-        (json!({"productId": 101, "quantity": 0, "denomination": "500", "poNumber": "E9"}), 400, "PLE10001"),
-        (json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "E10", "notifyReceiverEmail": 1}), 400, "PLE10001"),
-        (json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "E11", "email": "nope"}), 400, "PLE10001"),
-        (json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "E12", "contact": "<script>"}), 400, "PLE10001"),
+        (
+            json!({"productId": 999, "quantity": 1, "denomination": "500", "poNumber": "E1"}),
+            404,
+            "PLE10030",
+        ),
+        (
+            json!({"productId": 101, "quantity": 1, "denomination": "300", "poNumber": "E2"}),
+            404,
+            "PLE10018",
+        ),
+        (
+            json!({"productId": 101, "quantity": 11, "denomination": "500", "poNumber": "E3"}),
+            409,
+            "PLE10041",
+        ),
+        (
+            json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": "E4"}),
+            422,
+            "PLE10012",
+        ),
+        (
+            json!({"productId": 101, "quantity": 1, "denomination": "1000", "poNumber": "E5"}),
+            422,
+            "PLE10012",
+        ),
+        (
+            json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "E6"}),
+            422,
+            "PLE10012",
+        ),
+        (
+            json!({"productId": 101, "quantity": 1, "denomination": "500"}),
+            400,
+            "PLE10001",
+        ),
+        (
+            json!({"productId": "x", "quantity": 1, "denomination": "500", "poNumber": "E8"}),
+            400,
+            "PLE10001",
+        ),
+        (
+            json!({"productId": 101, "quantity": 0, "denomination": "500", "poNumber": "E9"}),
+            400,
+            "PLE10001",
+        ),
+        (
+            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "E10", "notifyReceiverEmail": 1}),
+            400,
+            "PLE10001",
+        ),
+        (
+            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "E11", "email": "nope"}),
+            400,
+            "PLE10001",
+        ),
+        (
+            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "E12", "contact": "<script>"}),
+            400,
+            "PLE10001",
+        ),
     ];
     for (data, status, id) in cases {
         let (got, body) = call(&app, &s.tokens.access, "placeOrder", data.clone()).await;
-        assert_eq!((got, body["errorId"].as_str()), (status, Some(id)), "{data}: {body}");
+        assert_eq!(
+            (got, body["errorId"].as_str()),
+            (status, Some(id)),
+            "{data}: {body}"
+        );
         assert!(body["errorInfo"].as_str().is_some_and(|i| !i.is_empty()));
     }
-    let (_, body) = call(&app, &s.tokens.access, "placeOrder", json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": "E4"})).await;
-    assert!(body["errorInfo"].as_str().unwrap().contains("balance"), "{body}");
-    let (_, body) = call(&app, &s.tokens.access, "placeOrder", json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "E6"})).await;
-    assert!(body["errorInfo"].as_str().unwrap().contains("fx set"), "{body}");
+    let (_, body) = call(
+        &app,
+        &s.tokens.access,
+        "placeOrder",
+        json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": "E4"}),
+    )
+    .await;
+    assert!(
+        body["errorInfo"].as_str().unwrap().contains("balance"),
+        "{body}"
+    );
+    let (_, body) = call(
+        &app,
+        &s.tokens.access,
+        "placeOrder",
+        json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "E6"}),
+    )
+    .await;
+    assert!(
+        body["errorInfo"].as_str().unwrap().contains("fx set"),
+        "{body}"
+    );
     assert_eq!(balance(&app, &s.tokens.access).await, 600.0);
-    let orders: Vec<(i64,)> = sqlx::query_as("SELECT id FROM orders").fetch_all(app.db.reader()).await.unwrap();
+    let orders: Vec<(i64,)> = sqlx::query_as("SELECT id FROM orders")
+        .fetch_all(app.db.reader())
+        .await
+        .unwrap();
     assert!(orders.is_empty(), "no half-written order");
-    assert_eq!(galley::store::catalog::free_codes(app.db.reader(), 101, 50_000).await.unwrap(), 4);
+    assert_eq!(
+        galley::store::catalog::free_codes(app.db.reader(), 101, 50_000)
+            .await
+            .unwrap(),
+        4
+    );
 });
 
-both_engines!(generated_and_foreign_currency_vouchers, |engine| async move {
-    let (app, s) = shop(engine, "5000").await;
-    let (ok, _, err) = galley(&["fx", "set", "--from", "USD", "--to", "INR", "--rate", "83.12", "--database-url", &app.test_db.url]);
-    assert!(ok, "{err}");
-    let (status, body) = call(&app, &s.tokens.access, "placeOrder", json!({"productId": 102, "quantity": 2, "denomination": "10", "poNumber": "G1"})).await;
-    assert_eq!(status, 200, "{body}");
-    let data = &body["data"]["placeOrder"]["data"];
-    assert_eq!(data["orderTotal"], "20.00");
-    assert_eq!(data["orderDiscount"], "0.20");
-    assert_eq!(data["currencyValue"], 83.12);
-    assert_eq!(data["amountCharged"], 1645.78, "19.80 USD at 83.12, rounded half up");
-    let codes: Vec<&str> = data["vouchers"].as_array().unwrap().iter().map(|v| v["voucherCode"].as_str().unwrap()).collect();
-    assert_eq!(codes.len(), 2);
-    assert_ne!(codes[0], codes[1]);
-    assert!(codes.iter().all(|c| c.len() == 19 && c.chars().filter(|ch| *ch == '-').count() == 3));
-    assert_eq!(data["vouchers"][0]["type"], "code");
-    assert_eq!(balance(&app, &s.tokens.access).await, 3354.22);
-});
+both_engines!(
+    generated_and_foreign_currency_vouchers,
+    |engine| async move {
+        let (app, s) = shop(engine, "5000").await;
+        let (ok, _, err) = galley(&[
+            "fx",
+            "set",
+            "--from",
+            "USD",
+            "--to",
+            "INR",
+            "--rate",
+            "83.12",
+            "--database-url",
+            &app.test_db.url,
+        ]);
+        assert!(ok, "{err}");
+        let (status, body) = call(
+            &app,
+            &s.tokens.access,
+            "placeOrder",
+            json!({"productId": 102, "quantity": 2, "denomination": "10", "poNumber": "G1"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let data = &body["data"]["placeOrder"]["data"];
+        assert_eq!(data["orderTotal"], "20.00");
+        assert_eq!(data["orderDiscount"], "0.20");
+        assert_eq!(data["currencyValue"], 83.12);
+        assert_eq!(
+            data["amountCharged"], 1645.78,
+            "19.80 USD at 83.12, rounded half up"
+        );
+        let codes: Vec<&str> = data["vouchers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["voucherCode"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes.len(), 2);
+        assert_ne!(codes[0], codes[1]);
+        assert!(codes
+            .iter()
+            .all(|c| c.len() == 19 && c.chars().filter(|ch| *ch == '-').count() == 3));
+        assert_eq!(data["vouchers"][0]["type"], "code");
+        assert_eq!(balance(&app, &s.tokens.access).await, 3354.22);
+    }
+);
 
 both_engines!(delayed_orders_wait_for_codes, |engine| async move {
     let (app, s) = shop(engine, "10000").await;
-    let (status, body) = call(&app, &s.tokens.access, "placeOrder", json!({"productId": 103, "quantity": 1, "denomination": "2000", "poNumber": "D1"})).await;
+    let (status, body) = call(
+        &app,
+        &s.tokens.access,
+        "placeOrder",
+        json!({"productId": 103, "quantity": 1, "denomination": "2000", "poNumber": "D1"}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let data = &body["data"]["placeOrder"]["data"];
-    assert_eq!((data["orderStatus"].as_str(), data["deliveryStatus"].as_str()), (Some("pending"), Some("pending")));
+    assert_eq!(
+        (
+            data["orderStatus"].as_str(),
+            data["deliveryStatus"].as_str()
+        ),
+        (Some("pending"), Some("pending"))
+    );
     assert_eq!(data["vouchers"], json!([]));
-    assert_eq!(balance(&app, &s.tokens.access).await, 8000.0, "charged when accepted");
+    assert_eq!(
+        balance(&app, &s.tokens.access).await,
+        8000.0,
+        "charged when accepted"
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("travel.csv");
     std::fs::write(&file, "code,pin,validity\nTRAVEL-1,,2028-01-01\n").unwrap();
-    let (ok, _, err) = galley(&["codes", "import", "--product", "103", "--denomination", "2000", "--file", file.to_str().unwrap(), "--database-url", &app.test_db.url]);
+    let (ok, _, err) = galley(&[
+        "codes",
+        "import",
+        "--product",
+        "103",
+        "--denomination",
+        "2000",
+        "--file",
+        file.to_str().unwrap(),
+        "--database-url",
+        &app.test_db.url,
+    ]);
     assert!(ok, "{err}");
-    let (_, details) = call(&app, &s.tokens.access, "getOrderDetails", json!({"poNumber": "D1"})).await;
+    let (_, details) = call(
+        &app,
+        &s.tokens.access,
+        "getOrderDetails",
+        json!({"poNumber": "D1"}),
+    )
+    .await;
     let d = &details["data"]["getOrderDetails"]["data"];
-    assert_eq!((d["orderStatus"].as_str(), d["deliveryStatus"].as_str()), (Some("complete"), Some("delivered")));
+    assert_eq!(
+        (d["orderStatus"].as_str(), d["deliveryStatus"].as_str()),
+        (Some("complete"), Some("delivered"))
+    );
     assert_eq!(d["vouchers"][0]["voucherCode"], "TRAVEL-1");
 });
 
-both_engines!(orders_are_visible_to_their_company_only, |engine| async move {
-    let (app, a) = shop(engine, "10000").await;
-    let b = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, b.company_id, "10000").await.unwrap();
-    let (_, body) = call(&app, &a.tokens.access, "placeOrder", json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "SAME"})).await;
-    let a_order = body["data"]["placeOrder"]["data"]["orderId"].as_i64().unwrap();
-    for key in [json!({"orderId": a_order}), json!({"poNumber": "SAME"})] {
-        let (status, body) = call(&app, &b.tokens.access, "getOrderDetails", key).await;
-        assert_eq!((status, body["errorId"].as_str()), (404, Some("PLE10027")));
+both_engines!(
+    orders_are_visible_to_their_company_only,
+    |engine| async move {
+        let (app, a) = shop(engine, "10000").await;
+        let b = app.setup().await;
+        galley::domain::ledger::add_funds(&app.db, &*app.clock, b.company_id, "10000")
+            .await
+            .unwrap();
+        let (_, body) = call(
+            &app,
+            &a.tokens.access,
+            "placeOrder",
+            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "SAME"}),
+        )
+        .await;
+        let a_order = body["data"]["placeOrder"]["data"]["orderId"]
+            .as_i64()
+            .unwrap();
+        for key in [json!({"orderId": a_order}), json!({"poNumber": "SAME"})] {
+            let (status, body) = call(&app, &b.tokens.access, "getOrderDetails", key).await;
+            assert_eq!((status, body["errorId"].as_str()), (404, Some("PLE10027")));
+        }
+        let today = galley::api::plum_pro::date_time(app.clock_ms())[..10].to_string();
+        let (_, history) = call(
+            &app,
+            &b.tokens.access,
+            "getOrderHistory",
+            json!({"startDate": today, "endDate": today}),
+        )
+        .await;
+        assert_eq!(history["data"]["getOrderHistory"]["data"], json!([]));
+        let (status, body) = call(
+            &app,
+            &b.tokens.access,
+            "placeOrder",
+            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "SAME"}),
+        )
+        .await;
+        assert_eq!(status, 200, "another company's poNumber is its own");
+        assert_ne!(
+            body["data"]["placeOrder"]["data"]["orderId"].as_i64(),
+            Some(a_order)
+        );
+        assert_eq!(balance(&app, &b.tokens.access).await, 9512.5);
     }
-    let today = galley::api::plum_pro::date_time(app.clock_ms())[..10].to_string();
-    let (_, history) = call(&app, &b.tokens.access, "getOrderHistory", json!({"startDate": today, "endDate": today})).await;
-    assert_eq!(history["data"]["getOrderHistory"]["data"], json!([]));
-    let (status, body) = call(&app, &b.tokens.access, "placeOrder", json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "SAME"})).await;
-    assert_eq!(status, 200, "another company's poNumber is its own");
-    assert_ne!(body["data"]["placeOrder"]["data"]["orderId"].as_i64(), Some(a_order));
-    assert_eq!(balance(&app, &b.tokens.access).await, 9512.5);
-});
+);
 
 both_engines!(order_history_checks_dates, |engine| async move {
     let (app, s) = shop(engine, "100").await;
@@ -192,77 +417,221 @@ both_engines!(order_history_checks_dates, |engine| async move {
     ];
     for data in cases {
         let (status, body) = call(&app, &s.tokens.access, "getOrderHistory", data.clone()).await;
-        assert_eq!((status, body["errorId"].as_str()), (400, Some("PLE10032")), "{data}");
+        assert_eq!(
+            (status, body["errorId"].as_str()),
+            (400, Some("PLE10032")),
+            "{data}"
+        );
     }
-    let (status, _) = call(&app, &s.tokens.access, "getOrderHistory", json!({"startDate": "2025-01-01", "endDate": "2026-01-02"})).await;
+    let (status, _) = call(
+        &app,
+        &s.tokens.access,
+        "getOrderHistory",
+        json!({"startDate": "2025-01-01", "endDate": "2026-01-02"}),
+    )
+    .await;
     assert_eq!(status, 200, "366 days apart is allowed");
 });
 
-both_engines!(concurrent_orders_on_two_nodes_never_oversell_or_overdraw, |engine| async move {
-    let (app, s) = shop(engine, "1462.50").await; // exactly 3 vouchers of 500 at 2.5 % off
-    let (_a, node_a) = start_node(&app.test_db.url, &app.http).await;
-    let (_b, node_b) = start_node(&app.test_db.url, &app.http).await;
-    let nodes = [node_a, node_b];
-    let requests = (0..24).map(|i| {
+both_engines!(
+    concurrent_orders_on_two_nodes_never_oversell_or_overdraw,
+    |engine| async move {
+        let (app, s) = shop(engine, "1462.50").await; // exactly 3 vouchers of 500 at 2.5 % off
+        let (_a, node_a) = start_node(&app.test_db.url, &app.http).await;
+        let (_b, node_b) = start_node(&app.test_db.url, &app.http).await;
+        let nodes = [node_a, node_b];
+        let requests = (0..24).map(|i| {
         let url = format!("{}/v1/oauth/api", nodes[i % 2]);
         let body = json!({"tag": "plumProAPI", "query": "plumProAPI.mutation.placeOrder",
             "variables": {"data": {"productId": 101, "quantity": 1, "denomination": "500", "poNumber": format!("C{i}")}}});
         let (http, token) = (app.http.clone(), s.tokens.access.clone());
         tokio::spawn(async move { status_json(http.post(url).bearer_auth(token).json(&body).send().await.unwrap()).await })
     });
-    let results: Vec<(u16, Value)> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
-    let ok: Vec<&Value> = results.iter().filter(|(s, _)| *s == 200).map(|(_, b)| b).collect();
-    assert_eq!(ok.len(), 3, "{results:?}");
-    assert!(results.iter().all(|(s, b)| *s == 200 || (*s == 422 && b["errorId"] == "PLE10012")), "{results:?}");
-    let mut codes: Vec<String> = ok.iter().map(|b| b["data"]["placeOrder"]["data"]["vouchers"][0]["voucherCode"].as_str().unwrap().to_string()).collect();
-    codes.sort();
-    codes.dedup();
-    assert_eq!(codes.len(), 3, "no code sold twice");
-    assert_eq!(balance(&app, &s.tokens.access).await, 0.0);
-    let sold: Vec<(i64,)> = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM voucher_codes WHERE order_id IS NOT NULL").fetch_all(app.db.reader()).await.unwrap();
-    assert_eq!(sold[0].0, 3);
-    let charges: Vec<(i64,)> = sqlx::query_as("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'charge'").fetch_all(app.db.reader()).await.unwrap();
-    assert_eq!(charges[0].0, -146_250, "ledger holds exactly the successful charges");
-    let sum = galley::store::ledger::sum_of_entries(app.db.reader(), s.company_id).await.unwrap();
-    assert_eq!(sum, galley::store::ledger::balance(app.db.reader(), s.company_id).await.unwrap(), "ledger = balance");
+        let results: Vec<(u16, Value)> = join_all(requests)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let ok: Vec<&Value> = results
+            .iter()
+            .filter(|(s, _)| *s == 200)
+            .map(|(_, b)| b)
+            .collect();
+        assert_eq!(ok.len(), 3, "{results:?}");
+        assert!(
+            results
+                .iter()
+                .all(|(s, b)| *s == 200 || (*s == 422 && b["errorId"] == "PLE10012")),
+            "{results:?}"
+        );
+        let mut codes: Vec<String> = ok
+            .iter()
+            .map(|b| {
+                b["data"]["placeOrder"]["data"]["vouchers"][0]["voucherCode"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 3, "no code sold twice");
+        assert_eq!(balance(&app, &s.tokens.access).await, 0.0);
+        let sold: Vec<(i64,)> = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM voucher_codes WHERE order_id IS NOT NULL",
+        )
+        .fetch_all(app.db.reader())
+        .await
+        .unwrap();
+        assert_eq!(sold[0].0, 3);
+        let charges: Vec<(i64,)> = sqlx::query_as("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'charge'").fetch_all(app.db.reader()).await.unwrap();
+        assert_eq!(
+            charges[0].0, -146_250,
+            "ledger holds exactly the successful charges"
+        );
+        let sum = galley::store::ledger::sum_of_entries(app.db.reader(), s.company_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            sum,
+            galley::store::ledger::balance(app.db.reader(), s.company_id)
+                .await
+                .unwrap(),
+            "ledger = balance"
+        );
 
-    // The same poNumber from many callers at once: one order, one charge.
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000").await.unwrap();
-    let (ok, _, err) = galley(&["fx", "set", "--from", "USD", "--to", "INR", "--rate", "80", "--database-url", &app.test_db.url]);
-    assert!(ok, "{err}");
-    let same = (0..10).map(|i| {
+        // The same poNumber from many callers at once: one order, one charge.
+        galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
+            .await
+            .unwrap();
+        let (ok, _, err) = galley(&[
+            "fx",
+            "set",
+            "--from",
+            "USD",
+            "--to",
+            "INR",
+            "--rate",
+            "80",
+            "--database-url",
+            &app.test_db.url,
+        ]);
+        assert!(ok, "{err}");
+        let same = (0..10).map(|i| {
         let url = format!("{}/v1/oauth/api", nodes[i % 2]);
         let body = json!({"tag": "plumProAPI", "query": "plumProAPI.mutation.placeOrder",
             "variables": {"data": {"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "ONCE"}}});
         let (http, token) = (app.http.clone(), s.tokens.access.clone());
         tokio::spawn(async move { status_json(http.post(url).bearer_auth(token).json(&body).send().await.unwrap()).await })
     });
-    let results: Vec<(u16, Value)> = join_all(same).await.into_iter().map(Result::unwrap).collect();
-    assert!(results.iter().all(|(s, _)| *s == 200), "{results:?}");
-    let ids: Vec<i64> = results.iter().map(|(_, b)| b["data"]["placeOrder"]["data"]["orderId"].as_i64().unwrap()).collect();
-    assert!(ids.windows(2).all(|w| w[0] == w[1]), "{results:?}");
-    let orders: Vec<(i64,)> = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE po_number = 'ONCE'").fetch_all(app.db.reader()).await.unwrap();
-    assert_eq!(orders[0].0, 1);
-    assert_eq!(balance(&app, &s.tokens.access).await, 5000.0 - 792.0, "10 USD - 1 % at 80, charged once");
-});
+        let results: Vec<(u16, Value)> = join_all(same)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert!(results.iter().all(|(s, _)| *s == 200), "{results:?}");
+        let ids: Vec<i64> = results
+            .iter()
+            .map(|(_, b)| b["data"]["placeOrder"]["data"]["orderId"].as_i64().unwrap())
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "{results:?}");
+        let orders: Vec<(i64,)> =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE po_number = 'ONCE'")
+                .fetch_all(app.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(orders[0].0, 1);
+        assert_eq!(
+            balance(&app, &s.tokens.access).await,
+            5000.0 - 792.0,
+            "10 USD - 1 % at 80, charged once"
+        );
+    }
+);
 
-both_engines!(products_not_sold_in_the_companys_country_are_ple10019, |engine| async move {
-    let (app, _) = shop(engine, "1").await;
-    let url = app.test_db.url.clone();
-    let (ok, out, err) = galley(&["company", "create", "--name", "Yankee", "--base-currency", "INR", "--country", "us",
-        "--admin-email", "boss@yankee.test", "--admin-password", "long-enough", "--json", "--database-url", &url]);
-    assert!(ok, "{err}");
-    let company_id = out["company_id"].as_i64().unwrap();
-    let client = app.client(company_id, "plum_pro_api").await;
-    let tokens = app.admin_tokens(&client, "boss@yankee.test", "plum_pro_api").await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, company_id, "10000").await.unwrap();
-    assert!(galley(&["fx", "set", "--from", "USD", "--to", "INR", "--rate", "80", "--database-url", &url]).0);
-    let (status, body) = call(&app, &tokens.access, "placeOrder", json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "US-1"})).await;
-    assert_eq!((status, body["errorId"].as_str()), (401, Some("PLE10019")), "{body}");
-    assert!(body["errorInfo"].as_str().unwrap().contains("US"));
-    let (status, body) = call(&app, &tokens.access, "placeOrder", json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "US-2"})).await;
-    assert_eq!(status, 200, "product 102 is sold in the US: {body}");
-    let (ok, _, err) = galley(&["company", "create", "--name", "X", "--base-currency", "INR", "--country", "USA",
-        "--admin-email", "x@x.test", "--admin-password", "long-enough", "--database-url", &url]);
-    assert!(!ok && err.contains("country code"), "{err}");
-});
+both_engines!(
+    products_not_sold_in_the_companys_country_are_ple10019,
+    |engine| async move {
+        let (app, _) = shop(engine, "1").await;
+        let url = app.test_db.url.clone();
+        let (ok, out, err) = galley(&[
+            "company",
+            "create",
+            "--name",
+            "Yankee",
+            "--base-currency",
+            "INR",
+            "--country",
+            "us",
+            "--admin-email",
+            "boss@yankee.test",
+            "--admin-password",
+            "long-enough",
+            "--json",
+            "--database-url",
+            &url,
+        ]);
+        assert!(ok, "{err}");
+        let company_id = out["company_id"].as_i64().unwrap();
+        let client = app.client(company_id, "plum_pro_api").await;
+        let tokens = app
+            .admin_tokens(&client, "boss@yankee.test", "plum_pro_api")
+            .await;
+        galley::domain::ledger::add_funds(&app.db, &*app.clock, company_id, "10000")
+            .await
+            .unwrap();
+        assert!(
+            galley(&[
+                "fx",
+                "set",
+                "--from",
+                "USD",
+                "--to",
+                "INR",
+                "--rate",
+                "80",
+                "--database-url",
+                &url
+            ])
+            .0
+        );
+        let (status, body) = call(
+            &app,
+            &tokens.access,
+            "placeOrder",
+            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "US-1"}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["errorId"].as_str()),
+            (401, Some("PLE10019")),
+            "{body}"
+        );
+        assert!(body["errorInfo"].as_str().unwrap().contains("US"));
+        let (status, body) = call(
+            &app,
+            &tokens.access,
+            "placeOrder",
+            json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "US-2"}),
+        )
+        .await;
+        assert_eq!(status, 200, "product 102 is sold in the US: {body}");
+        let (ok, _, err) = galley(&[
+            "company",
+            "create",
+            "--name",
+            "X",
+            "--base-currency",
+            "INR",
+            "--country",
+            "USA",
+            "--admin-email",
+            "x@x.test",
+            "--admin-password",
+            "long-enough",
+            "--database-url",
+            &url,
+        ]);
+        assert!(!ok && err.contains("country code"), "{err}");
+    }
+);

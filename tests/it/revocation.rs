@@ -12,111 +12,263 @@ both_engines!(validation_reports_seconds_left, |engine| async move {
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 2_592_000);
     app.clock.advance_secs(1000);
-    assert_eq!(app.validate(&s.tokens.access).await.1["expires_in"], 2_591_000);
+    assert_eq!(
+        app.validate(&s.tokens.access).await.1["expires_in"],
+        2_591_000
+    );
     for bad in ["nope", "gly_at_unknown", s.tokens.refresh.as_str()] {
-        let response = app.http.get(app.url("/v1/oauth/token")).bearer_auth(bad).send().await.unwrap();
+        let response = app
+            .http
+            .get(app.url("/v1/oauth/token"))
+            .bearer_auth(bad)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 401, "{bad}");
-        assert!(response.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+        assert!(response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token"));
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["error"], "invalid_token");
     }
-    let (status, body) = status_json(app.http.get(app.url("/v1/oauth/token")).send().await.unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")));
+    let (status, body) = status_json(
+        app.http
+            .get(app.url("/v1/oauth/token"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_token"))
+    );
 });
 
 both_engines!(revoking_an_access_token_ends_it, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let s = app.setup().await;
-    let (status, _) = app.form("/v1/oauth/revoke", &[("token", &s.tokens.access)], Some(&s.client)).await;
+    let (status, _) = app
+        .form(
+            "/v1/oauth/revoke",
+            &[("token", &s.tokens.access)],
+            Some(&s.client),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(app.validate(&s.tokens.access).await.0, 401);
     // The refresh token of the grant still works: only the access token went.
     assert_eq!(app.refresh(&s.client, &s.tokens.refresh).await.0, 200);
 });
 
-both_engines!(revoking_a_refresh_token_ends_the_whole_grant, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let s = app.setup().await;
-    let (status, _) = app
-        .form("/v1/oauth/revoke", &[("token", &s.tokens.refresh), ("token_type_hint", "refresh_token")], Some(&s.client))
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(app.validate(&s.tokens.access).await.0, 401);
-    assert_eq!(app.refresh(&s.client, &s.tokens.refresh).await.1["error"], "invalid_grant");
-});
+both_engines!(
+    revoking_a_refresh_token_ends_the_whole_grant,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let s = app.setup().await;
+        let (status, _) = app
+            .form(
+                "/v1/oauth/revoke",
+                &[
+                    ("token", &s.tokens.refresh),
+                    ("token_type_hint", "refresh_token"),
+                ],
+                Some(&s.client),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(app.validate(&s.tokens.access).await.0, 401);
+        assert_eq!(
+            app.refresh(&s.client, &s.tokens.refresh).await.1["error"],
+            "invalid_grant"
+        );
+    }
+);
 
-both_engines!(revocation_reveals_nothing_and_touches_only_own_tokens, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let s = app.setup().await;
-    let other = app.client(s.company_id, "plum_pro_api").await;
-    assert_eq!(app.form("/v1/oauth/revoke", &[("token", "gly_at_nothing")], Some(&s.client)).await.0, 200);
-    assert_eq!(app.form("/v1/oauth/revoke", &[("token", &s.tokens.access)], Some(&other)).await.0, 200);
-    assert_eq!(app.validate(&s.tokens.access).await.0, 200, "another client cannot revoke it");
-    let (status, body) = app.form("/v1/oauth/revoke", &[("token", &s.tokens.access)], None).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
-    let (status, body) = app.form("/v1/oauth/revoke", &[], Some(&s.client)).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")));
-});
+both_engines!(
+    revocation_reveals_nothing_and_touches_only_own_tokens,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let s = app.setup().await;
+        let other = app.client(s.company_id, "plum_pro_api").await;
+        assert_eq!(
+            app.form(
+                "/v1/oauth/revoke",
+                &[("token", "gly_at_nothing")],
+                Some(&s.client)
+            )
+            .await
+            .0,
+            200
+        );
+        assert_eq!(
+            app.form(
+                "/v1/oauth/revoke",
+                &[("token", &s.tokens.access)],
+                Some(&other)
+            )
+            .await
+            .0,
+            200
+        );
+        assert_eq!(
+            app.validate(&s.tokens.access).await.0,
+            200,
+            "another client cannot revoke it"
+        );
+        let (status, body) = app
+            .form("/v1/oauth/revoke", &[("token", &s.tokens.access)], None)
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client"))
+        );
+        let (status, body) = app.form("/v1/oauth/revoke", &[], Some(&s.client)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_request"))
+        );
+    }
+);
 
-both_engines!(introspection_answers_only_the_owning_client, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let s = app.setup().await;
-    let (status, body) = app.form("/v1/oauth/introspect", &[("token", &s.tokens.access)], Some(&s.client)).await;
-    assert_eq!(status, 200);
-    assert_eq!(body["active"], true);
-    assert_eq!(body["client_id"], s.client.id.as_str());
-    assert_eq!(body["scope"], "xoxo_link plum_pro_api");
-    assert_eq!(body["token_type"], "bearer");
-    assert_eq!(body["iss"], app.base.as_str());
-    assert!(body["exp"].as_i64().unwrap() > body["iat"].as_i64().unwrap());
-    let other = app.client(s.company_id, "plum_pro_api").await;
-    let (_, body) = app.form("/v1/oauth/introspect", &[("token", &s.tokens.access)], Some(&other)).await;
-    assert_eq!(body, serde_json::json!({"active": false}));
-    let (_, body) = app.form("/v1/oauth/introspect", &[("token", "garbage")], Some(&s.client)).await;
-    assert_eq!(body, serde_json::json!({"active": false}));
-    // A rotated refresh token is no longer active.
-    let (_, body) = app.form("/v1/oauth/introspect", &[("token", &s.tokens.refresh)], Some(&s.client)).await;
-    assert_eq!(body["active"], true);
-    app.refresh(&s.client, &s.tokens.refresh).await;
-    let (_, body) = app.form("/v1/oauth/introspect", &[("token", &s.tokens.refresh)], Some(&s.client)).await;
-    assert_eq!(body["active"], false);
-    let (status, body) = app.form("/v1/oauth/introspect", &[("token", &s.tokens.access)], None).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
-});
+both_engines!(
+    introspection_answers_only_the_owning_client,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let s = app.setup().await;
+        let (status, body) = app
+            .form(
+                "/v1/oauth/introspect",
+                &[("token", &s.tokens.access)],
+                Some(&s.client),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["active"], true);
+        assert_eq!(body["client_id"], s.client.id.as_str());
+        assert_eq!(body["scope"], "xoxo_link plum_pro_api");
+        assert_eq!(body["token_type"], "bearer");
+        assert_eq!(body["iss"], app.base.as_str());
+        assert!(body["exp"].as_i64().unwrap() > body["iat"].as_i64().unwrap());
+        let other = app.client(s.company_id, "plum_pro_api").await;
+        let (_, body) = app
+            .form(
+                "/v1/oauth/introspect",
+                &[("token", &s.tokens.access)],
+                Some(&other),
+            )
+            .await;
+        assert_eq!(body, serde_json::json!({"active": false}));
+        let (_, body) = app
+            .form(
+                "/v1/oauth/introspect",
+                &[("token", "garbage")],
+                Some(&s.client),
+            )
+            .await;
+        assert_eq!(body, serde_json::json!({"active": false}));
+        // A rotated refresh token is no longer active.
+        let (_, body) = app
+            .form(
+                "/v1/oauth/introspect",
+                &[("token", &s.tokens.refresh)],
+                Some(&s.client),
+            )
+            .await;
+        assert_eq!(body["active"], true);
+        app.refresh(&s.client, &s.tokens.refresh).await;
+        let (_, body) = app
+            .form(
+                "/v1/oauth/introspect",
+                &[("token", &s.tokens.refresh)],
+                Some(&s.client),
+            )
+            .await;
+        assert_eq!(body["active"], false);
+        let (status, body) = app
+            .form("/v1/oauth/introspect", &[("token", &s.tokens.access)], None)
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client"))
+        );
+    }
+);
 
 both_engines!(metadata_describes_the_server, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let (status, body) =
-        status_json(app.http.get(app.url("/.well-known/oauth-authorization-server")).send().await.unwrap()).await;
-    assert_eq!(status, 200);
-    assert_eq!(body["issuer"], app.base.as_str());
-    assert_eq!(body["token_endpoint"], app.url("/v1/oauth/token/user").as_str());
-    assert_eq!(body["revocation_endpoint"], app.url("/v1/oauth/revoke").as_str());
-    assert_eq!(body["introspection_endpoint"], app.url("/v1/oauth/introspect").as_str());
-    assert_eq!(body["code_challenge_methods_supported"], serde_json::json!(["S256"]));
-    let grants = body["grant_types_supported"].as_array().unwrap();
-    assert!(!grants.iter().any(|g| g == "password" || g == "implicit"), "RFC 9700: no password or implicit grant");
-});
-
-both_engines!(a_base_path_in_the_public_url_prefixes_every_route, |engine| async move {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let app = TestApp::spawn_with(engine, |c| {
-        c.listen = format!("127.0.0.1:{port}");
-        c.public_url = Some(format!("http://127.0.0.1:{port}/chef"));
-    })
-    .await;
-    assert!(app.base.ends_with("/chef"));
-    let s = app.setup().await;
-    assert_eq!(app.refresh(&s.client, &s.tokens.refresh).await.0, 200);
-    let root = format!("http://127.0.0.1:{port}");
     let (status, body) = status_json(
-        app.http.get(format!("{root}/.well-known/oauth-authorization-server/chef")).send().await.unwrap(),
+        app.http
+            .get(app.url("/.well-known/oauth-authorization-server"))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
-    assert_eq!((status, body["issuer"].as_str()), (200, Some(app.base.as_str())));
-    let (status, _) = status_json(app.http.get(format!("{root}/v1/oauth/token")).send().await.unwrap()).await;
-    assert_eq!(status, 404, "routes live only under the base path");
+    assert_eq!(status, 200);
+    assert_eq!(body["issuer"], app.base.as_str());
+    assert_eq!(
+        body["token_endpoint"],
+        app.url("/v1/oauth/token/user").as_str()
+    );
+    assert_eq!(
+        body["revocation_endpoint"],
+        app.url("/v1/oauth/revoke").as_str()
+    );
+    assert_eq!(
+        body["introspection_endpoint"],
+        app.url("/v1/oauth/introspect").as_str()
+    );
+    assert_eq!(
+        body["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    let grants = body["grant_types_supported"].as_array().unwrap();
+    assert!(
+        !grants.iter().any(|g| g == "password" || g == "implicit"),
+        "RFC 9700: no password or implicit grant"
+    );
 });
+
+both_engines!(
+    a_base_path_in_the_public_url_prefixes_every_route,
+    |engine| async move {
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let app = TestApp::spawn_with(engine, |c| {
+            c.listen = format!("127.0.0.1:{port}");
+            c.public_url = Some(format!("http://127.0.0.1:{port}/chef"));
+        })
+        .await;
+        assert!(app.base.ends_with("/chef"));
+        let s = app.setup().await;
+        assert_eq!(app.refresh(&s.client, &s.tokens.refresh).await.0, 200);
+        let root = format!("http://127.0.0.1:{port}");
+        let (status, body) = status_json(
+            app.http
+                .get(format!(
+                    "{root}/.well-known/oauth-authorization-server/chef"
+                ))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, body["issuer"].as_str()),
+            (200, Some(app.base.as_str()))
+        );
+        let (status, _) = status_json(
+            app.http
+                .get(format!("{root}/v1/oauth/token"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 404, "routes live only under the base path");
+    }
+);

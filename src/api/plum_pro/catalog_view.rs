@@ -47,7 +47,8 @@ impl View {
 }
 
 fn entry(product: ProductRow) -> Entry {
-    let countries: Vec<std::collections::HashMap<String, String>> = serde_json::from_str(&product.countries).unwrap_or_default();
+    let countries: Vec<std::collections::HashMap<String, String>> =
+        serde_json::from_str(&product.countries).unwrap_or_default();
     Entry {
         json: super::product_json(&product, Value::Null),
         name: product.name.to_lowercase(),
@@ -58,7 +59,12 @@ fn entry(product: ProductRow) -> Entry {
                 (get("code"), get("name"))
             })
             .collect(),
-        categories: product.categories.split(',').map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect(),
+        categories: product
+            .categories
+            .split(',')
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty())
+            .collect(),
         product,
     }
 }
@@ -84,15 +90,33 @@ impl CatalogCache {
         // An import committing between the two reads makes the rows newer
         // than `version`, never older; the next request then sees a higher
         // version and reloads.
-        let entries: Vec<Entry> = catalog::all(state.db.reader()).await?.into_iter().map(entry).collect();
+        let entries: Vec<Entry> = catalog::all(state.db.reader())
+            .await?
+            .into_iter()
+            .map(entry)
+            .collect();
         let mut by_name: Vec<usize> = (0..entries.len()).collect();
-        by_name.sort_by(|a, b| entries[*a].name.cmp(&entries[*b].name).then(entries[*a].product.id.cmp(&entries[*b].product.id)));
-        let view = Arc::new(View { version, entries, by_name });
+        by_name.sort_by(|a, b| {
+            entries[*a]
+                .name
+                .cmp(&entries[*b].name)
+                .then(entries[*a].product.id.cmp(&entries[*b].product.id))
+        });
+        let view = Arc::new(View {
+            version,
+            entries,
+            by_name,
+        });
         *self.latest.write().expect("catalog cache lock") = Some(view.clone());
         Ok(view)
     }
 
     fn cached(&self, version: i64) -> Option<Arc<View>> {
-        self.latest.read().expect("catalog cache lock").as_ref().filter(|v| v.version == version).cloned()
+        self.latest
+            .read()
+            .expect("catalog cache lock")
+            .as_ref()
+            .filter(|v| v.version == version)
+            .cloned()
     }
 }

@@ -14,12 +14,23 @@ use crate::{
 pub const NAME: &str = "getBalance";
 
 /// Runs the operation.
-pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Value>) -> Result<Value, ApiError> {
+pub async fn run(
+    state: &AppState,
+    caller: &Caller,
+    variables: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     Fields::from_variables(variables, "data", &[])?;
-    let balance = ledger::balance(&state.db, caller.company_id).await.map_err(|e| match e {
-        Error::NotFound(_) => ApiError::Internal(anyhow::anyhow!("the token's company is missing")),
-        other => ApiError::Internal(other.into()),
-    })?;
+    let balance = ledger::balance(&state.db, caller.company_id)
+        .await
+        .map_err(|e| match e {
+            Error::NotFound(_) => {
+                ApiError::Internal(anyhow::anyhow!("the token's company is missing"))
+            }
+            other => ApiError::Internal(other.into()),
+        })?;
     let value = balance.to_json();
-    Ok(super::success(NAME, json!({ "points": value.clone(), "value": value, "currency": balance.currency.as_str() })))
+    Ok(super::success(
+        NAME,
+        json!({ "points": value.clone(), "value": value, "currency": balance.currency.as_str() }),
+    ))
 }

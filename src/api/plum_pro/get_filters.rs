@@ -15,30 +15,53 @@ use crate::{
 pub const NAME: &str = "getFilters";
 const FIELDS: &[&str] = &["filterGroupCode", "includeFilters", "excludeFilters"];
 const GROUPS: [(&str, &str, &str); 4] = [
-    ("country", "Country", "Countries where the vouchers can be used"),
+    (
+        "country",
+        "Country",
+        "Countries where the vouchers can be used",
+    ),
     ("currency", "Currency", "Currencies of the vouchers"),
     ("category", "Category", "Kinds of brand"),
     ("price", "Price", "Voucher values"),
 ];
-const PRICE_BUCKETS: [(u64, Option<u64>); 6] =
-    [(0, Some(100)), (100, Some(500)), (500, Some(1000)), (1000, Some(5000)), (5000, Some(10000)), (10000, None)];
+const PRICE_BUCKETS: [(u64, Option<u64>); 6] = [
+    (0, Some(100)),
+    (100, Some(500)),
+    (500, Some(1000)),
+    (1000, Some(5000)),
+    (5000, Some(10000)),
+    (10000, None),
+];
 
 /// Runs the operation.
-pub async fn run(state: &AppState, _caller: &Caller, variables: &Map<String, Value>) -> Result<Value, ApiError> {
+pub async fn run(
+    state: &AppState,
+    _caller: &Caller,
+    variables: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let fields = Fields::from_variables(variables, "data", FIELDS)?;
     let group = fields.string("filterGroupCode", 20)?;
     if let Some(g) = &group {
         if !GROUPS.iter().any(|(code, _, _)| code == g) {
-            return Err(ApiError::validation("variables.data.filterGroupCode must be country, currency, category or price."));
+            return Err(ApiError::validation(
+                "variables.data.filterGroupCode must be country, currency, category or price.",
+            ));
         }
     }
     let include = fields.string("includeFilters", 2000)?;
     let exclude = fields.string("excludeFilters", 2000)?;
     if group.is_none() && (include.is_some() || exclude.is_some()) {
-        return Err(ApiError::validation("variables.data.includeFilters and excludeFilters need a filterGroupCode."));
+        return Err(ApiError::validation(
+            "variables.data.includeFilters and excludeFilters need a filterGroupCode.",
+        ));
     }
     let list = |text: &Option<String>| -> Vec<String> {
-        text.as_deref().unwrap_or("").split(',').map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect()
+        text.as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect()
     };
     let (include, exclude) = (list(&include), list(&exclude));
 
@@ -46,28 +69,62 @@ pub async fn run(state: &AppState, _caller: &Caller, variables: &Map<String, Val
     // value code -> (display value, iso code)
     let mut values: BTreeMap<&str, BTreeMap<String, (String, String)>> = BTreeMap::new();
     for p in view.products() {
-        let countries: Vec<BTreeMap<String, String>> = serde_json::from_str(&p.countries).unwrap_or_default();
+        let countries: Vec<BTreeMap<String, String>> =
+            serde_json::from_str(&p.countries).unwrap_or_default();
         for c in countries {
-            let (code, name) = (c.get("code").cloned().unwrap_or_default(), c.get("name").cloned().unwrap_or_default());
-            values.entry("country").or_default().insert(code.to_lowercase(), (name, code));
+            let (code, name) = (
+                c.get("code").cloned().unwrap_or_default(),
+                c.get("name").cloned().unwrap_or_default(),
+            );
+            values
+                .entry("country")
+                .or_default()
+                .insert(code.to_lowercase(), (name, code));
         }
-        let currency_name = if p.currency_name.is_empty() { p.currency_code.clone() } else { p.currency_name.clone() };
-        values.entry("currency").or_default().insert(p.currency_code.to_lowercase(), (currency_name, p.currency_code.clone()));
-        for category in p.categories.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-            values.entry("category").or_default().insert(category.to_lowercase(), (category.to_string(), String::new()));
+        let currency_name = if p.currency_name.is_empty() {
+            p.currency_code.clone()
+        } else {
+            p.currency_name.clone()
+        };
+        values.entry("currency").or_default().insert(
+            p.currency_code.to_lowercase(),
+            (currency_name, p.currency_code.clone()),
+        );
+        for category in p
+            .categories
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            values.entry("category").or_default().insert(
+                category.to_lowercase(),
+                (category.to_string(), String::new()),
+            );
         }
         let amounts: Vec<f64> = if p.value_type == "open_value" {
-            vec![p.min_value.parse().unwrap_or(0.0), p.max_value.parse().unwrap_or(0.0)]
+            vec![
+                p.min_value.parse().unwrap_or(0.0),
+                p.max_value.parse().unwrap_or(0.0),
+            ]
         } else {
-            p.denominations.split(',').filter_map(|d| d.trim().parse().ok()).collect()
+            p.denominations
+                .split(',')
+                .filter_map(|d| d.trim().parse().ok())
+                .collect()
         };
         for (lo, hi) in PRICE_BUCKETS {
-            if amounts.iter().any(|a| *a >= lo as f64 && hi.is_none_or(|h| *a <= h as f64)) {
+            if amounts
+                .iter()
+                .any(|a| *a >= lo as f64 && hi.is_none_or(|h| *a <= h as f64))
+            {
                 let code = match hi {
                     Some(h) => format!("{lo}-{h}"),
                     None => format!("{lo}+"),
                 };
-                values.entry("price").or_default().insert(format!("{lo:>10}"), (code, String::new()));
+                values
+                    .entry("price")
+                    .or_default()
+                    .insert(format!("{lo:>10}"), (code, String::new()));
             }
         }
     }

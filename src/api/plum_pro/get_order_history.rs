@@ -17,31 +17,53 @@ pub const NAME: &str = "getOrderHistory";
 const FIELDS: &[&str] = &["startDate", "endDate", "limit", "page", "tag"];
 
 fn history_error(info: String) -> ApiError {
-    ApiError::app(StatusCode::BAD_REQUEST, "PLE10032", info, "Invalid order history query")
+    ApiError::app(
+        StatusCode::BAD_REQUEST,
+        "PLE10032",
+        info,
+        "Invalid order history query",
+    )
 }
 
 /// Runs the operation.
-pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Value>) -> Result<Value, ApiError> {
+pub async fn run(
+    state: &AppState,
+    caller: &Caller,
+    variables: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let fields = Fields::from_variables(variables, "data", FIELDS)?;
     let format = format_description!("[year]-[month]-[day]");
     let date = |name: &str| -> Result<Date, ApiError> {
-        let text = fields.string(name, 10)?.ok_or_else(|| history_error(format!("{name} is required (YYYY-MM-DD).")))?;
-        Date::parse(&text, format).map_err(|_| history_error(format!("{name} `{text}` is not a date YYYY-MM-DD.")))
+        let text = fields
+            .string(name, 10)?
+            .ok_or_else(|| history_error(format!("{name} is required (YYYY-MM-DD).")))?;
+        Date::parse(&text, format)
+            .map_err(|_| history_error(format!("{name} `{text}` is not a date YYYY-MM-DD.")))
     };
     let (start, end) = (date("startDate")?, date("endDate")?);
     if end < start {
         return Err(history_error("endDate is before startDate.".into()));
     }
     if (end - start).whole_days() > 366 {
-        return Err(history_error("startDate and endDate are more than 366 days apart.".into()));
+        return Err(history_error(
+            "startDate and endDate are more than 366 days apart.".into(),
+        ));
     }
     let limit = fields.int("limit", 1, 1000)?.unwrap_or(10);
     let page = fields.int("page", 1, 1_000_000)?.unwrap_or(1);
     let tag = fields.string("tag", 100)?;
     let ms = |d: Date| d.midnight().assume_utc().unix_timestamp() * 1000;
     let to = ms(end.next_day().unwrap_or(end));
-    let rows =
-        orders::history(state.db.reader(), caller.company_id, ms(start), to, tag.as_deref(), limit, (page - 1) * limit).await?;
+    let rows = orders::history(
+        state.db.reader(),
+        caller.company_id,
+        ms(start),
+        to,
+        tag.as_deref(),
+        limit,
+        (page - 1) * limit,
+    )
+    .await?;
     let list: Vec<Value> = rows
         .iter()
         .map(|o| {

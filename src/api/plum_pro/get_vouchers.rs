@@ -21,7 +21,15 @@ use crate::{
 
 /// Operation name in the response.
 pub const NAME: &str = "getVouchers";
-const FIELDS: &[&str] = &["limit", "page", "includeProducts", "excludeProducts", "sort", "filters", "exchangeRate"];
+const FIELDS: &[&str] = &[
+    "limit",
+    "page",
+    "includeProducts",
+    "excludeProducts",
+    "sort",
+    "filters",
+    "exchangeRate",
+];
 
 /// A parsed `filters` entry.
 enum Filter {
@@ -33,9 +41,13 @@ enum Filter {
 }
 
 fn parse_filters(value: Option<&Value>) -> Result<Vec<Filter>, ApiError> {
-    let Some(value) = value else { return Ok(Vec::new()) };
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
     let Value::Array(items) = value else {
-        return Err(ApiError::validation("variables.data.filters must be an array of {key, value}."));
+        return Err(ApiError::validation(
+            "variables.data.filters must be an array of {key, value}.",
+        ));
     };
     items
         .iter()
@@ -79,18 +91,27 @@ fn in_price_range(p: &ProductRow, lo: Decimal, hi: Option<Decimal>) -> bool {
     let (lo, hi) = (as_f(&lo), hi.as_ref().map(as_f));
     let inside = |v: f64| v >= lo && hi.is_none_or(|h| v <= h) && (hi.is_some() || v == lo);
     if p.value_type == "open_value" {
-        let (min, max) = (p.min_value.parse::<f64>().unwrap_or(0.0), p.max_value.parse::<f64>().unwrap_or(0.0));
+        let (min, max) = (
+            p.min_value.parse::<f64>().unwrap_or(0.0),
+            p.max_value.parse::<f64>().unwrap_or(0.0),
+        );
         return match hi {
             Some(h) => min <= h && max >= lo,
             None => min <= lo && lo <= max,
         };
     }
-    p.denominations.split(',').filter_map(|d| d.trim().parse::<f64>().ok()).any(inside)
+    p.denominations
+        .split(',')
+        .filter_map(|d| d.trim().parse::<f64>().ok())
+        .any(inside)
 }
 
 fn matches(e: &Entry, filter: &Filter) -> bool {
     match filter {
-        Filter::Country(c) => e.countries.iter().any(|(code, name)| code == c || name == c),
+        Filter::Country(c) => e
+            .countries
+            .iter()
+            .any(|(code, name)| code == c || name == c),
         Filter::Currency(c) => e.product.currency_code == *c,
         Filter::Category(c) => e.categories.iter().any(|x| x == c),
         Filter::Name(n) => e.name.contains(n.as_str()),
@@ -99,7 +120,11 @@ fn matches(e: &Entry, filter: &Filter) -> bool {
 }
 
 /// Runs the operation.
-pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Value>) -> Result<Value, ApiError> {
+pub async fn run(
+    state: &AppState,
+    caller: &Caller,
+    variables: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     let fields = Fields::from_variables(variables, "data", FIELDS)?;
     let limit = fields.int("limit", 1, 1000)?.unwrap_or(10);
     let page = fields.int("page", 1, 1_000_000)?.unwrap_or(1);
@@ -113,16 +138,33 @@ pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Valu
             let field = match sort.get("field").and_then(Value::as_str) {
                 None | Some("productId") => "productId",
                 Some("name") => "name",
-                Some(_) => return Err(ApiError::validation("variables.data.sort.field must be name or productId.")),
+                Some(_) => {
+                    return Err(ApiError::validation(
+                        "variables.data.sort.field must be name or productId.",
+                    ))
+                }
             };
-            let descending = match sort.get("order").and_then(Value::as_str).map(str::to_ascii_uppercase).as_deref() {
+            let descending = match sort
+                .get("order")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_uppercase)
+                .as_deref()
+            {
                 None | Some("ASC") => false,
                 Some("DESC") => true,
-                Some(_) => return Err(ApiError::validation("variables.data.sort.order must be ASC or DESC.")),
+                Some(_) => {
+                    return Err(ApiError::validation(
+                        "variables.data.sort.order must be ASC or DESC.",
+                    ))
+                }
             };
             (field, descending)
         }
-        Some(_) => return Err(ApiError::validation("variables.data.sort must be {\"field\", \"order\"}.")),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "variables.data.sort must be {\"field\", \"order\"}.",
+            ))
+        }
     };
 
     let view = state.catalog.current(state).await?;
@@ -142,7 +184,12 @@ pub async fn run(state: &AppState, caller: &Caller, variables: &Map<String, Valu
         .map(|e| (&e.product, &e.json))
         .collect();
     if page_items.is_empty() {
-        return Err(ApiError::app(StatusCode::NOT_FOUND, "PLE10030", "Failed to find vouchers.", "No Vouchers Found"));
+        return Err(ApiError::app(
+            StatusCode::NOT_FOUND,
+            "PLE10030",
+            "Failed to find vouchers.",
+            "No Vouchers Found",
+        ));
     }
 
     let base = if with_rate {

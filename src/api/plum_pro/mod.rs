@@ -25,7 +25,9 @@ pub fn date_time(ms: i64) -> String {
 
 /// A stored decimal as a JSON number.
 fn number(text: &str) -> Value {
-    Decimal::parse(text).map(|d| d.to_json()).unwrap_or(Value::Null)
+    Decimal::parse(text)
+        .map(|d| d.to_json())
+        .unwrap_or(Value::Null)
 }
 
 /// A product in the getVouchers shape.
@@ -85,7 +87,9 @@ pub fn amount_text(minor: i64, currency: &str) -> String {
     match crate::domain::money::Currency::parse(currency) {
         Ok(c) => {
             let text = crate::domain::money::Money { minor, currency: c }.to_string();
-            text.rsplit_once(' ').map(|(amount, _)| amount.to_string()).unwrap_or(text)
+            text.rsplit_once(' ')
+                .map(|(amount, _)| amount.to_string())
+                .unwrap_or(text)
         }
         Err(_) => minor.to_string(),
     }
@@ -100,7 +104,11 @@ pub fn amount_number(minor: i64, currency: &str) -> Value {
 }
 
 /// An order in the placeOrder shape.
-pub fn order_json(order: &crate::store::orders::OrderRow, codes: &[crate::store::orders::CodeRow], country: &str) -> Value {
+pub fn order_json(
+    order: &crate::store::orders::OrderRow,
+    codes: &[crate::store::orders::CodeRow],
+    country: &str,
+) -> Value {
     let currency_value = number(&order.currency_value);
     let default_validity = date_time(order.created_at + 365 * 24 * 3600 * 1000)[..10].to_string();
     let vouchers: Vec<Value> = codes

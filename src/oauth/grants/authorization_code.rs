@@ -29,8 +29,15 @@ pub async fn grant(
     params: &Params,
     endpoint: TokenType,
 ) -> Result<TokenResponse, OAuthError> {
-    exchange(state, client, params.require("code")?, params.get("redirect_uri"), params.get("code_verifier"), endpoint)
-        .await
+    exchange(
+        state,
+        client,
+        params.require("code")?,
+        params.get("redirect_uri"),
+        params.get("code_verifier"),
+        endpoint,
+    )
+    .await
 }
 
 /// Exchanges a code for tokens (also used in-process by the demo app).
@@ -43,7 +50,10 @@ pub async fn exchange(
     endpoint: TokenType,
 ) -> Result<TokenResponse, OAuthError> {
     if !allows_grant(client, GrantType::AuthorizationCode) {
-        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "this client may not use the authorization_code grant"));
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "this client may not use the authorization_code grant",
+        ));
     }
     let hash = crypto::hash_secret(code);
     let now = state.clock.now_ms();
@@ -91,42 +101,75 @@ fn check(
     now: i64,
 ) -> Result<ScopeSet, OAuthError> {
     if row.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant("the code was issued to another client"));
+        return Err(OAuthError::invalid_grant(
+            "the code was issued to another client",
+        ));
     }
     if row.expires_at <= now {
-        return Err(OAuthError::invalid_grant("the code has expired (codes live 5 minutes)"));
+        return Err(OAuthError::invalid_grant(
+            "the code has expired (codes live 5 minutes)",
+        ));
     }
     if redirect_uri != Some(row.redirect_uri.as_str()) {
-        return Err(OAuthError::invalid_grant("redirect_uri must equal the one of the authorization request"));
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri must equal the one of the authorization request",
+        ));
     }
     match (row.code_challenge.as_deref(), verifier) {
         (Some(challenge), Some(verifier)) => {
             let valid_form = (43..=128).contains(&verifier.len())
-                && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+                && verifier
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
             let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
             if !valid_form || !crypto::hashes_equal(&computed, challenge) {
-                return Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge"));
+                return Err(OAuthError::invalid_grant(
+                    "code_verifier does not match the code_challenge",
+                ));
             }
         }
-        (Some(_), None) => return Err(OAuthError::invalid_grant("code_verifier is required for this code")),
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier is required for this code",
+            ))
+        }
         (None, Some(_)) => {
-            return Err(OAuthError::invalid_grant("no code_challenge was sent for this code; code_verifier is refused"))
+            return Err(OAuthError::invalid_grant(
+                "no code_challenge was sent for this code; code_verifier is refused",
+            ))
         }
         (None, None) => {}
     }
-    let scopes = ScopeSet::parse(&row.scopes).map_err(|e| OAuthError::internal(anyhow::anyhow!(e)))?;
+    let scopes =
+        ScopeSet::parse(&row.scopes).map_err(|e| OAuthError::internal(anyhow::anyhow!(e)))?;
     if endpoint == TokenType::Company && !scopes.contains(Scope::CompanySession) {
-        return Err(OAuthError::invalid_grant("company tokens need the company_session scope"));
+        return Err(OAuthError::invalid_grant(
+            "company tokens need the company_session scope",
+        ));
     }
     Ok(scopes)
 }
 
 /// A code that could not be claimed: unknown, or used before — then every
 /// token issued from it is revoked.
-async fn reused_or_unknown(state: &AppState, hash: &str, now: i64) -> Result<OAuthError, OAuthError> {
+async fn reused_or_unknown(
+    state: &AppState,
+    hash: &str,
+    now: i64,
+) -> Result<OAuthError, OAuthError> {
     let Some(row) = codes::find(state.db.reader(), hash).await? else {
         return Ok(OAuthError::invalid_grant("the code is not valid"));
     };
-    revoke_replayed_grant(&state.db, &row.family_id, row.company_id, &row.client_id, "code.reuse_detected", now).await?;
-    Ok(OAuthError::invalid_grant("the code was already used; the tokens issued from it have been revoked"))
+    revoke_replayed_grant(
+        &state.db,
+        &row.family_id,
+        row.company_id,
+        &row.client_id,
+        "code.reuse_detected",
+        now,
+    )
+    .await?;
+    Ok(OAuthError::invalid_grant(
+        "the code was already used; the tokens issued from it have been revoked",
+    ))
 }

@@ -15,7 +15,11 @@ use crate::{
 };
 
 /// Handles the grant.
-pub async fn grant(state: &AppState, client: &ClientRow, params: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn grant(
+    state: &AppState,
+    client: &ClientRow,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
     if !allows_grant(client, GrantType::ClientCredentials) {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,

@@ -10,7 +10,10 @@ use crate::domain::scopes::ScopeSet;
 
 /// The `scope` parameter, narrowed to `allowed`: absent means all of
 /// `allowed`; an unknown or disallowed scope is `invalid_scope`.
-pub fn requested_scopes(requested: Option<&str>, allowed: ScopeSet) -> Result<ScopeSet, OAuthError> {
+pub fn requested_scopes(
+    requested: Option<&str>,
+    allowed: ScopeSet,
+) -> Result<ScopeSet, OAuthError> {
     match requested {
         None => Ok(allowed),
         Some(list) => {

@@ -33,7 +33,10 @@ pub async fn grant(
     endpoint: TokenType,
 ) -> Result<TokenResponse, OAuthError> {
     if !allows_grant(client, GrantType::RefreshToken) {
-        return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "this client may not use the refresh_token grant"));
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "this client may not use the refresh_token grant",
+        ));
     }
     let hash = crypto::hash_secret(params.require("refresh_token")?);
     let requested = params.get("scope").map(str::to_string);
@@ -60,7 +63,9 @@ pub async fn grant(
         return Err(OAuthError::invalid_grant("the refresh token is not valid"));
     }
     if row.revoked_at.is_some() {
-        return Err(OAuthError::invalid_grant("the refresh token has been revoked"));
+        return Err(OAuthError::invalid_grant(
+            "the refresh token has been revoked",
+        ));
     }
     if row.expires_at <= now {
         return Err(OAuthError::invalid_grant("the refresh token has expired"));
@@ -75,7 +80,15 @@ pub async fn grant(
         state.tokens.insert(rows).await?;
         return Ok(response);
     }
-    revoke_replayed_grant(&state.db, &row.family_id, row.company_id, &client.client_id, "token.reuse_detected", now).await?;
+    revoke_replayed_grant(
+        &state.db,
+        &row.family_id,
+        row.company_id,
+        &client.client_id,
+        "token.reuse_detected",
+        now,
+    )
+    .await?;
     metrics::counter!("galley_refresh_reuse_detected_total").increment(1);
     Err(OAuthError::invalid_grant(
         "the refresh token was already used; every token of this grant has been revoked",
@@ -90,11 +103,17 @@ fn exchange(
     endpoint: TokenType,
     now: i64,
 ) -> Result<(Vec<NewToken>, TokenResponse), OAuthError> {
-    let granted = ScopeSet::parse(&old.scopes).map_err(|e| OAuthError::internal(anyhow::anyhow!(e)))?;
+    let granted =
+        ScopeSet::parse(&old.scopes).map_err(|e| OAuthError::internal(anyhow::anyhow!(e)))?;
     let scopes = requested_scopes(requested, granted)?;
-    let token_type: TokenType = old.token_type.parse().map_err(|e: String| OAuthError::internal(anyhow::anyhow!(e)))?;
+    let token_type: TokenType = old
+        .token_type
+        .parse()
+        .map_err(|e: String| OAuthError::internal(anyhow::anyhow!(e)))?;
     if endpoint == TokenType::Company && !granted.contains(Scope::CompanySession) {
-        return Err(OAuthError::invalid_grant("this refresh token was not issued with the company_session scope"));
+        return Err(OAuthError::invalid_grant(
+            "this refresh token was not issued with the company_session scope",
+        ));
     }
     Ok(mint(
         settings,

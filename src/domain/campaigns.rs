@@ -1,0 +1,208 @@
+//! Xoxo Link campaigns: a value in a currency, a country, and the products
+//! a recipient may choose from. Every product must sell vouchers of exactly
+//! that value in that currency and country, so that any choice can be
+//! fulfilled at the price already charged.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use super::{
+    catalog, check_name,
+    money::{Currency, Money},
+    Error, Result,
+};
+use crate::{
+    clock::Clock,
+    store::{audit, catalog as catalog_store, companies, links, Db},
+};
+
+/// Most products one campaign may offer.
+pub const MAX_PRODUCTS: usize = 100;
+
+/// A campaign to create (CLI and portal input, unvalidated).
+#[derive(Clone, Debug)]
+pub struct NewCampaign {
+    /// Owning company.
+    pub company_id: i64,
+    /// Name shown to the company and to recipients.
+    pub name: String,
+    /// Value of each link, e.g. `500`.
+    pub denomination: String,
+    /// Currency of that value, e.g. `INR`.
+    pub currency: String,
+    /// Country: ISO 3166 alpha-2 (`IN`) or its name as the catalog spells it.
+    pub country: String,
+    /// Products to choose from, in display order.
+    pub product_ids: Vec<i64>,
+}
+
+/// Creates a campaign (enabled); returns its id.
+pub async fn create(db: &Db, clock: &dyn Clock, new: NewCampaign) -> Result<i64> {
+    companies::find(db.reader(), new.company_id)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
+    let name = check_name("name", &new.name, 120)?;
+    let currency = Currency::parse(&new.currency).map_err(Error::Invalid)?;
+    let value = Money::parse(&new.denomination, currency)
+        .map_err(|e| Error::Invalid(format!("denomination: {e}")))?;
+    if value.minor == 0 {
+        return Err(Error::Invalid(
+            "denomination must be greater than zero".into(),
+        ));
+    }
+    if new.product_ids.is_empty() {
+        return Err(Error::Invalid(
+            "a campaign needs at least one product (--products ID,ID)".into(),
+        ));
+    }
+    if new.product_ids.len() > MAX_PRODUCTS {
+        return Err(Error::Invalid(format!(
+            "a campaign may offer at most {MAX_PRODUCTS} products"
+        )));
+    }
+    let mut seen = HashSet::new();
+    let mut products = Vec::with_capacity(new.product_ids.len());
+    for id in &new.product_ids {
+        if !seen.insert(*id) {
+            return Err(Error::Invalid(format!("product {id} is listed twice")));
+        }
+        let product = catalog_store::find(db.reader(), *id)
+            .await?
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "product {id} is not in the catalog (see `galley catalog import`)"
+                ))
+            })?;
+        if product.currency_code != currency.as_str() {
+            return Err(Error::Invalid(format!(
+                "product {id} is sold in {}, not in the campaign's currency {currency}",
+                product.currency_code
+            )));
+        }
+        if !catalog::offers(&product, value) {
+            return Err(Error::Invalid(format!(
+                "product {id} has no {value} voucher; it offers {}",
+                catalog::offered_values(&product)
+            )));
+        }
+        products.push(product);
+    }
+    let wanted = new.country.trim();
+    let (country_code, country_name) = catalog::countries(&products[0])
+        .into_iter()
+        .find(|(code, name)| code.eq_ignore_ascii_case(wanted) || name.eq_ignore_ascii_case(wanted))
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "product {} is not sold in `{}`",
+                products[0].id,
+                super::scopes::truncate(wanted, 40)
+            ))
+        })?;
+    if let Some(p) = products
+        .iter()
+        .find(|p| !catalog::sold_in(p, &country_code))
+    {
+        return Err(Error::Invalid(format!(
+            "product {} is not sold in {country_name}",
+            p.id
+        )));
+    }
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    let id = links::insert_campaign(
+        &mut tx,
+        &links::NewCampaign {
+            company_id: new.company_id,
+            name: &name,
+            denomination_minor: value.minor,
+            currency_code: currency.as_str(),
+            country_code: &country_code,
+            country_name: &country_name,
+            product_ids: &new.product_ids,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Event {
+            company_id: Some(new.company_id),
+            actor: "cli",
+            action: "campaign.created",
+            subject: &format!("campaign:{id}"),
+            detail: json!({ "name": name, "denomination_minor": value.minor, "currency": currency.as_str() }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Enables or disables a campaign (disabled: no new links; existing links
+/// stay redeemable).
+pub async fn set_enabled(db: &Db, clock: &dyn Clock, id: i64, enabled: bool) -> Result<()> {
+    let campaign = links::campaign_by_id(db.reader(), id)
+        .await?
+        .ok_or(Error::NotFound("campaign"))?;
+    let mut tx = db.begin().await?;
+    if !links::set_enabled(&mut tx, id, enabled).await? {
+        return Err(Error::NotFound("campaign"));
+    }
+    let action = if enabled {
+        "campaign.enabled"
+    } else {
+        "campaign.disabled"
+    };
+    record(&mut tx, campaign.company_id, action, id, clock.now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a campaign that has no live links (links that can still be
+/// redeemed); its redeemed and expired links stay in the reports.
+pub async fn delete(db: &Db, clock: &dyn Clock, id: i64) -> Result<()> {
+    let campaign = links::campaign_by_id(db.reader(), id)
+        .await?
+        .ok_or(Error::NotFound("campaign"))?;
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    // The company's lock orders this check before any link generation that
+    // could follow it (generation takes the same lock).
+    crate::store::ledger::lock_balance(&mut tx, campaign.company_id).await?;
+    let live = links::live_links(&mut tx, id, now).await?;
+    if live > 0 {
+        return Err(Error::Invalid(format!(
+            "campaign {id} has {live} link(s) that can still be redeemed; disable it instead, or delete it after they expire"
+        )));
+    }
+    if !links::delete_campaign(&mut tx, id, now).await? {
+        return Err(Error::NotFound("campaign"));
+    }
+    record(&mut tx, campaign.company_id, "campaign.deleted", id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn record(
+    tx: &mut crate::store::Tx,
+    company_id: i64,
+    action: &str,
+    id: i64,
+    now: i64,
+) -> Result<()> {
+    audit::record(
+        tx,
+        audit::Event {
+            company_id: Some(company_id),
+            actor: "cli",
+            action,
+            subject: &format!("campaign:{id}"),
+            detail: json!({}),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! The reward-link page for recipients, `/r/{code}`: choose one of the
+//! campaign's vouchers, see its code, optionally have it e-mailed. No
+//! account and no JavaScript; forms carry a CSRF token (double submit).
+//!
+//! Choosing posts to `/r/{code}` and, whatever the outcome of a race, ends
+//! on the link's page (post/redirect/get), which shows the one voucher the
+//! link was redeemed for.
+
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use minijinja::context;
+use serde::Serialize;
+
+use super::session;
+use crate::{
+    app::AppState,
+    delivery::email::{last_day, strip_tags},
+    domain::{
+        self,
+        links::{self, Redemption, State as LinkState},
+    },
+    store::links::LinkRow,
+};
+
+/// Routes of the redemption page.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/r/{code}", get(show).post(choose))
+        .route("/r/{code}/email", post(email))
+}
+
+/// A voucher to choose, as the page shows it.
+#[derive(Serialize)]
+struct Choice {
+    id: i64,
+    name: String,
+    image: String,
+    description: String,
+}
+
+/// A notice above the page's content.
+enum Notice {
+    None,
+    Error(String),
+    Sent(String),
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match links::find(&state.db, &code).await {
+        Ok(Some(link)) => {
+            render(&state, &headers, &code, &link, StatusCode::OK, Notice::None).await
+        }
+        Ok(None) => not_found(&state),
+        Err(e) => failure(&state, e),
+    }
+}
+
+/// Form fields of a page post.
+fn field(body: &[u8], name: &str) -> Option<String> {
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+async fn choose(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let link = match links::find(&state.db, &code).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return not_found(&state),
+        Err(e) => return failure(&state, e),
+    };
+    if !session::csrf_ok(&headers, field(&body, "csrf").as_deref()) {
+        let notice =
+            Notice::Error("Your session expired. Please choose your voucher again.".into());
+        return render(
+            &state,
+            &headers,
+            &code,
+            &link,
+            StatusCode::FORBIDDEN,
+            notice,
+        )
+        .await;
+    }
+    let Some(product_id) = field(&body, "product_id").and_then(|p| p.trim().parse::<i64>().ok())
+    else {
+        let notice = Notice::Error("Choose one of the vouchers below.".into());
+        return render(
+            &state,
+            &headers,
+            &code,
+            &link,
+            StatusCode::BAD_REQUEST,
+            notice,
+        )
+        .await;
+    };
+    match links::redeem(&state.db, &*state.clock, &link, product_id).await {
+        Ok(Redemption::Redeemed | Redemption::Expired) => see_other(&state, &code),
+        Ok(Redemption::NotOffered) => {
+            let notice = Notice::Error(
+                "That voucher is not part of this reward. Choose one of the vouchers below.".into(),
+            );
+            render(
+                &state,
+                &headers,
+                &code,
+                &link,
+                StatusCode::BAD_REQUEST,
+                notice,
+            )
+            .await
+        }
+        Ok(Redemption::OutOfStock(name)) => {
+            let notice = Notice::Error(format!(
+                "{name} is out of stock right now. Choose another voucher."
+            ));
+            render(&state, &headers, &code, &link, StatusCode::CONFLICT, notice).await
+        }
+        Err(e) => failure(&state, e),
+    }
+}
+
+async fn email(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let link = match links::find(&state.db, &code).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return not_found(&state),
+        Err(e) => return failure(&state, e),
+    };
+    if !session::csrf_ok(&headers, field(&body, "csrf").as_deref()) {
+        let notice =
+            Notice::Error("Your session expired. Please enter your e-mail address again.".into());
+        return render(
+            &state,
+            &headers,
+            &code,
+            &link,
+            StatusCode::FORBIDDEN,
+            notice,
+        )
+        .await;
+    }
+    let address = field(&body, "email").unwrap_or_default();
+    match links::email_voucher(&state.db, &*state.clock, &link, &address).await {
+        Ok(sent_to) => {
+            let notice = Notice::Sent(format!("We are sending your voucher to {sent_to}."));
+            render(&state, &headers, &code, &link, StatusCode::OK, notice).await
+        }
+        Err(domain::Error::Invalid(message)) => {
+            render(
+                &state,
+                &headers,
+                &code,
+                &link,
+                StatusCode::BAD_REQUEST,
+                Notice::Error(message),
+            )
+            .await
+        }
+        Err(e) => failure(&state, e),
+    }
+}
+
+/// Renders the link's page as it stands now.
+async fn render(
+    state: &AppState,
+    headers: &HeaderMap,
+    code: &str,
+    link: &LinkRow,
+    status: StatusCode,
+    notice: Notice,
+) -> Response {
+    let now = state.clock.now_ms();
+    // Re-read: a redemption may have happened since `link` was loaded.
+    let link = match links::find(&state.db, code).await {
+        Ok(Some(current)) => current,
+        Ok(None) => link.clone(),
+        Err(e) => return failure(state, e),
+    };
+    let link_state = match links::state(&state.db, &link, now).await {
+        Ok(s) => s,
+        Err(e) => return failure(state, e),
+    };
+    let (csrf, cookie) = session::csrf_token(state, headers);
+    let (error, sent) = match notice {
+        Notice::None => (None, None),
+        Notice::Error(m) => (Some(m), None),
+        Notice::Sent(m) => (None, Some(m)),
+    };
+    let value = format!(
+        "{} {}",
+        crate::api::plum_pro::amount_text(link.denomination_minor, &link.currency_code),
+        link.currency_code
+    );
+    let base_path = state.config.public_url.base_path();
+    let action = format!("{base_path}/r/{code}");
+    let status = match link_state {
+        LinkState::Expired if status == StatusCode::OK => StatusCode::GONE,
+        _ => status,
+    };
+    let ctx = match link_state {
+        LinkState::Open(products) => {
+            let choices: Vec<Choice> = products
+                .into_iter()
+                .map(|p| Choice {
+                    id: p.id,
+                    name: p.name,
+                    image: p.image_url,
+                    description: strip_tags(&p.description),
+                })
+                .collect();
+            context! {
+                base_path, action, csrf, error, sent, value, state => "open", campaign => link.campaign_name,
+                expiry => last_day(link.expires_at), choices,
+            }
+        }
+        LinkState::Redeemed(v) => {
+            let codes: Vec<_> = v
+                .codes
+                .iter()
+                .map(|c| context! { code => c.code, pin => c.pin, validity => c.validity })
+                .collect();
+            context! {
+                base_path, action, csrf, error, sent, value, state => "redeemed", campaign => link.campaign_name,
+                product => v.product.name, image => v.product.image_url, codes,
+                instructions => strip_tags(&v.product.redemption_instructions),
+                terms => strip_tags(&v.product.terms), email => v.order.email,
+                validity_note => strip_tags(&v.product.expiry_validity),
+            }
+        }
+        LinkState::Expired => context! {
+            base_path, action, csrf, error, sent, value, state => "expired", campaign => link.campaign_name,
+            expiry => last_day(link.expires_at),
+        },
+    };
+    let mut response = state.templates.page(status, "redeem.html", ctx);
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response.headers_mut().insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    response
+}
+
+fn see_other(state: &AppState, code: &str) -> Response {
+    let location = format!("{}/r/{code}", state.config.public_url.base_path());
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+fn not_found(state: &AppState) -> Response {
+    let ctx = context! { base_path => state.config.public_url.base_path(), state => "unknown" };
+    state
+        .templates
+        .page(StatusCode::NOT_FOUND, "redeem.html", ctx)
+}
+
+fn failure(state: &AppState, e: domain::Error) -> Response {
+    tracing::error!(error = %format!("{e:#}"), "reward link page failed");
+    let ctx = context! { base_path => state.config.public_url.base_path(), state => "failure" };
+    state
+        .templates
+        .page(StatusCode::INTERNAL_SERVER_ERROR, "redeem.html", ctx)
+}
