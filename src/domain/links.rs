@@ -536,7 +536,7 @@ mod tests {
     fn expiry_runs_through_the_end_of_the_day() {
         let end = parse_expiry("22-11-2026", NOW).unwrap();
         assert_eq!(end, 1_795_392_000_000, "2026-11-23T00:00:00Z");
-        assert_eq!(parse_expiry("01-12-2026", NOW).unwrap(), end + 8 * DAY);
+        assert_eq!(parse_expiry("01-12-2026", NOW).unwrap(), end + 9 * DAY);
     }
 
     #[test]

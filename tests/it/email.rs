@@ -302,3 +302,142 @@ both_engines!(a_crash_before_sending_loses_no_email, |engine| async move {
     assert_eq!(smtp.messages().len(), 1, "sent once");
     assert!(smtp.messages()[0].contains("CCD-500-0001"));
 });
+
+both_engines!(
+    link_emails_carry_the_link_and_are_not_kept_after_sending,
+    |engine| async move {
+        let port = free_port();
+        let smtp = Smtp::start(port).await;
+        let app = TestApp::spawn_with(engine, |c| {
+            c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))
+        })
+        .await;
+        let quiet = |_: usize, _: usize| {};
+        let catalog = include_str!("../../samples/catalog.json");
+        galley::domain::catalog::import(&app.db, &*app.clock, catalog, &quiet)
+            .await
+            .unwrap();
+        let codes = "code,pin,validity\nMAILED-1,4321,2031-05-01\n";
+        galley::domain::catalog::import_codes(&app.db, &*app.clock, 101, "500", codes, &quiet)
+            .await
+            .unwrap();
+        let s = app.setup().await;
+        galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
+            .await
+            .unwrap();
+        let campaign = galley::domain::campaigns::create(
+            &app.db,
+            &*app.clock,
+            galley::domain::campaigns::NewCampaign {
+                company_id: s.company_id,
+                name: "Team <Thanks>".into(),
+                denomination: "500".into(),
+                currency: "INR".into(),
+                country: "IN".into(),
+                product_ids: vec![101],
+            },
+        )
+        .await
+        .unwrap();
+        let t =
+            time::OffsetDateTime::from_unix_timestamp(app.clock_ms() / 1000 + 7 * 86_400).unwrap();
+        let expiry = format!("{:02}-{:02}-{}", t.day(), u8::from(t.month()), t.year());
+        let (status, body) = app
+            .api(
+                &s.tokens.access,
+                json!({"tag": "xoxo_link", "query": "xoxo_link.mutation.generateLinkEmail",
+                       "variables": {"data": {"campaignId": campaign, "email_ids": "ann@team.test, bob@team.test", "link_expiry": expiry}}}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let links: Vec<String> = body["data"]["generateLink"]["links"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(links.len(), 2);
+        wait_for("link e-mails", || smtp.messages().len(), 2).await;
+        let mails = smtp.messages();
+        let day = format!(
+            "{:02} {} {}",
+            t.day(),
+            &format!("{:?}", t.month())[..3],
+            t.year()
+        );
+        for (address, link) in [("ann@team.test", &links[0]), ("bob@team.test", &links[1])] {
+            let mail = mails
+                .iter()
+                .find(|m| m.contains(&format!("To: {address}")))
+                .unwrap_or_else(|| panic!("no mail to {address}: {mails:?}"));
+            assert!(mail.contains("Subject: Your 500.00 INR reward"), "{mail}");
+            assert!(mail.contains("multipart/alternative"), "{mail}");
+            assert!(
+                mail.contains(link.as_str()),
+                "the link is in the mail: {mail}"
+            );
+            assert!(
+                mail.contains("Team <Thanks>"),
+                "campaign name in the text part: {mail}"
+            );
+            assert!(
+                mail.contains("Team &lt;Thanks&gt;"),
+                "escaped in the HTML part: {mail}"
+            );
+            assert!(mail.contains(&day), "expiry {day}: {mail}");
+        }
+        // Once sent, the outbox keeps no link URL (a bearer secret).
+        for _ in 0..50 {
+            let (unsent,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+                    .fetch_one(app.db.reader())
+                    .await
+                    .unwrap();
+            if unsent == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let payloads: Vec<(String,)> =
+            sqlx::query_as("SELECT payload FROM outbox WHERE kind = 'link_email'")
+                .fetch_all(app.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(payloads.len(), 2);
+        for (payload,) in &payloads {
+            assert!(!payload.contains("/r/"), "{payload}");
+        }
+
+        // The recipient redeems and asks for the voucher by e-mail.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let csrf = "0123456789abcdef0123456789abcdef";
+        for (path, body) in [("", "product_id=101"), ("/email", "email=ann%40team.test")] {
+            let response = http
+                .post(format!("{}{path}", links[0]))
+                .header("cookie", format!("galley_csrf={csrf}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("csrf={csrf}&{body}"))
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_success() || response.status() == 303,
+                "{}",
+                response.status()
+            );
+        }
+        wait_for("voucher e-mail", || smtp.messages().len(), 3).await;
+        let voucher = smtp
+            .messages()
+            .into_iter()
+            .find(|m| m.contains("MAILED-1"))
+            .expect("voucher mailed");
+        assert!(
+            voucher.contains("To: ann@team.test") && voucher.contains("4321"),
+            "{voucher}"
+        );
+    }
+);

@@ -1,0 +1,1093 @@
+//! The Xoxo Link API (seed 003) and reward links: every operation and
+//! branch, the charge at generation (all links or none), redemption exactly
+//! once, the expiry refund exactly once, and company isolation.
+
+use futures::future::join_all;
+use reqwest::redirect::Policy;
+use serde_json::{json, Value};
+
+use crate::{both_engines, cli::galley, common::*};
+
+const CATALOG: &str = include_str!("../../samples/catalog.json");
+const GIFT_CARD: &str = include_str!("../../samples/gift-card.json");
+/// A CSRF token the tests present as cookie and form field (double submit).
+const CSRF: &str = "0123456789abcdef0123456789abcdef";
+
+/// The catalog, the gift card (generated codes), `codes` inventory codes of
+/// product 101 at 500 INR, a company with 10,000 INR and a campaign of 500
+/// INR offering products 101 and 104.
+async fn campaign_app(
+    engine: Engine,
+    codes: usize,
+    tweak: impl FnOnce(&mut galley::config::Config),
+) -> (TestApp, Setup, i64) {
+    let app = TestApp::spawn_with(engine, tweak).await;
+    let quiet = |_: usize, _: usize| {};
+    galley::domain::catalog::import(&app.db, &*app.clock, CATALOG, &quiet)
+        .await
+        .unwrap();
+    galley::domain::catalog::import(&app.db, &*app.clock, GIFT_CARD, &quiet)
+        .await
+        .unwrap();
+    if codes > 0 {
+        let file: String = (1..=codes)
+            .map(|i| format!("LINK-{i:03},{:04},2030-01-01\n", i * 11))
+            .collect();
+        galley::domain::catalog::import_codes(
+            &app.db,
+            &*app.clock,
+            101,
+            "500",
+            &format!("code,pin,validity\n{file}"),
+            &quiet,
+        )
+        .await
+        .unwrap();
+    }
+    let s = app.setup().await;
+    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "10000")
+        .await
+        .unwrap();
+    let campaign = create_campaign(
+        &app,
+        s.company_id,
+        "Diwali Thank You",
+        "500",
+        "INR",
+        &[101, 104],
+    )
+    .await;
+    (app, s, campaign)
+}
+
+async fn create_campaign(
+    app: &TestApp,
+    company_id: i64,
+    name: &str,
+    value: &str,
+    currency: &str,
+    products: &[i64],
+) -> i64 {
+    galley::domain::campaigns::create(
+        &app.db,
+        &*app.clock,
+        galley::domain::campaigns::NewCampaign {
+            company_id,
+            name: name.into(),
+            denomination: value.into(),
+            currency: currency.into(),
+            country: "IN".into(),
+            product_ids: products.to_vec(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// `DD-MM-YYYY` of the server's day plus `days`.
+fn expiry(app: &TestApp, days: i64) -> String {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(app.clock_ms() / 1000 + days * 86_400).unwrap();
+    format!("{:02}-{:02}-{}", t.day(), u8::from(t.month()), t.year())
+}
+
+async fn xoxo(app: &TestApp, token: &str, query: &str, variables: Value) -> (u16, Value) {
+    app.api(token, json!({ "tag": "xoxo_link", "query": format!("xoxo_link.{query}"), "variables": variables })).await
+}
+
+async fn generate(app: &TestApp, s: &Setup, campaign: i64, quantity: Value, expiry: &str) -> Value {
+    let data = json!({ "campaignId": campaign, "links_quantity": quantity, "link_expiry": expiry });
+    let (status, body) = xoxo(
+        app,
+        &s.tokens.access,
+        "mutation.generateLink",
+        json!({ "data": data }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["generateLink"].clone()
+}
+
+async fn balance(app: &TestApp, company_id: i64) -> i64 {
+    let balance = galley::store::ledger::balance(app.db.reader(), company_id)
+        .await
+        .unwrap();
+    let sum = galley::store::ledger::sum_of_entries(app.db.reader(), company_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        balance, sum,
+        "the running balance equals the sum of the ledger"
+    );
+    balance
+}
+
+async fn link_count(app: &TestApp) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM links")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    n
+}
+
+fn code_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap().to_string()
+}
+
+/// A browser-like client for the link page: no redirects followed.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn choose(http: &reqwest::Client, url: &str, product: &str, csrf: &str) -> (u16, String) {
+    let response = http
+        .post(url)
+        .header("cookie", format!("galley_csrf={CSRF}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&product_id={product}"))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn page(http: &reqwest::Client, url: &str) -> (u16, String) {
+    let response = http.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// The voucher code shown on a page.
+fn shown_code(html: &str) -> Option<String> {
+    let start = html.find("id=\"voucher-code\">")? + "id=\"voucher-code\">".len();
+    Some(html[start..start + html[start..].find('<')?].to_string())
+}
+
+both_engines!(seed_003_examples_work_verbatim, |engine| async move {
+    let (app, s, campaign) = campaign_app(engine, 3, |_| {}).await;
+    // The seed's campaignList request (its curly quotes straightened).
+    let body = format!(
+        r#"{{
+  "tag":"xoxo_link",
+  "query":"xoxo_link.query.campaignList",
+  "variables" : {{ "add_data": {{ "limit": 10, "offset": 0, "name": "", "enabled" : 1}} }}
+
+}}"#
+    );
+    let response = app
+        .http
+        .post(app.url("/v1/oauth/api"))
+        .bearer_auth(&s.tokens.access)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, list) = status_json(response).await;
+    assert_eq!(status, 200, "{list}");
+    let list = &list["data"]["campaignList"];
+    assert_eq!(list["success"], 1);
+    assert_eq!(list["count"], 1);
+    assert_eq!(list["errors"], json!([]));
+    let c = &list["data"][0];
+    assert_eq!(c["campaignId"], campaign);
+    assert_eq!(c["campaignName"], "Diwali Thank You");
+    assert_eq!(c["denomination_value"], 500);
+    assert_eq!(c["countryName"], "India");
+    assert_eq!(c["currencyCode"], "INR");
+    assert_eq!(c["product_count"], 2);
+    assert_eq!(c["status"], 1);
+    let created = c["created_date"].as_str().unwrap();
+    assert!(
+        created.len() == 24 && created.ends_with('Z') && created.as_bytes()[10] == b'T',
+        "{created}"
+    );
+
+    let (status, details) = xoxo(
+        &app,
+        &s.tokens.access,
+        "mutation.campaignDetails",
+        json!({"data": {"campaignId": campaign}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let d = &details["data"]["campaignDetails"];
+    assert_eq!(d["success"], 1);
+    assert_eq!(d["data"][0]["currency_code"], "INR");
+    assert_eq!(d["data"][0]["denomination_value"], 500);
+    assert_eq!(
+        d["data"][0]["vouchers"],
+        json!([{"name": "Cafe Coffee Day", "image": "https://images.galley.example/ccd.png"}, {"name": "Galley Gift Card", "image": ""}])
+    );
+
+    let g = generate(&app, &s, campaign, json!(3), &expiry(&app, 10)).await;
+    assert_eq!(g["success"], 1, "{g}");
+    assert!(g["message"].as_str().unwrap().contains("3 links"), "{g}");
+    let links = g["links"].as_array().unwrap();
+    assert_eq!(links.len(), 3);
+    for link in links {
+        let link = link.as_str().unwrap();
+        assert!(link.starts_with(&app.url("/r/")), "{link}");
+        assert!(code_of(link).len() >= 22, "≥ 128 bits: {link}");
+    }
+    assert!(g["batchId"].is_string());
+    assert_eq!(g["campaignId"], campaign.to_string());
+    assert_eq!(g["campaignName"], "Diwali Thank You");
+    assert_eq!(g["denomination_value"], 500);
+    assert_eq!(g["countryName"], "India");
+    assert_eq!(g["currencyCode"], "INR");
+    assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 3 * 500_00);
+    // Only hashes are stored.
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT code_hash FROM links")
+        .fetch_all(app.db.reader())
+        .await
+        .unwrap();
+    for link in links {
+        let code = code_of(link.as_str().unwrap());
+        assert!(stored.iter().all(|(h,)| !h.contains(&code)));
+        assert!(stored
+            .iter()
+            .any(|(h,)| *h == galley::crypto::hash_secret(&code)));
+    }
+
+    let (status, by_mail) = xoxo(
+        &app,
+        &s.tokens.access,
+        "mutation.generateLinkEmail",
+        json!({"data": {"campaignId": campaign, "email_ids": "a@x.test,b@y.test", "link_expiry": expiry(&app, 10)}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let g = &by_mail["data"]["generateLink"];
+    assert_eq!(g["success"], 1, "{by_mail}");
+    assert_eq!(g["links"].as_array().unwrap().len(), 2);
+    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE kind = 'link_email'")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+    assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 5 * 500_00);
+});
+
+both_engines!(campaign_list_filters_and_pages, |engine| async move {
+    let (app, s, first) = campaign_app(engine, 0, |_| {}).await;
+    let second = create_campaign(
+        &app,
+        s.company_id,
+        "Summer Bonus",
+        "1000",
+        "INR",
+        &[101, 104],
+    )
+    .await;
+    let third = create_campaign(&app, s.company_id, "summer 50%_off", "500", "INR", &[104]).await;
+    galley::domain::campaigns::set_enabled(&app.db, &*app.clock, second, false)
+        .await
+        .unwrap();
+    // Another company's campaign is never listed.
+    let (other, _) = app.company("Other").await;
+    create_campaign(&app, other, "Summer Other", "500", "INR", &[101]).await;
+
+    let list = |add_data: Value| {
+        let app = &app;
+        let token = s.tokens.access.clone();
+        async move {
+            let (status, body) = xoxo(
+                app,
+                &token,
+                "query.campaignList",
+                json!({ "add_data": add_data }),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            body["data"]["campaignList"].clone()
+        }
+    };
+    let ids = |l: &Value| {
+        l["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["campaignId"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let all = list(json!({"limit": 10, "offset": 0, "name": ""})).await;
+    assert_eq!(ids(&all), vec![third, second, first]);
+    assert_eq!(all["count"], 3);
+    let statuses: Vec<i64> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_i64().unwrap())
+        .collect();
+    assert_eq!(statuses, vec![1, 0, 1]);
+    assert_eq!(
+        ids(&list(json!({"name": "SUMMER"})).await),
+        vec![third, second]
+    );
+    assert_eq!(
+        ids(&list(json!({"name": "50%_"})).await),
+        vec![third],
+        "wildcards are literal"
+    );
+    assert_eq!(ids(&list(json!({"name": "%"})).await), vec![third]);
+    assert_eq!(ids(&list(json!({"enabled": 1})).await), vec![third, first]);
+    assert_eq!(ids(&list(json!({"enabled": "0"})).await), vec![second]);
+    let page = list(json!({"limit": 1, "offset": 1})).await;
+    assert_eq!(ids(&page), vec![second]);
+    assert_eq!(
+        page["count"], 3,
+        "count is the total matching, not the page"
+    );
+
+    for (bad, why) in [
+        (json!({"limit": 0}), "limit"),
+        (json!({"limit": "ten"}), "limit"),
+        (json!({"offset": -1}), "offset"),
+        (json!({"enabled": 2}), "enabled"),
+        (json!({"name": ["x"]}), "name"),
+        (json!({"colour": "red"}), "colour"),
+        (json!({"limit": 1e300}), "limit"),
+    ] {
+        let out = list(bad.clone()).await;
+        assert_eq!(out["success"], 0, "{bad}: {out}");
+        assert!(
+            out["message"].as_str().unwrap().contains(why),
+            "{bad}: {out}"
+        );
+        assert_eq!(out["data"], json!([]));
+        assert_eq!(out["errors"][0]["message"], out["message"]);
+    }
+});
+
+both_engines!(generation_refusals_charge_nothing, |engine| async move {
+    let (app, s, campaign) = campaign_app(engine, 0, |c| c.max_links_per_request = 5).await;
+    let before = balance(&app, s.company_id).await;
+    let (other, _) = app.company("Other").await;
+    let foreign = create_campaign(&app, other, "Not yours", "500", "INR", &[101]).await;
+    let disabled = create_campaign(&app, s.company_id, "Paused", "500", "INR", &[101]).await;
+    galley::domain::campaigns::set_enabled(&app.db, &*app.clock, disabled, false)
+        .await
+        .unwrap();
+    let big = create_campaign(&app, s.company_id, "Big", "5000", "INR", &[103]).await;
+    let good = expiry(&app, 3);
+    let today = expiry(&app, 0);
+    let yesterday = expiry(&app, -1);
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"campaignId": campaign, "links_quantity": 0, "link_expiry": good}),
+            "at least 1",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": 6, "link_expiry": good}),
+            "at most 5",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": -1, "link_expiry": good}),
+            "at least 1",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": "many", "link_expiry": good}),
+            "links_quantity",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": 99999999999999999999u128 as f64, "link_expiry": good}),
+            "links_quantity",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": 1, "link_expiry": yesterday}),
+            "in the past",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": 1, "link_expiry": "2026-12-01"}),
+            "DD-MM-YYYY",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": 1, "link_expiry": "31-02-2030"}),
+            "DD-MM-YYYY",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": 1}),
+            "link_expiry is required",
+        ),
+        (
+            json!({"links_quantity": 1, "link_expiry": good}),
+            "campaignId is required",
+        ),
+        (
+            json!({"campaignId": 424242, "links_quantity": 1, "link_expiry": good}),
+            "not found",
+        ),
+        (
+            json!({"campaignId": foreign, "links_quantity": 1, "link_expiry": good}),
+            "not found",
+        ),
+        (
+            json!({"campaignId": disabled, "links_quantity": 1, "link_expiry": good}),
+            "disabled",
+        ),
+        (
+            json!({"campaignId": big, "links_quantity": 3, "link_expiry": good}),
+            "cost 15000.00 INR",
+        ),
+        (
+            json!({"campaignId": campaign, "links_quantity": 1, "link_expiry": good, "extra": 1}),
+            "extra",
+        ),
+        (
+            json!({"campaignId": "<script>", "links_quantity": 1, "link_expiry": good}),
+            "campaignId",
+        ),
+    ];
+    for (data, why) in cases {
+        let (status, body) = xoxo(
+            &app,
+            &s.tokens.access,
+            "mutation.generateLink",
+            json!({ "data": data }),
+        )
+        .await;
+        assert_eq!(status, 200, "{data}: {body}");
+        let g = &body["data"]["generateLink"];
+        assert_eq!(g["success"], 0, "{data}: {body}");
+        assert!(
+            g["message"].as_str().unwrap().contains(why),
+            "{data}: expected `{why}` in {body}"
+        );
+        assert_eq!(g["links"], json!([]));
+    }
+    assert_eq!(balance(&app, s.company_id).await, before, "nothing charged");
+    assert_eq!(link_count(&app).await, 0, "no link created");
+    // E-mail variant: one bad address refuses the whole call.
+    let (_, body) = xoxo(
+        &app,
+        &s.tokens.access,
+        "mutation.generateLinkEmail",
+        json!({"data": {"campaignId": campaign, "email_ids": "ok@x.test, not-an-address", "link_expiry": good}}),
+    )
+    .await;
+    assert_eq!(body["data"]["generateLink"]["success"], 0, "{body}");
+    assert!(body["data"]["generateLink"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not-an-address"));
+    let (_, body) = xoxo(
+        &app,
+        &s.tokens.access,
+        "mutation.generateLinkEmail",
+        json!({"data": {"campaignId": campaign, "email_ids": "a@x.test,b@x.test,c@x.test,d@x.test,e@x.test,f@x.test", "link_expiry": good}}),
+    )
+    .await;
+    assert!(
+        body["data"]["generateLink"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 5"),
+        "{body}"
+    );
+    assert_eq!(balance(&app, s.company_id).await, before);
+    assert_eq!(link_count(&app).await, 0);
+    // Today is still valid (through the end of the day).
+    let g = generate(&app, &s, campaign, json!("2"), &today).await;
+    assert_eq!(g["success"], 1, "{g}");
+    assert_eq!(balance(&app, s.company_id).await, before - 2 * 500_00);
+    // A token without the xoxo_link scope is refused before anything else.
+    let plum_only = app.admin_tokens(&s.client, &s.email, "plum_pro_api").await;
+    let (status, body) = xoxo(&app, &plum_only.access, "query.campaignList", json!({})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "insufficient_scope");
+});
+
+both_engines!(
+    links_are_charged_in_the_base_currency,
+    |engine| async move {
+        let (app, s, _) = campaign_app(engine, 0, |_| {}).await;
+        // Product 102 (USD, generated) is sold in India too.
+        let usd = create_campaign(&app, s.company_id, "Books", "25", "USD", &[102]).await;
+        let g = generate(&app, &s, usd, json!(2), &expiry(&app, 5)).await;
+        assert_eq!(g["success"], 0, "no USD→INR rate yet: {g}");
+        assert!(
+            g["message"].as_str().unwrap().contains("galley fx set"),
+            "{g}"
+        );
+        galley::domain::catalog::set_rate(&app.db, &*app.clock, "USD", "INR", "83.12")
+            .await
+            .unwrap();
+        let g = generate(&app, &s, usd, json!(2), &expiry(&app, 5)).await;
+        assert_eq!(g["success"], 1, "{g}");
+        assert_eq!(g["denomination_value"], 25);
+        assert_eq!(g["currencyCode"], "USD");
+        assert_eq!(
+            balance(&app, s.company_id).await,
+            10_000_00 - 2 * 2078_00,
+            "2 × 25 USD × 83.12"
+        );
+        // Redeeming mints a USD voucher; the order records the charge.
+        let http = browser();
+        let url = g["links"][0].as_str().unwrap();
+        assert_eq!(choose(&http, url, "102", CSRF).await.0, 303);
+        let (_, html) = page(&http, url).await;
+        assert!(shown_code(&html).is_some_and(|c| c.len() == 19), "{html}");
+        assert!(html.contains("25.00 USD"), "{html}");
+    }
+);
+
+both_engines!(
+    a_link_redeems_once_and_shows_the_same_voucher,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 3, |_| {}).await;
+        let g = generate(&app, &s, campaign, json!(2), &expiry(&app, 3)).await;
+        let url = g["links"][0].as_str().unwrap().to_string();
+        let http = browser();
+        let response = http.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+        assert!(response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("galley_csrf="));
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("Cafe Coffee Day")
+                && html.contains("Galley Gift Card")
+                && html.contains("500.00 INR"),
+            "{html}"
+        );
+        assert!(html.contains("name=\"csrf\""));
+
+        // Without a matching CSRF token nothing happens.
+        let (status, _) = choose(&http, &url, "101", "ffffffffffffffffffffffffffffffff").await;
+        assert_eq!(status, 403);
+        // A product that is not the campaign's is refused.
+        let (status, html) = choose(&http, &url, "103", CSRF).await;
+        assert_eq!(status, 400);
+        assert!(html.contains("not part of this reward"), "{html}");
+        let (status, _) = choose(&http, &url, "abc", CSRF).await;
+        assert_eq!(status, 400);
+        let link = galley::domain::links::find(&app.db, &code_of(&url))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.status, "created");
+
+        let (status, _) = choose(&http, &url, "101", CSRF).await;
+        assert_eq!(status, 303);
+        let (status, html) = page(&http, &url).await;
+        assert_eq!(status, 200);
+        let code = shown_code(&html).expect("voucher shown");
+        assert_eq!(code, "LINK-001");
+        assert!(html.contains("0011"), "PIN shown: {html}");
+        assert!(html.contains("2030-01-01"), "validity shown");
+        assert!(
+            html.contains("Show the code at the counter"),
+            "instructions shown"
+        );
+        // Choosing again, even another product, shows the same voucher.
+        assert_eq!(choose(&http, &url, "104", CSRF).await.0, 303);
+        assert_eq!(
+            shown_code(&page(&http, &url).await.1).as_deref(),
+            Some("LINK-001")
+        );
+        let (orders,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE company_id = $1")
+            .bind(s.company_id)
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(orders, 1);
+        assert_eq!(
+            balance(&app, s.company_id).await,
+            10_000_00 - 2 * 500_00,
+            "redemption charges nothing more"
+        );
+        let link = galley::domain::links::find(&app.db, &code_of(&url))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.status, "redeemed");
+        assert!(link.redeemed_at.is_some() && link.order_id.is_some());
+
+        // The generated gift card mints a code for the second link.
+        let second = g["links"][1].as_str().unwrap();
+        assert_eq!(choose(&http, second, "104", CSRF).await.0, 303);
+        let minted = shown_code(&page(&http, second).await.1).unwrap();
+        assert_eq!(minted.len(), 19, "{minted}");
+
+        // Unknown and malformed codes: a 404 page, no lookup of garbage.
+        for bad in [
+            "/r/nope",
+            "/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "/r/%3Cscript%3E",
+        ] {
+            let (status, html) = page(&http, &app.url(bad)).await;
+            assert_eq!(status, 404, "{bad}");
+            assert!(html.contains("not valid"), "{html}");
+            assert!(!html.contains("<script>"));
+        }
+        let (status, _) = choose(
+            &http,
+            &app.url("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            "101",
+            CSRF,
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+);
+
+both_engines!(
+    out_of_stock_leaves_the_link_redeemable,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 1, |_| {}).await;
+        let g = generate(&app, &s, campaign, json!(2), &expiry(&app, 3)).await;
+        let (a, b) = (
+            g["links"][0].as_str().unwrap(),
+            g["links"][1].as_str().unwrap(),
+        );
+        let http = browser();
+        assert_eq!(choose(&http, a, "101", CSRF).await.0, 303);
+        let (status, html) = choose(&http, b, "101", CSRF).await;
+        assert_eq!(status, 409);
+        assert!(html.contains("out of stock"), "{html}");
+        assert!(
+            html.contains("Galley Gift Card"),
+            "the other choices are offered again"
+        );
+        let link = galley::domain::links::find(&app.db, &code_of(b))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.status, "created");
+        assert_eq!(choose(&http, b, "104", CSRF).await.0, 303);
+        assert!(shown_code(&page(&http, b).await.1).is_some());
+    }
+);
+
+both_engines!(
+    expired_links_are_refunded_exactly_once,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 3, |c| c.link_sweep_interval = 1).await;
+        let g = generate(&app, &s, campaign, json!(3), &expiry(&app, 0)).await;
+        let urls: Vec<String> = g["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect();
+        let http = browser();
+        assert_eq!(choose(&http, &urls[0], "101", CSRF).await.0, 303);
+        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 3 * 500_00);
+        // Past the end of the day: the two unredeemed links expire.
+        app.clock.advance_secs(2 * 86_400);
+        let (status, html) = page(&http, &urls[1]).await;
+        assert_eq!(status, 410);
+        assert!(html.contains("expired"), "{html}");
+        assert_eq!(
+            choose(&http, &urls[1], "101", CSRF).await.0,
+            303,
+            "back to the page"
+        );
+        assert_eq!(
+            page(&http, &urls[1]).await.0,
+            410,
+            "still expired, not redeemed"
+        );
+        // The redeemed link still shows its voucher.
+        assert_eq!(
+            shown_code(&page(&http, &urls[0]).await.1).as_deref(),
+            Some("LINK-001")
+        );
+        // The background sweeper refunds both, once.
+        for _ in 0..100 {
+            if balance(&app, s.company_id).await == 10_000_00 - 500_00 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 500_00);
+        // More sweeps, concurrently, refund nothing more.
+        let sweeps = (0..4).map(|_| galley::domain::links::sweep(&app.db, &*app.clock));
+        let refunded: usize = join_all(sweeps).await.into_iter().map(Result::unwrap).sum();
+        assert_eq!(refunded, 0);
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 500_00);
+        let report =
+            galley::domain::links::report(&app.db, s.company_id, Some(campaign), None, 10, 0)
+                .await
+                .unwrap();
+        let statuses: Vec<&str> = report
+            .iter()
+            .map(|l| galley::domain::links::report_status(l, app.clock_ms()))
+            .collect();
+        assert_eq!(statuses, vec!["redeemed", "refunded", "refunded"]);
+        assert!(report[1].refunded_at.is_some());
+        let (refunds,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'link_refund'")
+                .fetch_one(app.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(refunds, 1, "one entry for the batch's two links");
+    }
+);
+
+both_engines!(
+    sweeps_racing_on_many_links_refund_each_once,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 0, |c| c.link_sweep_interval = 3600).await;
+        for _ in 0..3 {
+            let g = generate(&app, &s, campaign, json!(6), &expiry(&app, 0)).await;
+            assert_eq!(g["success"], 1, "{g}");
+        }
+        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 18 * 500_00);
+        app.clock.advance_secs(2 * 86_400);
+        let sweeps = (0..8).map(|_| galley::domain::links::sweep(&app.db, &*app.clock));
+        let refunded: usize = join_all(sweeps).await.into_iter().map(Result::unwrap).sum();
+        assert_eq!(refunded, 18, "the server's own sweeper ran at start only");
+        assert_eq!(balance(&app, s.company_id).await, 10_000_00);
+    }
+);
+
+both_engines!(
+    recipients_get_their_voucher_by_email_on_request,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 2, |_| {}).await;
+        let g = generate(&app, &s, campaign, json!(1), &expiry(&app, 3)).await;
+        let url = g["links"][0].as_str().unwrap().to_string();
+        let http = browser();
+        let email = |address: &str| {
+            let http = http.clone();
+            let url = format!("{url}/email");
+            let body = format!("csrf={CSRF}&email={}", address.replace('@', "%40"));
+            async move {
+                let response = http
+                    .post(url)
+                    .header("cookie", format!("galley_csrf={CSRF}"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status().as_u16(), response.text().await.unwrap())
+            }
+        };
+        let (status, html) = email("me@x.test").await;
+        assert_eq!(status, 400, "choose first");
+        assert!(html.contains("choose a voucher first"), "{html}");
+        assert_eq!(choose(&http, &url, "101", CSRF).await.0, 303);
+        let (status, html) = email("not an address").await;
+        assert_eq!(status, 400);
+        assert!(html.contains("not an e-mail address"), "{html}");
+        let (status, html) = email("Me@X.test").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("sending your voucher to me@x.test"), "{html}");
+        let (queued,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE kind = 'order_email'")
+                .fetch_one(app.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(queued, 1);
+        for _ in 0..4 {
+            assert_eq!(email("me@x.test").await.0, 200);
+        }
+        let (status, html) = email("me@x.test").await;
+        assert_eq!(status, 400, "at most 5 e-mails per link");
+        assert!(html.contains("already e-mailed 5 times"), "{html}");
+    }
+);
+
+both_engines!(
+    one_hundred_simultaneous_redemptions_yield_one_voucher,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 150, |_| {}).await;
+        let g = generate(&app, &s, campaign, json!(1), &expiry(&app, 3)).await;
+        let url = g["links"][0].as_str().unwrap().to_string();
+        // On PostgreSQL the POSTs go to two more `galley serve` nodes sharing
+        // the database as well as to the in-process one.
+        let mut nodes = Vec::new();
+        let mut bases = vec![app.base.clone()];
+        if engine == Engine::Postgres {
+            for _ in 0..2 {
+                let (node, base) =
+                    crate::concurrency::start_node(&app.test_db.url, &app.http).await;
+                nodes.push(node);
+                bases.push(base);
+            }
+        }
+        let code = code_of(&url);
+        let http = browser();
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(100));
+        let posts = (0..100).map(|i| {
+            let target = format!("{}/r/{code}", bases[i % bases.len()]);
+            let product = if i % 2 == 0 { "101" } else { "104" };
+            let http = http.clone();
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                choose(&http, &target, product, CSRF).await.0
+            })
+        });
+        let statuses: Vec<u16> = join_all(posts)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+        let (orders,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE company_id = $1")
+            .bind(s.company_id)
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(orders, 1, "exactly one voucher");
+        let (codes,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM voucher_codes WHERE order_id IS NOT NULL")
+                .fetch_one(app.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(codes, 1);
+        let mut shown = Vec::new();
+        for base in &bases {
+            shown.push(shown_code(
+                &page(&http, &format!("{base}/r/{code}")).await.1,
+            ));
+        }
+        assert!(
+            shown[0].is_some() && shown.iter().all(|c| *c == shown[0]),
+            "{shown:?}"
+        );
+        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 500_00);
+    }
+);
+
+both_engines!(campaigns_from_the_cli, |engine| async move {
+    let (app, s, _) = campaign_app(engine, 0, |c| c.link_sweep_interval = 3600).await;
+    let url = app.test_db.url.clone();
+    let company = s.company_id.to_string();
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "campaign",
+            "create",
+            "--company",
+            &company,
+            "--name",
+            "CLI",
+            "--currency",
+            "INR",
+            "--json",
+            "--database-url",
+            &url,
+        ];
+        args.extend_from_slice(extra);
+        galley(&args)
+    };
+    let (ok, out, err) = create(&[
+        "--denomination",
+        "500",
+        "--country",
+        "India",
+        "--products",
+        "101,104",
+    ]);
+    assert!(ok, "{err}");
+    let id = out["campaign_id"].as_i64().unwrap();
+    let campaign = galley::store::links::campaign_by_id(app.db.reader(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            campaign.country_code.as_str(),
+            campaign.product_count,
+            campaign.enabled
+        ),
+        ("IN", 2, true)
+    );
+    for (extra, why) in [
+        (
+            vec![
+                "--denomination",
+                "700",
+                "--country",
+                "IN",
+                "--products",
+                "101",
+            ],
+            "no 700.00 INR voucher",
+        ),
+        (
+            vec![
+                "--denomination",
+                "500",
+                "--country",
+                "US",
+                "--products",
+                "101",
+            ],
+            "not sold in `US`",
+        ),
+        (
+            vec![
+                "--denomination",
+                "500",
+                "--country",
+                "IN",
+                "--products",
+                "102",
+            ],
+            "sold in USD",
+        ),
+        (
+            vec![
+                "--denomination",
+                "500",
+                "--country",
+                "IN",
+                "--products",
+                "101,101",
+            ],
+            "listed twice",
+        ),
+        (
+            vec![
+                "--denomination",
+                "500",
+                "--country",
+                "IN",
+                "--products",
+                "999",
+            ],
+            "not in the catalog",
+        ),
+        (
+            vec![
+                "--denomination",
+                "0",
+                "--country",
+                "IN",
+                "--products",
+                "101",
+            ],
+            "greater than zero",
+        ),
+        (
+            vec![
+                "--denomination",
+                "5.001",
+                "--country",
+                "IN",
+                "--products",
+                "101",
+            ],
+            "decimals",
+        ),
+    ] {
+        let (ok, _, err) = create(&extra);
+        assert!(!ok && err.contains(why), "{extra:?}: {err}");
+    }
+    let id_text = id.to_string();
+    let cmd = |verb: &str| {
+        galley(&[
+            "campaign",
+            verb,
+            "--id",
+            &id_text,
+            "--json",
+            "--database-url",
+            &url,
+        ])
+    };
+    assert!(cmd("disable").0);
+    let g = generate(&app, &s, id, json!(1), &expiry(&app, 1)).await;
+    assert!(g["message"].as_str().unwrap().contains("disabled"), "{g}");
+    assert!(cmd("enable").0);
+    let g = generate(&app, &s, id, json!(1), &expiry(&app, 1)).await;
+    assert_eq!(g["success"], 1, "{g}");
+    // A live link blocks deletion; once it expired, deletion works.
+    let (ok, _, err) = cmd("delete");
+    assert!(!ok && err.contains("can still be redeemed"), "{err}");
+    // The CLI reads the system clock: move the link's expiry into the past.
+    sqlx::query("UPDATE links SET expires_at = 1")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let (ok, out, err) = cmd("delete");
+    assert!(ok, "{err}");
+    assert_eq!(out["deleted"], true);
+    let (status, body) = xoxo(
+        &app,
+        &s.tokens.access,
+        "mutation.campaignDetails",
+        json!({"data": {"campaignId": id}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["campaignDetails"]["success"], 0, "{body}");
+    assert!(!cmd("enable").0, "a deleted campaign is gone");
+    // The report still has the link.
+    let (ok, out, err) = galley(&[
+        "link",
+        "report",
+        "--company",
+        &company,
+        "--json",
+        "--database-url",
+        &url,
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out["links"][0]["status"], "expired");
+    assert_eq!(out["links"][0]["campaign_id"], id);
+    let (ok, _, _) = galley(&[
+        "link",
+        "report",
+        "--company",
+        "987654",
+        "--database-url",
+        &url,
+    ]);
+    assert!(!ok, "unknown company");
+});
+
+both_engines!(
+    companies_see_only_their_own_campaigns_and_links,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 1, |_| {}).await;
+        let (other, email) = app.company("Rival").await;
+        let client = app.client(other, "xoxo_link").await;
+        let rival = app.admin_tokens(&client, &email, "xoxo_link").await;
+        let (_, body) = xoxo(
+            &app,
+            &rival.access,
+            "query.campaignList",
+            json!({"add_data": {}}),
+        )
+        .await;
+        assert_eq!(body["data"]["campaignList"]["count"], 0, "{body}");
+        let (_, body) = xoxo(
+            &app,
+            &rival.access,
+            "mutation.campaignDetails",
+            json!({"data": {"campaignId": campaign}}),
+        )
+        .await;
+        assert_eq!(body["data"]["campaignDetails"]["success"], 0);
+        let (_, body) = xoxo(
+        &app,
+        &rival.access,
+        "mutation.generateLink",
+        json!({"data": {"campaignId": campaign, "links_quantity": 1, "link_expiry": expiry(&app, 1)}}),
+    )
+    .await;
+        assert_eq!(body["data"]["generateLink"]["success"], 0);
+        assert_eq!(balance(&app, s.company_id).await, 10_000_00);
+        assert_eq!(balance(&app, other).await, 0);
+        let mine = generate(&app, &s, campaign, json!(1), &expiry(&app, 1)).await;
+        assert_eq!(mine["success"], 1);
+        let report = galley::domain::links::report(&app.db, other, None, None, 10, 0)
+            .await
+            .unwrap();
+        assert!(report.is_empty());
+    }
+);
