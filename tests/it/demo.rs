@@ -61,7 +61,27 @@ both_engines!(
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
-        assert_eq!(info["balance"], 100000.0);
+        // 100,000 INR of funds, less the printed link's 500.
+        assert_eq!(info["balance"], 99500.0);
+
+        // The printed reward link opens on the campaign's vouchers.
+        let link = info["link"].as_str().unwrap();
+        assert!(link.starts_with(&format!("{base}/r/")), "{link}");
+        let page = http.get(link).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Cafe Coffee Day") && html.contains("Galley Gift Card") && html.contains("500.00 INR"), "{html}");
+        let (status, list) = status_json(
+            http.post(format!("{base}/v1/oauth/api"))
+                .bearer_auth(access)
+                .json(&serde_json::json!({"tag": "xoxo_link", "query": "xoxo_link.query.campaignList", "variables": {"add_data": {}}}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(list["data"]["campaignList"]["data"][0]["campaignId"], info["campaign_id"]);
 
         // The printed authorize URL works end to end, ending on the demo page.
         let browser = Browser::new();
