@@ -82,6 +82,9 @@ both_engines!(openapi_lists_every_route, |engine| async move {
         ("/v1/oauth/authorize/signup", "post"),
         ("/assets/galley.css", "get"),
         ("/developers/demo/callback", "get"),
+        ("/r/{link_code}", "get"),
+        ("/r/{link_code}", "post"),
+        ("/r/{link_code}/email", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
