@@ -415,6 +415,7 @@ pub async fn redeem(
     orders::mark_delivered(&mut tx, order_id, now).await?;
     links::set_order(&mut tx, link.id, order_id).await?;
     tx.commit().await?;
+    metrics::counter!("galley_links_total", "event" => "redeemed").increment(1);
     Ok(Redemption::Redeemed)
 }
 
@@ -482,6 +483,7 @@ pub async fn sweep(db: &Db, clock: &dyn Clock) -> Result<usize> {
             .await?;
         }
         tx.commit().await?;
+        metrics::counter!("galley_links_total", "event" => "refunded").increment(refunded.len() as u64);
         total += refunded.len();
         if (refunded.len() as i64) < SWEEP_BATCH {
             return Ok(total);
