@@ -70,7 +70,12 @@ both_engines!(
         let page = http.get(link).send().await.unwrap();
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
-        assert!(html.contains("Cafe Coffee Day") && html.contains("Galley Gift Card") && html.contains("500.00 INR"), "{html}");
+        assert!(
+            html.contains("Cafe Coffee Day")
+                && html.contains("Galley Gift Card")
+                && html.contains("500.00 INR"),
+            "{html}"
+        );
         let (status, list) = status_json(
             http.post(format!("{base}/v1/oauth/api"))
                 .bearer_auth(access)
@@ -81,7 +86,10 @@ both_engines!(
         )
         .await;
         assert_eq!(status, 200);
-        assert_eq!(list["data"]["campaignList"]["data"][0]["campaignId"], info["campaign_id"]);
+        assert_eq!(
+            list["data"]["campaignList"]["data"][0]["campaignId"],
+            info["campaign_id"]
+        );
 
         // The printed authorize URL works end to end, ending on the demo page.
         let browser = Browser::new();

@@ -11,6 +11,7 @@ mod concurrency;
 mod demo;
 mod email;
 mod interop;
+mod link_browser;
 mod links;
 mod ops;
 mod orders;
