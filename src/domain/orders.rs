@@ -194,8 +194,14 @@ pub async fn place(
 
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    let balance = orders::lock(&mut tx, product.id, company_id).await?;
-    if balance < charged.minor {
+    // Locks: the product first, then the company (the debit), always in
+    // this order so two orders never wait on each other in a cycle.
+    orders::lock_product(&mut tx, product.id).await?;
+    if ledger::debit(&mut tx, company_id, charged.minor)
+        .await?
+        .is_none()
+    {
+        let balance = ledger::balance(&mut *tx, company_id).await?;
         return Err(OrderError::NotProcessable(format!(
             "not enough balance: the order costs {charged}, the balance is {}",
             Money {
@@ -204,7 +210,8 @@ pub async fn place(
             }
         )));
     }
-    let row = OrderRow {
+    // Inserted as delivered: the common case needs no second update.
+    let mut row = OrderRow {
         id: 0,
         company_id,
         po_number: new.po_number.clone(),
@@ -219,16 +226,16 @@ pub async fn place(
         discount_percent: discount_percent.to_text(),
         amount_charged_minor: charged.minor,
         base_currency: base.as_str().to_string(),
-        order_status: "pending".into(),
-        delivery_status: "pending".into(),
+        order_status: "complete".into(),
+        delivery_status: "delivered".into(),
         email: email.clone().unwrap_or_default(),
         contact: new.contact.clone().unwrap_or_default(),
         tag: new.tag.clone().unwrap_or_default(),
         notify_receiver: i64::from(new.notify_receiver),
         created_at: now,
-        delivered_at: None,
+        delivered_at: Some(now),
     };
-    let order_id = match orders::insert(&mut tx, &row).await {
+    row.id = match orders::insert(&mut tx, &row).await {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
             // The same poNumber committed concurrently: answer with that one.
@@ -240,30 +247,42 @@ pub async fn place(
         }
         Err(e) => return Err(e.into()),
     };
-    let delivered = if product.kind == "generated" {
+    let order_id = row.id;
+    let codes = if product.kind == "generated" {
         let codes: Vec<String> = (0..new.quantity).map(|_| mint_code()).collect();
         orders::insert_minted(&mut tx, order_id, product.id, value.minor, &codes, now).await?;
-        true
+        codes
+            .into_iter()
+            .map(|code| CodeRow {
+                code,
+                pin: None,
+                validity: None,
+            })
+            .collect()
     } else {
-        let got = orders::allocate(&mut tx, order_id, product.id, value.minor, new.quantity).await?
-            as i64;
-        if got == new.quantity {
-            true
+        let codes =
+            orders::allocate(&mut tx, order_id, product.id, value.minor, new.quantity).await?;
+        if codes.len() as i64 == new.quantity {
+            codes
         } else if product.delivery_type == "delayed" {
             // Waits, charged, for codes to arrive; keeps none of the few left.
             orders::release(&mut tx, order_id).await?;
-            false
+            orders::mark_pending(&mut tx, order_id).await?;
+            row.order_status = "pending".into();
+            row.delivery_status = "pending".into();
+            row.delivered_at = None;
+            Vec::new()
         } else {
             return Err(OrderError::NotProcessable(format!(
-                "not enough inventory: {got} voucher(s) of {} {currency} left for product {}",
-                new.denomination, product.id
+                "not enough inventory: {} voucher(s) of {} {currency} left for product {}",
+                codes.len(),
+                new.denomination,
+                product.id
             )));
         }
     };
-    if delivered {
-        orders::mark_delivered(&mut tx, order_id, now).await?;
-    }
-    ledger::append(
+    let delivered = row.delivered_at.is_some();
+    ledger::insert_entry(
         &mut tx,
         company_id,
         "charge",
@@ -281,12 +300,8 @@ pub async fn place(
         crate::store::outbox::enqueue(&mut tx, "order_admin_email", &payload, now).await?;
     }
     tx.commit().await?;
-    let order = orders::find(db.reader(), company_id, order_id)
-        .await?
-        .ok_or(OrderError::ProductNotFound)?;
-    let codes = orders::codes(db.reader(), order_id).await?;
     Ok(Placed {
-        order,
+        order: row,
         codes,
         created: true,
         country: product.country_code,
@@ -318,7 +333,8 @@ pub async fn fulfil_pending(
     let mut fulfilled = 0;
     for order in orders::pending(tx, product_id, denomination_minor).await? {
         let got = orders::allocate(tx, order.id, product_id, denomination_minor, order.quantity)
-            .await? as i64;
+            .await?
+            .len() as i64;
         if got < order.quantity {
             orders::release(tx, order.id).await?;
             break;

@@ -95,17 +95,13 @@ pub struct CodeRow {
     pub validity: Option<String>,
 }
 
-/// Takes the row locks that serialise orders — the product first, then the
-/// company, always in this order so two orders never wait on each other in
-/// a cycle — and returns the company's balance as of the lock. On SQLite
-/// the writer is already exclusive.
-pub async fn lock(tx: &mut Tx, product_id: i64, company_id: i64) -> StoreResult<i64> {
-    lock_product(tx, product_id).await?;
-    super::ledger::lock_balance(tx, company_id).await
-}
-
-/// Locks a product's row, which serialises the allocation of its codes.
+/// Locks a product's row, which serialises the allocation of its codes on
+/// PostgreSQL (two allocations picking the same free codes would otherwise
+/// leave the later one short). SQLite has one writer: nothing to do.
 pub async fn lock_product(tx: &mut Tx, product_id: i64) -> StoreResult<()> {
+    if tx.backend_name() == "SQLite" {
+        return Ok(());
+    }
     sqlx::query("UPDATE products SET kind = kind WHERE id = $1")
         .bind(product_id)
         .execute(&mut **tx)
@@ -159,25 +155,51 @@ pub async fn insert(tx: &mut Tx, o: &OrderRow) -> StoreResult<i64> {
 }
 
 /// Assigns up to `quantity` unsold codes (oldest first) to the order;
-/// returns how many were assigned.
+/// returns the codes assigned, in allocation order.
 pub async fn allocate(
     conn: &mut AnyConnection,
     order_id: i64,
     product_id: i64,
     denomination_minor: i64,
     quantity: i64,
-) -> StoreResult<u64> {
-    let done = sqlx::query(
+) -> StoreResult<Vec<CodeRow>> {
+    let rows = sqlx::query(
         "UPDATE voucher_codes SET order_id = $1 WHERE order_id IS NULL AND id IN (SELECT id FROM voucher_codes \
-         WHERE product_id = $2 AND denomination_minor = $3 AND order_id IS NULL ORDER BY id LIMIT $4)",
+         WHERE product_id = $2 AND denomination_minor = $3 AND order_id IS NULL ORDER BY id LIMIT $4) \
+         RETURNING id, code, pin, validity",
     )
     .bind(order_id)
     .bind(product_id)
     .bind(denomination_minor)
     .bind(quantity)
+    .fetch_all(conn)
+    .await?;
+    let mut codes = rows
+        .into_iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>(0)?,
+                CodeRow {
+                    code: r.try_get(1)?,
+                    pin: r.try_get(2)?,
+                    validity: r.try_get(3)?,
+                },
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    codes.sort_unstable_by_key(|(id, _)| *id);
+    Ok(codes.into_iter().map(|(_, code)| code).collect())
+}
+
+/// Marks an order as waiting for codes (it was inserted as delivered).
+pub async fn mark_pending(conn: &mut AnyConnection, order_id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE orders SET order_status = 'pending', delivery_status = 'pending', delivered_at = NULL WHERE id = $1",
+    )
+    .bind(order_id)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected())
+    Ok(())
 }
 
 /// Returns an order's codes to the inventory (a partial allocation that
