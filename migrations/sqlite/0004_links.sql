@@ -1,6 +1,10 @@
 -- Xoxo Link campaigns, the batches of links generated for them and the
--- links themselves. A link stores only the SHA-256 of its code; its value
--- and charge live on its batch (every link of a batch is worth the same).
+-- links themselves. A link's code is a split token: its batch and position
+-- (the selector, looked up by this table's key) and 192 random bits (the
+-- verifier); only the SHA-256 of the whole code is stored. Keys grow with
+-- every insert, so generating many links appends to the indexes instead of
+-- scattering over a random-key index. A link's value and charge live on its
+-- batch (every link of a batch is worth the same).
 
 CREATE TABLE campaigns (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,7 +49,8 @@ CREATE INDEX link_batches_company ON link_batches (company_id, campaign_id);
 CREATE TABLE links (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     batch_id BIGINT NOT NULL REFERENCES link_batches (id),
-    code_hash TEXT NOT NULL UNIQUE,
+    position BIGINT NOT NULL,
+    code_hash TEXT NOT NULL,
     email TEXT,
     status TEXT NOT NULL,
     expires_at BIGINT NOT NULL,
@@ -53,7 +58,7 @@ CREATE TABLE links (
     order_id BIGINT,
     redeemed_at BIGINT,
     refunded_at BIGINT,
-    voucher_emails BIGINT NOT NULL DEFAULT 0
+    voucher_emails BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (batch_id, position)
 );
 CREATE INDEX links_sweep ON links (status, expires_at);
-CREATE INDEX links_batch ON links (batch_id);

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::json;
 
 use super::{
@@ -181,22 +182,9 @@ pub async fn generate(
         })
         .ok_or_else(|| Error::Invalid("links_quantity is too large".into()))?;
 
-    let codes: Vec<String> = (0..quantity).map(|_| crypto::new_secret("")).collect();
-    let rows: Vec<(String, Option<String>)> = match &recipients {
-        Some(emails) => codes
-            .iter()
-            .zip(emails)
-            .map(|(c, e)| (crypto::hash_secret(c), Some(e.clone())))
-            .collect(),
-        None => codes
-            .iter()
-            .map(|c| (crypto::hash_secret(c), None))
-            .collect(),
-    };
-    let urls: Vec<String> = codes
-        .iter()
-        .map(|c| format!("{}{c}", settings.link_base))
-        .collect();
+    // Random parts first: the codes are assembled once the batch has an id.
+    let verifiers: Vec<[u8; VERIFIER_BYTES]> =
+        (0..quantity).map(|_| crypto::random_bytes()).collect();
 
     let mut tx = db.begin().await?;
     let balance = ledger::lock_balance(&mut tx, company_id).await?;
@@ -237,6 +225,31 @@ pub async fn generate(
         now,
     )
     .await?;
+    let codes: Vec<String> = verifiers
+        .iter()
+        .enumerate()
+        .map(|(position, verifier)| {
+            LinkCode {
+                batch_id,
+                position: position as u32,
+                verifier: *verifier,
+            }
+            .encode()
+        })
+        .collect();
+    let emails = recipients.clone().map_or_else(
+        || vec![None; codes.len()],
+        |r| r.into_iter().map(Some).collect(),
+    );
+    let rows: Vec<(String, Option<String>)> = codes
+        .iter()
+        .map(|c| crypto::hash_secret(c))
+        .zip(emails)
+        .collect();
+    let urls: Vec<String> = codes
+        .iter()
+        .map(|c| format!("{}{c}", settings.link_base))
+        .collect();
     let ids = links::insert_links(&mut tx, batch_id, &rows, expires_at, now).await?;
     ledger::append(
         &mut tx,
@@ -263,20 +276,58 @@ pub async fn generate(
     })
 }
 
-/// True when `code` could be a link code (checked before any lookup).
-pub fn plausible_code(code: &str) -> bool {
-    (20..=64).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+/// Random bytes of a link code: 192 bits.
+const VERIFIER_BYTES: usize = 24;
+/// Bytes of a decoded code: batch id, position, verifier.
+const CODE_BYTES: usize = 8 + 4 + VERIFIER_BYTES;
+
+/// A link code, a split token: the selector (batch id and position in the
+/// batch) finds the row, the verifier proves the holder has the link. The
+/// database keeps only the SHA-256 of the encoded code, compared in
+/// constant time, so neither a database reader nor response timing reveals
+/// a usable code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkCode {
+    /// The batch.
+    pub batch_id: i64,
+    /// Position in the batch.
+    pub position: u32,
+    /// The secret part.
+    pub verifier: [u8; VERIFIER_BYTES],
+}
+
+impl LinkCode {
+    /// URL-safe text: 48 base64url characters.
+    pub fn encode(&self) -> String {
+        let mut bytes = [0u8; CODE_BYTES];
+        bytes[..8].copy_from_slice(&self.batch_id.to_be_bytes());
+        bytes[8..12].copy_from_slice(&self.position.to_be_bytes());
+        bytes[12..].copy_from_slice(&self.verifier);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Parses a code; `None` for anything that is not one.
+    pub fn parse(code: &str) -> Option<Self> {
+        if code.len() != CODE_BYTES.div_ceil(3) * 4 {
+            return None;
+        }
+        let bytes: [u8; CODE_BYTES] = URL_SAFE_NO_PAD.decode(code).ok()?.try_into().ok()?;
+        Some(Self {
+            batch_id: i64::from_be_bytes(bytes[..8].try_into().ok()?),
+            position: u32::from_be_bytes(bytes[8..12].try_into().ok()?),
+            verifier: bytes[12..].try_into().ok()?,
+        })
+    }
 }
 
 /// The link of a code, if any.
 pub async fn find(db: &Db, code: &str) -> Result<Option<LinkRow>> {
-    if !plausible_code(code) {
+    let Some(parsed) = LinkCode::parse(code) else {
         return Ok(None);
-    }
-    Ok(links::find_by_hash(db.reader(), &crypto::hash_secret(code)).await?)
+    };
+    let link =
+        links::find_by_selector(db.reader(), parsed.batch_id, i64::from(parsed.position)).await?;
+    Ok(link.filter(|l| crypto::verify_secret(code, &l.code_hash)))
 }
 
 /// Where a link stands for its recipient.
@@ -574,10 +625,37 @@ mod tests {
     }
 
     #[test]
-    fn codes_are_checked_before_lookup() {
-        assert!(plausible_code(&crypto::new_secret("")));
-        assert!(!plausible_code("short"));
-        assert!(!plausible_code(&"a".repeat(65)));
-        assert!(!plausible_code("aaaaaaaaaaaaaaaaaaaaaaaa%2F"));
+    fn codes_round_trip_and_garbage_is_refused() {
+        let code = LinkCode {
+            batch_id: 7,
+            position: 9_999,
+            verifier: crypto::random_bytes(),
+        };
+        let text = code.encode();
+        assert_eq!(text.len(), 48);
+        assert!(
+            text.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{text}"
+        );
+        assert_eq!(LinkCode::parse(&text), Some(code));
+        assert_ne!(
+            LinkCode {
+                verifier: crypto::random_bytes(),
+                ..code
+            }
+            .encode(),
+            text
+        );
+        for bad in [
+            "",
+            "short",
+            &"A".repeat(47),
+            &"A".repeat(49),
+            &format!("{}%", &text[..47]),
+            &format!("{}=", &text[..47]),
+        ] {
+            assert_eq!(LinkCode::parse(bad), None, "{bad}");
+        }
     }
 }

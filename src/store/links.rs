@@ -279,12 +279,12 @@ pub async fn insert_batch(tx: &mut Tx, b: &NewBatch<'_>, now: i64) -> StoreResul
     Ok(row.try_get(0)?)
 }
 
-/// Rows per multi-row insert (5 parameters each, well under SQLite's
+/// Rows per multi-row insert (6 parameters each, well under SQLite's
 /// limit of 32,766 parameters).
 const LINKS_PER_STATEMENT: usize = 2_000;
 
-/// Inserts the links of a batch: `(code hash, recipient e-mail)` each, in
-/// order; returns their ids in the same order.
+/// Inserts the links of a batch, at positions 0, 1, ...: `(code hash,
+/// recipient e-mail)` each; returns their ids in the same order.
 pub async fn insert_links(
     tx: &mut Tx,
     batch_id: i64,
@@ -293,22 +293,25 @@ pub async fn insert_links(
     now: i64,
 ) -> StoreResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(links.len());
-    for chunk in links.chunks(LINKS_PER_STATEMENT) {
-        let mut sql = DynSql::new(tx, "INSERT INTO links (batch_id, code_hash, email, status, expires_at, created_at) VALUES ");
+    for (chunk_index, chunk) in links.chunks(LINKS_PER_STATEMENT).enumerate() {
+        let mut sql = DynSql::new(
+            tx,
+            "INSERT INTO links (batch_id, position, code_hash, email, status, expires_at, created_at) VALUES ",
+        );
         for i in 0..chunk.len() {
             sql.push(if i == 0 { "(" } else { ", (" })
-                .params(3)
+                .params(4)
                 .push(", 'created', ")
-                .param()
-                .push(", ")
-                .param()
+                .params(2)
                 .push(")");
         }
-        sql.push(" RETURNING id");
+        sql.push(" RETURNING id, position");
         let mut query = sqlx::query(sql.sql());
-        for (hash, email) in chunk {
+        for (i, (hash, email)) in chunk.iter().enumerate() {
+            let position = (chunk_index * LINKS_PER_STATEMENT + i) as i64;
             query = query
                 .bind(batch_id)
+                .bind(position)
                 .bind(hash.as_str())
                 .bind(email.as_deref())
                 .bind(expires_at)
@@ -317,12 +320,11 @@ pub async fn insert_links(
         let rows = query.fetch_all(&mut **tx).await?;
         let mut chunk_ids = rows
             .iter()
-            .map(|r| r.try_get::<i64, _>(0))
-            .collect::<Result<Vec<_>, _>>()?;
-        // RETURNING order follows the VALUES order on both engines in
-        // practice, but nothing promises it: sort, as ids grow in that order.
+            .map(|r| Ok((r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(0)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        // RETURNING promises no order: put the ids in position order.
         chunk_ids.sort_unstable();
-        ids.extend(chunk_ids);
+        ids.extend(chunk_ids.into_iter().map(|(_, id)| id));
     }
     Ok(ids)
 }
@@ -332,6 +334,8 @@ pub async fn insert_links(
 pub struct LinkRow {
     /// Row id.
     pub id: i64,
+    /// SHA-256 (hex) of the link's code.
+    pub code_hash: String,
     /// Its batch.
     pub batch_id: i64,
     /// Owning company.
@@ -368,7 +372,7 @@ pub struct LinkRow {
     pub voucher_emails: i64,
 }
 
-const LINK_COLUMNS: &str = "l.id, l.batch_id, b.company_id, b.campaign_id, c.name, l.status, l.expires_at, l.order_id, \
+const LINK_COLUMNS: &str = "l.id, l.code_hash, l.batch_id, b.company_id, b.campaign_id, c.name, l.status, l.expires_at, l.order_id, \
     l.email, b.denomination_minor, b.currency_code, b.currency_value, b.link_charge_minor, b.base_currency, l.created_at, \
     l.redeemed_at, l.refunded_at, l.voucher_emails";
 const LINK_JOIN: &str =
@@ -377,35 +381,39 @@ const LINK_JOIN: &str =
 fn link(row: AnyRow) -> StoreResult<LinkRow> {
     Ok(LinkRow {
         id: row.try_get(0)?,
-        batch_id: row.try_get(1)?,
-        company_id: row.try_get(2)?,
-        campaign_id: row.try_get(3)?,
-        campaign_name: row.try_get(4)?,
-        status: row.try_get(5)?,
-        expires_at: row.try_get(6)?,
-        order_id: row.try_get(7)?,
-        email: row.try_get(8)?,
-        denomination_minor: row.try_get(9)?,
-        currency_code: row.try_get(10)?,
-        currency_value: row.try_get(11)?,
-        link_charge_minor: row.try_get(12)?,
-        base_currency: row.try_get(13)?,
-        created_at: row.try_get(14)?,
-        redeemed_at: row.try_get(15)?,
-        refunded_at: row.try_get(16)?,
-        voucher_emails: row.try_get(17)?,
+        code_hash: row.try_get(1)?,
+        batch_id: row.try_get(2)?,
+        company_id: row.try_get(3)?,
+        campaign_id: row.try_get(4)?,
+        campaign_name: row.try_get(5)?,
+        status: row.try_get(6)?,
+        expires_at: row.try_get(7)?,
+        order_id: row.try_get(8)?,
+        email: row.try_get(9)?,
+        denomination_minor: row.try_get(10)?,
+        currency_code: row.try_get(11)?,
+        currency_value: row.try_get(12)?,
+        link_charge_minor: row.try_get(13)?,
+        base_currency: row.try_get(14)?,
+        created_at: row.try_get(15)?,
+        redeemed_at: row.try_get(16)?,
+        refunded_at: row.try_get(17)?,
+        voucher_emails: row.try_get(18)?,
     })
 }
 
-/// The link whose code hashes to `code_hash`.
-pub async fn find_by_hash<'e>(
+/// The link at `position` of batch `batch_id` (the caller checks the code
+/// against its `code_hash`).
+pub async fn find_by_selector<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,
-    code_hash: &str,
+    batch_id: i64,
+    position: i64,
 ) -> StoreResult<Option<LinkRow>> {
     sqlx::query(&format!(
-        "SELECT {LINK_COLUMNS} FROM {LINK_JOIN} WHERE l.code_hash = $1"
+        "SELECT {LINK_COLUMNS} FROM {LINK_JOIN} WHERE l.batch_id = $1 AND l.position = $2"
     ))
-    .bind(code_hash)
+    .bind(batch_id)
+    .bind(position)
     .fetch_optional(exec)
     .await?
     .map(link)

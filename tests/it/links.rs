@@ -109,12 +109,15 @@ async fn generate(app: &TestApp, s: &Setup, campaign: i64, quantity: Value, expi
 }
 
 async fn balance(app: &TestApp, company_id: i64) -> i64 {
-    let balance = galley::store::ledger::balance(app.db.reader(), company_id)
-        .await
-        .unwrap();
-    let sum = galley::store::ledger::sum_of_entries(app.db.reader(), company_id)
-        .await
-        .unwrap();
+    // One statement, one snapshot: a sweep may commit at any time.
+    let (balance, sum): (i64, i64) = sqlx::query_as(
+        "SELECT balance_minor, CAST((SELECT COALESCE(SUM(amount_minor), 0) FROM ledger_entries \
+         WHERE company_id = $1) AS BIGINT) FROM companies WHERE id = $1",
+    )
+    .bind(company_id)
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
     assert_eq!(
         balance, sum,
         "the running balance equals the sum of the ledger"
@@ -617,6 +620,18 @@ both_engines!(
         let minted = shown_code(&page(&http, second).await.1).unwrap();
         assert_eq!(minted.len(), 19, "{minted}");
 
+        // A real selector with a wrong verifier is no link either.
+        let mut forged = code_of(&url);
+        let last = if forged.ends_with('A') { "B" } else { "A" };
+        forged.replace_range(forged.len() - 1.., last);
+        let (status, _) = page(&http, &app.url(&format!("/r/{forged}"))).await;
+        assert_eq!(status, 404, "forged verifier");
+        assert_eq!(
+            choose(&http, &app.url(&format!("/r/{forged}")), "101", CSRF)
+                .await
+                .0,
+            404
+        );
         // Unknown and malformed codes: a 404 page, no lookup of garbage.
         for bad in [
             "/r/nope",
