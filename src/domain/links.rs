@@ -188,8 +188,9 @@ pub async fn generate(
 
     let mut tx = db.begin().await?;
     let balance = ledger::lock_balance(&mut tx, company_id).await?;
-    // Re-read under the company's lock: a concurrent disable or delete is
-    // either seen here or waits for this charge.
+    // Re-read under the company's lock: a concurrent delete (which takes
+    // the same lock to count live links) is either seen here or waits for
+    // this charge and then sees its links.
     let campaign = links::find_campaign(&mut *tx, company_id, campaign.id)
         .await?
         .ok_or_else(not_found)?;
