@@ -3,9 +3,9 @@
 //! voucher e-mail a recipient may ask for, and the expiry sweep that
 //! refunds each expired unredeemed link exactly once.
 //!
-//! A link's code carries 256 random bits and is stored only as its SHA-256:
-//! the URL exists in the API response and in the recipient's e-mail, like a
-//! password.
+//! A link's code ([`LinkCode`]) carries 192 random bits and is stored only
+//! as its SHA-256: the URL exists in the API response and in the
+//! recipient's e-mail, like a password.
 
 use std::collections::{BTreeMap, HashSet};
 
