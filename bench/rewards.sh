@@ -66,7 +66,12 @@ for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; slee
 rps() { wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$@" | awk '/Requests\/sec/ { print $2 } /Non-2xx/ { print "non-2xx:", $5 > "/dev/stderr" }'; }
 HEALTH=$(rps "$BASE/healthz")
 VOUCHERS=$(rps -s bench/get_vouchers.lua "$BASE")
-[ -n "${GALLEY_BENCH_PROFILE:-}" ] && { perf record -F 999 -g -p "$SERVER_PID" -o "$GALLEY_BENCH_PROFILE" -- sleep 4 >/dev/null 2>&1 & wrk -t2 -c"$CONNECTIONS" -d5s -s bench/get_vouchers.lua "$BASE" >/dev/null; wait; }
+if [ -n "${GALLEY_BENCH_PROFILE:-}" ]; then
+  perf record -F 999 -g -p "$SERVER_PID" -o "$GALLEY_BENCH_PROFILE" -- sleep 4 >/dev/null 2>&1 &
+  PERF_PID=$!
+  wrk -t2 -c"$CONNECTIONS" -d5s -s bench/get_vouchers.lua "$BASE" >/dev/null
+  wait "$PERF_PID"
+fi
 ORDERS=$(rps -s bench/place_order.lua "$BASE")
 PEAK=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$SERVER_PID/status")
 SOLD=$(python3 -c "import sqlite3; c=sqlite3.connect('$WORK/galley.db'); print(c.execute('select count(*) from voucher_codes where order_id is not null').fetchone()[0], c.execute('select count(*) from orders').fetchone()[0], c.execute('select count(distinct order_id) from voucher_codes where order_id is not null').fetchone()[0])")

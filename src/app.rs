@@ -85,6 +85,9 @@ impl App {
         let tokens = TokenWriter::start(db.clone(), clock.clone());
         let reader = Reader::start(db.clone());
         let limiter = crate::api::limiter::Limiter::start(db.clone());
+        let catalog = Arc::new(crate::api::plum_pro::catalog_view::CatalogCache::new(
+            db.clone(),
+        ));
         let state = AppState {
             db,
             clock,
@@ -94,7 +97,7 @@ impl App {
             reader,
             templates: Arc::new(Templates::new()),
             demo: None,
-            catalog: Arc::default(),
+            catalog,
             limiter,
         };
         Ok(Self {

@@ -15,7 +15,7 @@ pub mod xoxo_link;
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request, State},
-    http::{HeaderMap, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::post,
     Json, Router,
@@ -151,7 +151,9 @@ pub async fn dispatch(
     let vars = &operation.variables;
     let data = match operation.query.as_str() {
         "plumProAPI.mutation.getVouchers" => {
-            plum_pro::get_vouchers::run(state, caller, vars).await?
+            // Written from prepared JSON text, not built as a value.
+            let body = plum_pro::get_vouchers::run(state, caller, vars).await?;
+            return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
         }
         "plumProAPI.mutation.getFilters" => plum_pro::get_filters::run(state, caller, vars).await?,
         "plumProAPI.query.getBalance" => plum_pro::get_balance::run(state, caller, vars).await?,

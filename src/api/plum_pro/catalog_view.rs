@@ -1,7 +1,8 @@
 //! The catalog as getVouchers and getFilters read it: all products with
-//! their wire JSON prepared once per catalog version. Every request reads
-//! the version from the database (one row), so a node never serves a
-//! catalog older than the last committed import.
+//! their wire JSON serialized once per catalog version. Every request reads
+//! the version from the database (one row; concurrent requests share one
+//! read, made after they arrived), so a node never serves a catalog older
+//! than the last import committed before the request.
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use tokio::sync::Mutex;
 
 use crate::{
     app::AppState,
-    store::{catalog, catalog::ProductRow, StoreResult},
+    store::{batch::Batcher, catalog, catalog::ProductRow, Db},
 };
 
 /// A product with what filters compare, prepared once.
@@ -18,8 +19,9 @@ use crate::{
 pub struct Entry {
     /// The product.
     pub product: ProductRow,
-    /// Its getVouchers JSON (with `exchangeRate` null).
-    pub json: Value,
+    /// Its getVouchers JSON without `exchangeRate`, serialized, without the
+    /// opening brace: `"categories":...}` (see [`Entry::write_json`]).
+    pub fields: String,
     /// Lower-cased name.
     pub name: String,
     /// Lower-cased country codes and names.
@@ -46,11 +48,27 @@ impl View {
     }
 }
 
+impl Entry {
+    /// Appends the product's getVouchers object with `exchange_rate` (JSON
+    /// text, e.g. `null` or `83.12`) to `out`.
+    pub fn write_json(&self, exchange_rate: &str, out: &mut String) {
+        out.push_str("{\"exchangeRate\":");
+        out.push_str(exchange_rate);
+        out.push(',');
+        out.push_str(&self.fields);
+    }
+}
+
 fn entry(product: ProductRow) -> Entry {
     let countries: Vec<std::collections::HashMap<String, String>> =
         serde_json::from_str(&product.countries).unwrap_or_default();
+    let mut json = super::product_json(&product, Value::Null);
+    if let Value::Object(map) = &mut json {
+        map.remove("exchangeRate");
+    }
+    let text = json.to_string();
     Entry {
-        json: super::product_json(&product, Value::Null),
+        fields: text.strip_prefix('{').unwrap_or(&text).to_string(),
         name: product.name.to_lowercase(),
         countries: countries
             .iter()
@@ -70,16 +88,44 @@ fn entry(product: ProductRow) -> Entry {
 }
 
 /// The shared cache of the latest [`View`].
-#[derive(Debug, Default)]
 pub struct CatalogCache {
     latest: std::sync::RwLock<Option<Arc<View>>>,
     reload: Mutex<()>,
+    versions: Batcher<(), Result<i64, String>>,
+}
+
+impl std::fmt::Debug for CatalogCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogCache").finish_non_exhaustive()
+    }
 }
 
 impl CatalogCache {
+    /// An empty cache whose version reads go to `db`.
+    pub fn new(db: Db) -> Self {
+        let versions = Batcher::spawn("catalog_version", 1, 1024, move |jobs: Vec<()>| {
+            let db = db.clone();
+            async move {
+                let version = catalog::version(db.reader())
+                    .await
+                    .map_err(|e| e.to_string());
+                vec![version; jobs.len()]
+            }
+        });
+        Self {
+            latest: std::sync::RwLock::new(None),
+            reload: Mutex::new(()),
+            versions,
+        }
+    }
+
     /// The catalog as of now.
-    pub async fn current(&self, state: &AppState) -> StoreResult<Arc<View>> {
-        let version = catalog::version(state.db.reader()).await?;
+    pub async fn current(&self, state: &AppState) -> anyhow::Result<Arc<View>> {
+        let version = match self.versions.call(()).await {
+            Ok(Ok(version)) => version,
+            Ok(Err(detail)) => anyhow::bail!("reading the catalog version: {detail}"),
+            Err(gone) => return Err(gone.into()),
+        };
         if let Some(view) = self.cached(version) {
             return Ok(view);
         }

@@ -65,7 +65,11 @@ pub async fn run(
     };
     let (include, exclude) = (list(&include), list(&exclude));
 
-    let view = state.catalog.current(state).await?;
+    let view = state
+        .catalog
+        .current(state)
+        .await
+        .map_err(ApiError::Internal)?;
     // value code -> (display value, iso code)
     let mut values: BTreeMap<&str, BTreeMap<String, (String, String)>> = BTreeMap::new();
     for p in view.products() {

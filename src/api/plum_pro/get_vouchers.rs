@@ -119,12 +119,12 @@ fn matches(e: &Entry, filter: &Filter) -> bool {
     }
 }
 
-/// Runs the operation.
+/// Runs the operation; returns the whole response body (JSON text).
 pub async fn run(
     state: &AppState,
     caller: &Caller,
     variables: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<String, ApiError> {
     let fields = Fields::from_variables(variables, "data", FIELDS)?;
     let limit = fields.int("limit", 1, 1000)?.unwrap_or(10);
     let page = fields.int("page", 1, 1_000_000)?.unwrap_or(1);
@@ -167,7 +167,11 @@ pub async fn run(
         }
     };
 
-    let view = state.catalog.current(state).await?;
+    let view = state
+        .catalog
+        .current(state)
+        .await
+        .map_err(ApiError::Internal)?;
     let order: Box<dyn Iterator<Item = &Entry>> = match (sort_field, descending) {
         ("name", false) => Box::new(view.by_name.iter().map(|i| &view.entries[*i])),
         ("name", true) => Box::new(view.by_name.iter().rev().map(|i| &view.entries[*i])),
@@ -175,13 +179,12 @@ pub async fn run(
         (_, true) => Box::new(view.entries.iter().rev()),
     };
     let start = ((page - 1) * limit) as usize;
-    let page_items: Vec<(&ProductRow, &Value)> = order
+    let page_items: Vec<&Entry> = order
         .filter(|e| include.is_empty() || include.contains(&e.product.id))
         .filter(|e| !exclude.contains(&e.product.id))
         .filter(|e| filters.iter().all(|f| matches(e, f)))
         .skip(start)
         .take(limit as usize)
-        .map(|e| (&e.product, &e.json))
         .collect();
     if page_items.is_empty() {
         return Err(ApiError::app(
@@ -200,21 +203,33 @@ pub async fn run(
     } else {
         None
     };
-    let mut out = Vec::with_capacity(page_items.len());
-    let mut rates: HashMap<String, Value> = HashMap::new();
-    for (p, json) in page_items {
-        let mut json = json.clone();
-        if let (Some(base), Ok(currency)) = (base, Currency::parse(&p.currency_code)) {
-            if !rates.contains_key(&p.currency_code) {
-                let rate = catalog::rate(&state.db, currency, base)
-                    .await
-                    .map_err(|e| ApiError::Internal(e.into()))?
-                    .map_or(Value::Null, |r| r.to_json());
-                rates.insert(p.currency_code.clone(), rate);
-            }
-            json["exchangeRate"] = rates[&p.currency_code].clone();
+    // The answer is written from the products' prepared JSON text.
+    let mut rates: HashMap<&str, String> = HashMap::new();
+    let mut out = String::with_capacity(
+        64 + page_items
+            .iter()
+            .map(|e| e.fields.len() + 32)
+            .sum::<usize>(),
+    );
+    out.push_str("{\"data\":{\"getVouchers\":{\"status\":1,\"data\":[");
+    for (i, e) in page_items.into_iter().enumerate() {
+        let code = e.product.currency_code.as_str();
+        if let (Some(base), Ok(currency), false) =
+            (base, Currency::parse(code), rates.contains_key(code))
+        {
+            let rate = catalog::rate(&state.db, currency, base)
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            rates.insert(
+                code,
+                rate.map_or_else(|| "null".to_string(), |r| r.to_json().to_string()),
+            );
         }
-        out.push(json);
+        if i > 0 {
+            out.push(',');
+        }
+        e.write_json(rates.get(code).map_or("null", String::as_str), &mut out);
     }
-    Ok(super::success(NAME, Value::Array(out)))
+    out.push_str("]}}}");
+    Ok(out)
 }
