@@ -56,13 +56,7 @@ async fn show(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    match links::find(&state.db, &code).await {
-        Ok(Some(link)) => {
-            render(&state, &headers, &code, &link, StatusCode::OK, Notice::None).await
-        }
-        Ok(None) => not_found(&state),
-        Err(e) => failure(&state, e),
-    }
+    render(&state, &headers, &code, StatusCode::OK, Notice::None).await
 }
 
 /// Form fields of a page post.
@@ -72,67 +66,61 @@ fn field(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The link of a page post whose CSRF token matches; otherwise the page to
+/// answer with (`retry` says what to do again after a CSRF failure).
+async fn posted_link(
+    state: &AppState,
+    headers: &HeaderMap,
+    code: &str,
+    body: &[u8],
+    retry: &str,
+) -> Result<LinkRow, Response> {
+    let link = match links::find(&state.db, code).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return Err(not_found(state)),
+        Err(e) => return Err(failure(state, e)),
+    };
+    if !session::csrf_ok(headers, field(body, "csrf").as_deref()) {
+        let notice = Notice::Error(format!("Your session expired. {retry}"));
+        return Err(render(state, headers, code, StatusCode::FORBIDDEN, notice).await);
+    }
+    Ok(link)
+}
+
 async fn choose(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let link = match links::find(&state.db, &code).await {
-        Ok(Some(link)) => link,
-        Ok(None) => return not_found(&state),
-        Err(e) => return failure(&state, e),
+    let retry = "Please choose your voucher again.";
+    let link = match posted_link(&state, &headers, &code, &body, retry).await {
+        Ok(link) => link,
+        Err(page) => return page,
     };
-    if !session::csrf_ok(&headers, field(&body, "csrf").as_deref()) {
-        let notice =
-            Notice::Error("Your session expired. Please choose your voucher again.".into());
-        return render(
-            &state,
-            &headers,
-            &code,
-            &link,
-            StatusCode::FORBIDDEN,
-            notice,
-        )
-        .await;
-    }
-    let Some(product_id) = field(&body, "product_id").and_then(|p| p.trim().parse::<i64>().ok())
-    else {
-        let notice = Notice::Error("Choose one of the vouchers below.".into());
-        return render(
-            &state,
-            &headers,
-            &code,
-            &link,
+    let product_id = field(&body, "product_id").and_then(|p| p.trim().parse::<i64>().ok());
+    let (status, message) = match product_id {
+        None => (
             StatusCode::BAD_REQUEST,
-            notice,
-        )
-        .await;
+            "Choose one of the vouchers below.".to_string(),
+        ),
+        Some(product_id) => {
+            match links::redeem(&state.db, &*state.clock, &link, product_id).await {
+                Ok(Redemption::Redeemed | Redemption::Expired) => return see_other(&state, &code),
+                Ok(Redemption::NotOffered) => (
+                    StatusCode::BAD_REQUEST,
+                    "That voucher is not part of this reward. Choose one of the vouchers below."
+                        .into(),
+                ),
+                Ok(Redemption::OutOfStock(name)) => (
+                    StatusCode::CONFLICT,
+                    format!("{name} is out of stock right now. Choose another voucher."),
+                ),
+                Err(e) => return failure(&state, e),
+            }
+        }
     };
-    match links::redeem(&state.db, &*state.clock, &link, product_id).await {
-        Ok(Redemption::Redeemed | Redemption::Expired) => see_other(&state, &code),
-        Ok(Redemption::NotOffered) => {
-            let notice = Notice::Error(
-                "That voucher is not part of this reward. Choose one of the vouchers below.".into(),
-            );
-            render(
-                &state,
-                &headers,
-                &code,
-                &link,
-                StatusCode::BAD_REQUEST,
-                notice,
-            )
-            .await
-        }
-        Ok(Redemption::OutOfStock(name)) => {
-            let notice = Notice::Error(format!(
-                "{name} is out of stock right now. Choose another voucher."
-            ));
-            render(&state, &headers, &code, &link, StatusCode::CONFLICT, notice).await
-        }
-        Err(e) => failure(&state, e),
-    }
+    render(&state, &headers, &code, status, Notice::Error(message)).await
 }
 
 async fn email(
@@ -141,59 +129,38 @@ async fn email(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let link = match links::find(&state.db, &code).await {
-        Ok(Some(link)) => link,
-        Ok(None) => return not_found(&state),
+    let retry = "Please enter your e-mail address again.";
+    let link = match posted_link(&state, &headers, &code, &body, retry).await {
+        Ok(link) => link,
+        Err(page) => return page,
+    };
+    let address = field(&body, "email").unwrap_or_default();
+    let (status, notice) = match links::email_voucher(&state.db, &*state.clock, &link, &address)
+        .await
+    {
+        Ok(sent_to) => (
+            StatusCode::OK,
+            Notice::Sent(format!("We are sending your voucher to {sent_to}.")),
+        ),
+        Err(domain::Error::Invalid(message)) => (StatusCode::BAD_REQUEST, Notice::Error(message)),
         Err(e) => return failure(&state, e),
     };
-    if !session::csrf_ok(&headers, field(&body, "csrf").as_deref()) {
-        let notice =
-            Notice::Error("Your session expired. Please enter your e-mail address again.".into());
-        return render(
-            &state,
-            &headers,
-            &code,
-            &link,
-            StatusCode::FORBIDDEN,
-            notice,
-        )
-        .await;
-    }
-    let address = field(&body, "email").unwrap_or_default();
-    match links::email_voucher(&state.db, &*state.clock, &link, &address).await {
-        Ok(sent_to) => {
-            let notice = Notice::Sent(format!("We are sending your voucher to {sent_to}."));
-            render(&state, &headers, &code, &link, StatusCode::OK, notice).await
-        }
-        Err(domain::Error::Invalid(message)) => {
-            render(
-                &state,
-                &headers,
-                &code,
-                &link,
-                StatusCode::BAD_REQUEST,
-                Notice::Error(message),
-            )
-            .await
-        }
-        Err(e) => failure(&state, e),
-    }
+    render(&state, &headers, &code, status, notice).await
 }
 
-/// Renders the link's page as it stands now.
+/// Renders the link's page as it stands now (read here, after any change
+/// the request made).
 async fn render(
     state: &AppState,
     headers: &HeaderMap,
     code: &str,
-    link: &LinkRow,
     status: StatusCode,
     notice: Notice,
 ) -> Response {
     let now = state.clock.now_ms();
-    // Re-read: a redemption may have happened since `link` was loaded.
     let link = match links::find(&state.db, code).await {
-        Ok(Some(current)) => current,
-        Ok(None) => link.clone(),
+        Ok(Some(link)) => link,
+        Ok(None) => return not_found(state),
         Err(e) => return failure(state, e),
     };
     let link_state = match links::state(&state.db, &link, now).await {
