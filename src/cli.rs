@@ -824,7 +824,6 @@ async fn demo_link(
             .map_err(explain)?
         }
     };
-    let expiry = time::OffsetDateTime::now_utc() + time::Duration::days(30);
     let settings = links::Settings {
         max_links: config.max_links_per_request,
         link_base: config.public_url.join("/r/"),
@@ -833,12 +832,7 @@ async fn demo_link(
         campaign_id,
         quantity: 1,
         emails: None,
-        expiry: format!(
-            "{:02}-{:02}-{}",
-            expiry.day(),
-            u8::from(expiry.month()),
-            expiry.year()
-        ),
+        expiry: demo_expiry(),
         client_id: client_id.into(),
     };
     let generated = links::generate(db, clock, &settings, company_id, request)
@@ -850,17 +844,22 @@ async fn demo_link(
     ))
 }
 
+/// `link_expiry` (`DD-MM-YYYY`) of the demo's links: 30 days from now.
+fn demo_expiry() -> String {
+    let day = time::OffsetDateTime::now_utc() + time::Duration::days(30);
+    format!(
+        "{:02}-{:02}-{}",
+        day.day(),
+        u8::from(day.month()),
+        day.year()
+    )
+}
+
 /// curl lines for the Xoxo Link API.
 fn link_examples(base: &str, access: &str, campaign_id: i64) -> String {
-    let expiry = time::OffsetDateTime::now_utc() + time::Duration::days(30);
-    let expiry = format!(
-        "{:02}-{:02}-{}",
-        expiry.day(),
-        u8::from(expiry.month()),
-        expiry.year()
-    );
+    let expiry = demo_expiry();
     [
-        ("query.campaignList", format!(r#""add_data":{{"limit":10,"offset":0,"name":""}}"#)),
+        ("query.campaignList", r#""add_data":{"limit":10,"offset":0,"name":""}"#.to_string()),
         ("mutation.campaignDetails", format!(r#""data":{{"campaignId":{campaign_id}}}"#)),
         ("mutation.generateLink", format!(r#""data":{{"campaignId":{campaign_id},"links_quantity":2,"link_expiry":"{expiry}"}}"#)),
         (
