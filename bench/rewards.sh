@@ -5,6 +5,7 @@
 # /healthz and peak RSS.
 #
 #   bash bench/rewards.sh [--duration SECONDS] [--connections N]
+#   GALLEY_BENCH_PROFILE=DIR bash bench/rewards.sh   # also perf profiles
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=10
@@ -66,13 +67,18 @@ for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; slee
 rps() { wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$@" | awk '/Requests\/sec/ { print $2 } /Non-2xx/ { print "non-2xx:", $5 > "/dev/stderr" }'; }
 HEALTH=$(rps "$BASE/healthz")
 VOUCHERS=$(rps -s bench/get_vouchers.lua "$BASE")
-if [ -n "${GALLEY_BENCH_PROFILE:-}" ]; then
-  perf record -F 999 -g -p "$SERVER_PID" -o "$GALLEY_BENCH_PROFILE" -- sleep 4 >/dev/null 2>&1 &
-  PERF_PID=$!
-  wrk -t2 -c"$CONNECTIONS" -d5s -s bench/get_vouchers.lua "$BASE" >/dev/null
-  wait "$PERF_PID"
-fi
+# GALLEY_BENCH_PROFILE=DIR records perf profiles of both operations there.
+profile() {
+  [ -n "${GALLEY_BENCH_PROFILE:-}" ] || return 0
+  mkdir -p "$GALLEY_BENCH_PROFILE"
+  perf record -F 999 -g -p "$SERVER_PID" -o "$GALLEY_BENCH_PROFILE/$1.perf" -- sleep 4 >/dev/null 2>&1 &
+  local perf_pid=$!
+  wrk -t2 -c"$CONNECTIONS" -d5s -s "bench/$1.lua" "$BASE" >/dev/null
+  wait "$perf_pid"
+}
+profile get_vouchers
 ORDERS=$(rps -s bench/place_order.lua "$BASE")
+profile place_order
 PEAK=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$SERVER_PID/status")
 SOLD=$(python3 -c "import sqlite3; c=sqlite3.connect('$WORK/galley.db'); print(c.execute('select count(*) from voucher_codes where order_id is not null').fetchone()[0], c.execute('select count(*) from orders').fetchone()[0], c.execute('select count(distinct order_id) from voucher_codes where order_id is not null').fetchone()[0])")
 echo

@@ -57,6 +57,8 @@ pub struct AppState {
     pub catalog: Arc<crate::api::plum_pro::catalog_view::CatalogCache>,
     /// Batched API rate-limit counters.
     pub limiter: crate::api::limiter::Limiter,
+    /// Batched order placement.
+    pub orders: crate::domain::orders::OrderDesk,
 }
 
 /// A bound, ready-to-run server.
@@ -85,6 +87,7 @@ impl App {
         let tokens = TokenWriter::start(db.clone(), clock.clone());
         let reader = Reader::start(db.clone());
         let limiter = crate::api::limiter::Limiter::start(db.clone());
+        let orders = crate::domain::orders::OrderDesk::start(db.clone(), clock.clone());
         let catalog = Arc::new(crate::api::plum_pro::catalog_view::CatalogCache::new(
             db.clone(),
         ));
@@ -99,6 +102,7 @@ impl App {
             demo: None,
             catalog,
             limiter,
+            orders,
         };
         Ok(Self {
             listener,

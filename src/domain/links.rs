@@ -30,6 +30,10 @@ use crate::{
     },
 };
 
+/// The `poNumber` prefix of the orders that link redemptions place
+/// (`link:<link id>`); clients cannot use it.
+pub const ORDER_PREFIX: &str = "link:";
+
 /// Ledger kind of a link batch's charge.
 pub const CHARGE: &str = "link_charge";
 /// Ledger kind of an expired link's refund.
@@ -426,7 +430,7 @@ pub async fn redeem(
     let row = OrderRow {
         id: 0,
         company_id: link.company_id,
-        po_number: format!("link:{}", link.id),
+        po_number: format!("{ORDER_PREFIX}{}", link.id),
         product_id: product.id,
         product_name: product.name.clone(),
         denomination_minor: link.denomination_minor,

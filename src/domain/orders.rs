@@ -1,7 +1,10 @@
-//! Placing orders: one transaction checks the product, denomination,
+//! Placing orders: a transaction checks the product, denomination,
 //! quantity and balance, allocates distinct codes (or mints them), debits
 //! the ledger and records the order — or does nothing. The client's
-//! `poNumber` makes it idempotent per company.
+//! `poNumber` makes it idempotent per company. Concurrent orders share a
+//! transaction ([`OrderDesk`]), each decided on its own.
+
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::json;
 
@@ -11,12 +14,14 @@ use super::{
     parse_email,
 };
 use crate::{
-    clock::Clock,
+    clock::SharedClock,
     crypto,
     store::{
-        catalog as catalog_store, companies, ledger,
+        batch::Batcher,
+        catalog::{self as catalog_store, ProductRow},
+        ledger::{self, NewEntry},
         orders::{self, CodeRow, OrderRow},
-        Db, StoreError,
+        Db, Engine, StoreError,
     },
 };
 
@@ -122,29 +127,456 @@ pub fn mint_code() -> String {
     out
 }
 
-/// Places an order for `company_id` (see module docs).
-pub async fn place(
-    db: &Db,
-    clock: &dyn Clock,
+/// Concurrent orders wait for a worker, which places all waiting orders in
+/// one transaction (see [`crate::store::batch`]); each caller still gets
+/// exactly its own outcome.
+#[derive(Clone)]
+pub struct OrderDesk {
+    db: Db,
+    jobs: Batcher<Job, Result<Answer, OrderError>>,
+}
+
+impl std::fmt::Debug for OrderDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderDesk").finish_non_exhaustive()
+    }
+}
+
+/// Orders per transaction.
+const MAX_BATCH: usize = 128;
+
+/// One caller's order.
+#[derive(Debug)]
+struct Job {
     company_id: i64,
     new: NewOrder,
-) -> Result<Placed, OrderError> {
-    if let Some(existing) = orders::find_by_po(db.reader(), company_id, &new.po_number).await? {
-        return existing_order(db, existing).await;
+}
+
+/// A job's outcome inside the batch.
+#[derive(Debug)]
+enum Answer {
+    Placed(Box<Placed>),
+    /// The company used the `poNumber` before (or earlier in the batch):
+    /// the caller reads that order once the batch has committed.
+    Existing,
+}
+
+impl OrderDesk {
+    /// Starts the workers: one on SQLite (a single writer), four on
+    /// PostgreSQL.
+    pub fn start(db: Db, clock: SharedClock) -> Self {
+        let workers = match db.engine() {
+            Engine::Sqlite => 1,
+            Engine::Postgres => 4,
+        };
+        let jobs = {
+            let db = db.clone();
+            Batcher::spawn("orders", workers, MAX_BATCH, move |jobs: Vec<Job>| {
+                let (db, now) = (db.clone(), clock.now_ms());
+                async move { place_batch(&db, now, jobs).await }
+            })
+        };
+        Self { db, jobs }
     }
-    let product = catalog_store::find(db.reader(), new.product_id)
+
+    /// Places an order for `company_id` (see module docs).
+    pub async fn place(&self, company_id: i64, new: NewOrder) -> Result<Placed, OrderError> {
+        let po_number = new.po_number.clone();
+        let answer = self
+            .jobs
+            .call(Job { company_id, new })
+            .await
+            .map_err(|gone| OrderError::Internal(gone.into()))??;
+        match answer {
+            Answer::Placed(placed) => Ok(*placed),
+            Answer::Existing => {
+                let order = orders::find_by_po(self.db.reader(), company_id, &po_number)
+                    .await?
+                    .ok_or_else(|| {
+                        OrderError::Internal(anyhow::anyhow!(
+                            "order {po_number:?} of company {company_id} vanished"
+                        ))
+                    })?;
+                existing_order(&self.db, order).await
+            }
+        }
+    }
+}
+
+/// Places a batch in one transaction. Refusals (balance, inventory, bad
+/// fields) are per order and do not fail the batch; if the transaction
+/// itself fails, each order is retried in a transaction of its own so that
+/// one order's failure is only its own.
+async fn place_batch(db: &Db, now: i64, jobs: Vec<Job>) -> Vec<Result<Answer, OrderError>> {
+    let alone = |e: StoreError| {
+        if e.is_unique_violation() {
+            // The same poNumber was committed concurrently: answer with it.
+            Ok(Answer::Existing)
+        } else {
+            Err(OrderError::Store(e))
+        }
+    };
+    match try_batch(db, now, &jobs).await {
+        Ok(answers) => answers,
+        Err(e) if jobs.len() == 1 => vec![alone(e)],
+        Err(e) => {
+            tracing::warn!(
+                error = %e,
+                orders = jobs.len(),
+                "an order batch failed; placing its orders one by one"
+            );
+            let mut answers = Vec::with_capacity(jobs.len());
+            for job in &jobs {
+                answers.push(match try_batch(db, now, std::slice::from_ref(job)).await {
+                    Ok(mut answer) => answer.remove(0),
+                    Err(e) => alone(e),
+                });
+            }
+            answers
+        }
+    }
+}
+
+/// What an accepted order is given.
+enum Fill {
+    /// Codes from the inventory, with their ids.
+    Stock(Vec<(i64, CodeRow)>),
+    /// New codes of a `generated` product.
+    Minted(Vec<String>),
+    /// None yet: a `delayed` product waits, charged, for codes to arrive.
+    Pending,
+}
+
+/// An order that passed every check, to be written.
+struct Accepted {
+    /// Index of its job.
+    job: usize,
+    row: OrderRow,
+    fill: Fill,
+    notify_admin: bool,
+}
+
+fn sorted_unique(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// One transaction for all `jobs`: reads what they need under locks,
+/// decides each in arrival order in memory, then writes the accepted ones
+/// with multi-row statements.
+async fn try_batch(
+    db: &Db,
+    now: i64,
+    jobs: &[Job],
+) -> Result<Vec<Result<Answer, OrderError>>, StoreError> {
+    let mut tx = db.begin().await?;
+    // Locks: products, then companies, each in id order, so that two
+    // transactions never wait on each other in a cycle.
+    let product_ids = sorted_unique(jobs.iter().map(|j| j.new.product_id));
+    for id in &product_ids {
+        orders::lock_product(&mut tx, *id).await?;
+    }
+    let company_ids = sorted_unique(jobs.iter().map(|j| j.company_id));
+    let mut accounts = HashMap::new();
+    for id in &company_ids {
+        if let Some(account) = ledger::lock_account(&mut tx, *id).await? {
+            accounts.insert(*id, account);
+        }
+    }
+    let products: HashMap<i64, ProductRow> = catalog_store::find_many(&mut tx, &product_ids)
         .await?
-        .ok_or(OrderError::ProductNotFound)?;
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut used: HashSet<(i64, String)> = HashSet::new();
+    for id in &company_ids {
+        let pos: Vec<&str> = jobs
+            .iter()
+            .filter(|j| j.company_id == *id)
+            .map(|j| j.new.po_number.as_str())
+            .collect();
+        for po in orders::existing_pos(&mut tx, *id, &pos).await? {
+            used.insert((*id, po));
+        }
+    }
+    let mut rates: HashMap<(String, String), Option<String>> = HashMap::new();
+    for job in jobs {
+        if let (Some(product), Some(account)) = (
+            products.get(&job.new.product_id),
+            accounts.get(&job.company_id),
+        ) {
+            let pair = (product.currency_code.clone(), account.base_currency.clone());
+            if pair.0 != pair.1 && !rates.contains_key(&pair) {
+                let rate = catalog_store::rate(&mut *tx, &pair.0, &pair.1).await?;
+                rates.insert(pair, rate);
+            }
+        }
+    }
+    let priced: Vec<Result<Priced, OrderError>> = jobs
+        .iter()
+        .map(|job| {
+            let product = products
+                .get(&job.new.product_id)
+                .ok_or(OrderError::ProductNotFound)?;
+            let account = accounts.get(&job.company_id).ok_or_else(|| {
+                OrderError::Internal(anyhow::anyhow!("company {} does not exist", job.company_id))
+            })?;
+            let rate = rates
+                .get(&(product.currency_code.clone(), account.base_currency.clone()))
+                .map(Option::as_deref);
+            price(product, account, &job.new, rate)
+        })
+        .collect();
+
+    // The inventory the batch may need, per product and denomination.
+    let mut demand: HashMap<(i64, i64), i64> = HashMap::new();
+    for (job, priced) in jobs.iter().zip(&priced) {
+        if let Ok(p) = priced {
+            if p.stocked {
+                *demand
+                    .entry((job.new.product_id, p.value.minor))
+                    .or_default() += job.new.quantity;
+            }
+        }
+    }
+    let mut pools: HashMap<(i64, i64), VecDeque<(i64, CodeRow)>> = HashMap::new();
+    for ((product_id, denomination), limit) in demand {
+        let codes = orders::free_codes(&mut tx, product_id, denomination, limit).await?;
+        pools.insert((product_id, denomination), codes.into());
+    }
+
+    let mut balances: HashMap<i64, i64> = accounts
+        .iter()
+        .map(|(id, a)| (*id, a.balance_minor))
+        .collect();
+    let mut answers: Vec<Option<Result<Answer, OrderError>>> = Vec::with_capacity(jobs.len());
+    let mut accepted: Vec<Accepted> = Vec::new();
+    for (i, (job, priced)) in jobs.iter().zip(priced).enumerate() {
+        let new = &job.new;
+        let key = (job.company_id, new.po_number.clone());
+        if used.contains(&key) {
+            answers.push(Some(Ok(Answer::Existing)));
+            continue;
+        }
+        let p = match priced {
+            Ok(p) => p,
+            Err(e) => {
+                answers.push(Some(Err(e)));
+                continue;
+            }
+        };
+        let balance = balances.entry(job.company_id).or_default();
+        if *balance < p.charged.minor {
+            answers.push(Some(Err(OrderError::NotProcessable(format!(
+                "not enough balance: the order costs {}, the balance is {}",
+                p.charged,
+                Money {
+                    minor: *balance,
+                    currency: p.base
+                }
+            )))));
+            continue;
+        }
+        let product = &products[&new.product_id];
+        let fill = if !p.stocked {
+            Fill::Minted((0..new.quantity).map(|_| mint_code()).collect())
+        } else {
+            let pool = pools
+                .get_mut(&(new.product_id, p.value.minor))
+                .expect("a pool for every stocked order");
+            if pool.len() as i64 >= new.quantity {
+                Fill::Stock(pool.drain(..new.quantity as usize).collect())
+            } else if product.delivery_type == "delayed" {
+                Fill::Pending
+            } else {
+                answers.push(Some(Err(OrderError::NotProcessable(format!(
+                    "not enough inventory: {} voucher(s) of {} {} left for product {}",
+                    pool.len(),
+                    new.denomination,
+                    p.currency,
+                    product.id
+                )))));
+                continue;
+            }
+        };
+        *balance -= p.charged.minor;
+        used.insert(key);
+        let delivered = !matches!(fill, Fill::Pending);
+        accepted.push(Accepted {
+            job: i,
+            row: OrderRow {
+                id: 0,
+                company_id: job.company_id,
+                po_number: new.po_number.clone(),
+                product_id: product.id,
+                product_name: product.name.clone(),
+                denomination_minor: p.value.minor,
+                quantity: new.quantity,
+                currency_code: p.currency.as_str().to_string(),
+                currency_value: p.rate.to_text(),
+                order_total_minor: p.total.minor,
+                discount_minor: p.discount.minor,
+                discount_percent: p.discount_percent.to_text(),
+                amount_charged_minor: p.charged.minor,
+                base_currency: p.base.as_str().to_string(),
+                order_status: if delivered { "complete" } else { "pending" }.into(),
+                delivery_status: if delivered { "delivered" } else { "pending" }.into(),
+                email: p.email.unwrap_or_default(),
+                contact: new.contact.clone().unwrap_or_default(),
+                tag: new.tag.clone().unwrap_or_default(),
+                notify_receiver: i64::from(new.notify_receiver),
+                created_at: now,
+                delivered_at: delivered.then_some(now),
+            },
+            fill,
+            notify_admin: new.notify_admin,
+        });
+        answers.push(None);
+    }
+    if accepted.is_empty() {
+        tx.rollback().await?;
+        return Ok(answers.into_iter().map(|a| a.expect("refused")).collect());
+    }
+
+    for id in &company_ids {
+        let total: i64 = accepted
+            .iter()
+            .filter(|a| a.row.company_id == *id)
+            .map(|a| a.row.amount_charged_minor)
+            .sum();
+        if total > 0 && ledger::debit(&mut tx, *id, total).await?.is_none() {
+            return Err(StoreError::Inconsistent(
+                "a balance changed while its row was locked",
+            ));
+        }
+    }
+    let rows: Vec<OrderRow> = accepted.iter().map(|a| a.row.clone()).collect();
+    let ids = orders::insert_many(&mut tx, &rows).await?;
+    for (a, id) in accepted.iter_mut().zip(ids) {
+        a.row.id = id;
+    }
+    let assignments: Vec<(i64, i64)> = accepted
+        .iter()
+        .flat_map(|a| match &a.fill {
+            Fill::Stock(codes) => codes
+                .iter()
+                .map(|(code_id, _)| (*code_id, a.row.id))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    if orders::assign_codes(&mut tx, &assignments).await? != assignments.len() as u64 {
+        return Err(StoreError::Inconsistent(
+            "voucher codes were sold while their product was locked",
+        ));
+    }
+    for a in &accepted {
+        if let Fill::Minted(codes) = &a.fill {
+            let row = &a.row;
+            orders::insert_minted(
+                &mut tx,
+                row.id,
+                row.product_id,
+                row.denomination_minor,
+                codes,
+                now,
+            )
+            .await?;
+        }
+    }
+    let entries: Vec<NewEntry<'_>> = accepted
+        .iter()
+        .map(|a| NewEntry {
+            company_id: a.row.company_id,
+            kind: "charge",
+            amount_minor: -a.row.amount_charged_minor,
+            currency: &a.row.base_currency,
+            reference: Some(format!("order:{}", a.row.id)),
+            created_at: now,
+        })
+        .collect();
+    ledger::insert_entries(&mut tx, &entries).await?;
+    for a in &accepted {
+        let payload = json!({ "order_id": a.row.id, "company_id": a.row.company_id });
+        if a.row.delivered_at.is_some() && a.row.notify_receiver == 1 {
+            crate::store::outbox::enqueue(&mut tx, "order_email", &payload, now).await?;
+        }
+        if a.notify_admin {
+            crate::store::outbox::enqueue(&mut tx, "order_admin_email", &payload, now).await?;
+        }
+    }
+    tx.commit().await?;
+
+    for a in accepted {
+        let codes = match a.fill {
+            Fill::Stock(codes) => codes.into_iter().map(|(_, code)| code).collect(),
+            Fill::Minted(codes) => codes
+                .into_iter()
+                .map(|code| CodeRow {
+                    code,
+                    pin: None,
+                    validity: None,
+                })
+                .collect(),
+            Fill::Pending => Vec::new(),
+        };
+        answers[a.job] = Some(Ok(Answer::Placed(Box::new(Placed {
+            country: products[&a.row.product_id].country_code.clone(),
+            order: a.row,
+            codes,
+            created: true,
+        }))));
+    }
+    Ok(answers
+        .into_iter()
+        .map(|a| a.expect("every job answered"))
+        .collect())
+}
+
+/// An order's prices, checked against the product and the company.
+#[derive(Debug)]
+struct Priced {
+    /// The product's currency.
+    currency: Currency,
+    /// The company's base currency.
+    base: Currency,
+    /// One voucher.
+    value: Money,
+    /// value × quantity.
+    total: Money,
+    discount_percent: Decimal,
+    discount: Money,
+    /// Base-currency units per voucher-currency unit.
+    rate: Decimal,
+    /// (total − discount) in the base currency.
+    charged: Money,
+    /// The receiver's address, normalised.
+    email: Option<String>,
+    /// The product's codes come from the inventory (not minted).
+    stocked: bool,
+}
+
+/// Checks an order against its product and company; `rate` is the stored
+/// exchange rate text from the product's currency to the base currency
+/// (`None` when the two are the same, `Some(None)` when none is set).
+fn price(
+    product: &ProductRow,
+    account: &ledger::Account,
+    new: &NewOrder,
+    rate: Option<Option<&str>>,
+) -> Result<Priced, OrderError> {
     let currency = Currency::parse(&product.currency_code).map_err(OrderError::Invalid)?;
     let value = Money::parse(&new.denomination, currency).map_err(|e| {
         OrderError::InvalidDenomination(format!("denomination {}: {e}", new.denomination))
     })?;
-    if !catalog::offers(&product, value) {
+    if !catalog::offers(product, value) {
         return Err(OrderError::InvalidDenomination(format!(
             "product {} has no denomination {}; it offers {}",
             product.id,
             new.denomination,
-            catalog::offered_values(&product)
+            catalog::offered_values(product)
         )));
     }
     if new.quantity > product.order_quantity_limit {
@@ -159,23 +591,25 @@ pub async fn place(
         }
         None => None,
     };
-    let company = companies::find(db.reader(), company_id)
-        .await?
-        .ok_or(OrderError::ProductNotFound)?;
-    if let Some(country) = &company.country_code {
-        if !catalog::sold_in(&product, country) {
+    if let Some(country) = &account.country_code {
+        if !catalog::sold_in(product, country) {
             return Err(OrderError::CountryNotAllowed(format!(
                 "product {} is not available in {country}, the country of your company",
                 product.id
             )));
         }
     }
-    let base = Currency::parse(&company.base_currency).map_err(OrderError::Invalid)?;
-    let rate = catalog::rate(db, currency, base).await?.ok_or_else(|| {
-        OrderError::NotProcessable(format!(
-            "no exchange rate from {currency} to {base} is set; ask the operator to run `galley fx set`"
-        ))
-    })?;
+    let base = Currency::parse(&account.base_currency).map_err(OrderError::Invalid)?;
+    let rate = match rate {
+        None => Decimal::parse("1").expect("valid"),
+        Some(Some(text)) => Decimal::parse(text)
+            .map_err(|e| OrderError::Internal(anyhow::anyhow!("stored rate {text:?}: {e}")))?,
+        Some(None) => {
+            return Err(OrderError::NotProcessable(format!(
+                "no exchange rate from {currency} to {base} is set; ask the operator to run `galley fx set`"
+            )))
+        }
+    };
     let total = Money {
         minor: value
             .minor
@@ -190,121 +624,17 @@ pub async fn place(
         minor: total.minor - discount.minor,
         currency,
     };
-    let charged = rate.convert(net, base);
-
-    let now = clock.now_ms();
-    let mut tx = db.begin().await?;
-    // Locks: the product first, then the company (the debit), always in
-    // this order so two orders never wait on each other in a cycle.
-    orders::lock_product(&mut tx, product.id).await?;
-    if ledger::debit(&mut tx, company_id, charged.minor)
-        .await?
-        .is_none()
-    {
-        let balance = ledger::balance(&mut *tx, company_id).await?;
-        return Err(OrderError::NotProcessable(format!(
-            "not enough balance: the order costs {charged}, the balance is {}",
-            Money {
-                minor: balance,
-                currency: base
-            }
-        )));
-    }
-    // Inserted as delivered: the common case needs no second update.
-    let mut row = OrderRow {
-        id: 0,
-        company_id,
-        po_number: new.po_number.clone(),
-        product_id: product.id,
-        product_name: product.name.clone(),
-        denomination_minor: value.minor,
-        quantity: new.quantity,
-        currency_code: currency.as_str().to_string(),
-        currency_value: rate.to_text(),
-        order_total_minor: total.minor,
-        discount_minor: discount.minor,
-        discount_percent: discount_percent.to_text(),
-        amount_charged_minor: charged.minor,
-        base_currency: base.as_str().to_string(),
-        order_status: "complete".into(),
-        delivery_status: "delivered".into(),
-        email: email.clone().unwrap_or_default(),
-        contact: new.contact.clone().unwrap_or_default(),
-        tag: new.tag.clone().unwrap_or_default(),
-        notify_receiver: i64::from(new.notify_receiver),
-        created_at: now,
-        delivered_at: Some(now),
-    };
-    row.id = match orders::insert(&mut tx, &row).await {
-        Ok(id) => id,
-        Err(e) if e.is_unique_violation() => {
-            // The same poNumber committed concurrently: answer with that one.
-            drop(tx);
-            let existing = orders::find_by_po(db.reader(), company_id, &new.po_number)
-                .await?
-                .ok_or(OrderError::Store(e))?;
-            return existing_order(db, existing).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let order_id = row.id;
-    let codes = if product.kind == "generated" {
-        let codes: Vec<String> = (0..new.quantity).map(|_| mint_code()).collect();
-        orders::insert_minted(&mut tx, order_id, product.id, value.minor, &codes, now).await?;
-        codes
-            .into_iter()
-            .map(|code| CodeRow {
-                code,
-                pin: None,
-                validity: None,
-            })
-            .collect()
-    } else {
-        let codes =
-            orders::allocate(&mut tx, order_id, product.id, value.minor, new.quantity).await?;
-        if codes.len() as i64 == new.quantity {
-            codes
-        } else if product.delivery_type == "delayed" {
-            // Waits, charged, for codes to arrive; keeps none of the few left.
-            orders::release(&mut tx, order_id).await?;
-            orders::mark_pending(&mut tx, order_id).await?;
-            row.order_status = "pending".into();
-            row.delivery_status = "pending".into();
-            row.delivered_at = None;
-            Vec::new()
-        } else {
-            return Err(OrderError::NotProcessable(format!(
-                "not enough inventory: {} voucher(s) of {} {currency} left for product {}",
-                codes.len(),
-                new.denomination,
-                product.id
-            )));
-        }
-    };
-    let delivered = row.delivered_at.is_some();
-    ledger::insert_entry(
-        &mut tx,
-        company_id,
-        "charge",
-        -charged.minor,
-        base.as_str(),
-        Some(&format!("order:{order_id}")),
-        now,
-    )
-    .await?;
-    let payload = json!({ "order_id": order_id, "company_id": company_id });
-    if delivered && new.notify_receiver {
-        crate::store::outbox::enqueue(&mut tx, "order_email", &payload, now).await?;
-    }
-    if new.notify_admin {
-        crate::store::outbox::enqueue(&mut tx, "order_admin_email", &payload, now).await?;
-    }
-    tx.commit().await?;
-    Ok(Placed {
-        order: row,
-        codes,
-        created: true,
-        country: product.country_code,
+    Ok(Priced {
+        currency,
+        base,
+        value,
+        total,
+        discount_percent,
+        discount,
+        rate,
+        charged: rate.convert(net, base),
+        email,
+        stocked: product.kind != "generated",
     })
 }
 

@@ -162,6 +162,28 @@ pub async fn find<'e>(
         .transpose()
 }
 
+/// The products with these ids (missing ids are left out), in id order.
+pub async fn find_many(conn: &mut AnyConnection, ids: &[i64]) -> StoreResult<Vec<ProductRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = DynSql::new(
+        conn,
+        &format!("SELECT {COLUMNS} FROM products WHERE id IN ("),
+    );
+    sql.params(ids.len()).push(") ORDER BY id");
+    let mut query = sqlx::query(sql.sql());
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(product)
+        .collect()
+}
+
 /// The products of a campaign, in the campaign's order.
 pub async fn of_campaign<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{StoreResult, Tx};
+use super::{DynSql, StoreResult, Tx};
 
 /// Appends an entry and moves the company's running balance by it;
 /// returns the entry's id.
@@ -25,8 +25,61 @@ pub async fn append(
     Ok(id)
 }
 
-/// Inserts an entry whose amount the caller has already applied to the
-/// running balance (see [`debit`]); returns its id.
+/// A ledger entry to insert.
+#[derive(Clone, Debug)]
+pub struct NewEntry<'a> {
+    /// The company whose balance it moves.
+    pub company_id: i64,
+    /// `funds`, `charge`, `link_refund`, ...
+    pub kind: &'a str,
+    /// Signed amount, minor units of `currency`.
+    pub amount_minor: i64,
+    /// The company's base currency.
+    pub currency: &'a str,
+    /// What it is for, e.g. `order:42`.
+    pub reference: Option<String>,
+    /// Time (ms).
+    pub created_at: i64,
+}
+
+/// Entries per statement (6 parameters each).
+const ENTRIES_PER_STATEMENT: usize = 1000;
+
+/// Inserts entries whose amounts the caller has already applied to the
+/// running balances (see [`debit`]); returns their ids, ascending.
+pub async fn insert_entries(tx: &mut Tx, entries: &[NewEntry<'_>]) -> StoreResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(entries.len());
+    for chunk in entries.chunks(ENTRIES_PER_STATEMENT) {
+        let mut sql = DynSql::new(
+            tx,
+            "INSERT INTO ledger_entries (company_id, kind, amount_minor, currency, reference, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .params(6)
+                .push(")");
+        }
+        sql.push(" RETURNING id");
+        let mut query = sqlx::query(sql.sql());
+        for e in chunk {
+            query = query
+                .bind(e.company_id)
+                .bind(e.kind)
+                .bind(e.amount_minor)
+                .bind(e.currency)
+                .bind(e.reference.as_deref())
+                .bind(e.created_at);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            ids.push(row.try_get(0)?);
+        }
+    }
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Inserts one entry whose amount the caller has already applied to the
+/// running balance; returns its id.
 pub async fn insert_entry(
     tx: &mut Tx,
     company_id: i64,
@@ -36,19 +89,16 @@ pub async fn insert_entry(
     reference: Option<&str>,
     now: i64,
 ) -> StoreResult<i64> {
-    let row = sqlx::query(
-        "INSERT INTO ledger_entries (company_id, kind, amount_minor, currency, reference, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(company_id)
-    .bind(kind)
-    .bind(amount_minor)
-    .bind(currency)
-    .bind(reference)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get(0)?)
+    let entry = NewEntry {
+        company_id,
+        kind,
+        amount_minor,
+        currency,
+        reference: reference.map(str::to_string),
+        created_at: now,
+    };
+    let ids = insert_entries(tx, std::slice::from_ref(&entry)).await?;
+    Ok(ids[0])
 }
 
 /// Takes `amount_minor` off the company's running balance if it has that
@@ -68,16 +118,45 @@ pub async fn debit(tx: &mut Tx, company_id: i64, amount_minor: i64) -> StoreResu
     row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
 }
 
+/// What placing orders needs of a company, read under the lock of its row.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// Running balance, minor units of `base_currency`.
+    pub balance_minor: i64,
+    /// The company's base currency.
+    pub base_currency: String,
+    /// The company's country (ISO code), if set.
+    pub country_code: Option<String>,
+}
+
 /// Locks the company's row (serialising its charges on PostgreSQL; SQLite
-/// has one writer anyway) and returns its balance as of the lock.
-pub async fn lock_balance(tx: &mut Tx, company_id: i64) -> StoreResult<i64> {
+/// has one writer anyway) and returns its account as of the lock, or
+/// `None` when there is no such company.
+pub async fn lock_account(tx: &mut Tx, company_id: i64) -> StoreResult<Option<Account>> {
     let row = sqlx::query(
-        "UPDATE companies SET order_seq = order_seq + 1 WHERE id = $1 RETURNING balance_minor",
+        "UPDATE companies SET order_seq = order_seq + 1 WHERE id = $1 \
+         RETURNING balance_minor, base_currency, country_code",
     )
     .bind(company_id)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.try_get(0)?)
+    row.map(|r| {
+        Ok(Account {
+            balance_minor: r.try_get(0)?,
+            base_currency: r.try_get(1)?,
+            country_code: r.try_get(2)?,
+        })
+    })
+    .transpose()
+}
+
+/// Like [`lock_account`], for a company that must exist; returns its
+/// balance.
+pub async fn lock_balance(tx: &mut Tx, company_id: i64) -> StoreResult<i64> {
+    lock_account(tx, company_id)
+        .await?
+        .map(|a| a.balance_minor)
+        .ok_or_else(|| sqlx::Error::RowNotFound.into())
 }
 
 /// The balance in minor units of the company's base currency (the running

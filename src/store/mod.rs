@@ -58,6 +58,10 @@ pub enum StoreError {
     /// The driver failed (connection, constraint, syntax).
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    /// Rows changed in a way their locks should have prevented (the
+    /// transaction is rolled back).
+    #[error("inconsistent data: {0}")]
+    Inconsistent(&'static str),
     /// A migration failed.
     #[error("migration {version} ({name}) failed: {source}")]
     Migration {
@@ -95,6 +99,10 @@ impl Db {
                     .max_connections(max)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
+                    // A file opened in the process has no connection to
+                    // lose: no ping (a round trip to the connection's
+                    // thread) before each use.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(

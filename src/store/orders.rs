@@ -1,8 +1,10 @@
 //! Orders, the allocation of voucher codes to them, and the outbox.
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use super::{StoreResult, Tx};
+use super::{DynSql, StoreResult, Tx};
 
 /// An order as stored.
 #[derive(Clone, Debug)]
@@ -120,38 +122,159 @@ pub async fn set_email(tx: &mut Tx, order_id: i64, email: &str) -> StoreResult<(
     Ok(())
 }
 
-/// Inserts an order; a repeated (company, poNumber) is a unique violation.
+/// Orders per statement (21 parameters each).
+const ORDERS_PER_STATEMENT: usize = 500;
+
+/// Inserts orders (their `id` is ignored); returns their ids in the order
+/// given. A repeated (company, poNumber) is a unique violation.
+pub async fn insert_many(tx: &mut Tx, rows: &[OrderRow]) -> StoreResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ORDERS_PER_STATEMENT) {
+        let mut sql = DynSql::new(
+            tx,
+            "INSERT INTO orders (company_id, client_id, po_number, product_id, product_name, denomination_minor, quantity, \
+             currency_code, currency_value, order_total_minor, discount_minor, discount_percent, amount_charged_minor, \
+             base_currency, order_status, delivery_status, email, contact, tag, notify_receiver, created_at, delivered_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .param()
+                .push(", '', ")
+                .params(20)
+                .push(")");
+        }
+        sql.push(" RETURNING id, company_id, po_number");
+        let mut query = sqlx::query(sql.sql());
+        for o in chunk {
+            query = query
+                .bind(o.company_id)
+                .bind(&o.po_number)
+                .bind(o.product_id)
+                .bind(&o.product_name)
+                .bind(o.denomination_minor)
+                .bind(o.quantity)
+                .bind(&o.currency_code)
+                .bind(&o.currency_value)
+                .bind(o.order_total_minor)
+                .bind(o.discount_minor)
+                .bind(&o.discount_percent)
+                .bind(o.amount_charged_minor)
+                .bind(&o.base_currency)
+                .bind(&o.order_status)
+                .bind(&o.delivery_status)
+                .bind(&o.email)
+                .bind(&o.contact)
+                .bind(&o.tag)
+                .bind(o.notify_receiver)
+                .bind(o.created_at)
+                .bind(o.delivered_at);
+        }
+        // RETURNING promises no order: match the ids by (company, poNumber).
+        let mut returned = HashMap::with_capacity(chunk.len());
+        for row in query.fetch_all(&mut **tx).await? {
+            returned.insert(
+                (row.try_get::<i64, _>(1)?, row.try_get::<String, _>(2)?),
+                row.try_get::<i64, _>(0)?,
+            );
+        }
+        for o in chunk {
+            let id = returned
+                .get(&(o.company_id, o.po_number.clone()))
+                .ok_or(sqlx::Error::RowNotFound)?;
+            ids.push(*id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Inserts an order; returns its id (see [`insert_many`]).
 pub async fn insert(tx: &mut Tx, o: &OrderRow) -> StoreResult<i64> {
-    let row = sqlx::query(
-        "INSERT INTO orders (company_id, client_id, po_number, product_id, product_name, denomination_minor, quantity, \
-         currency_code, currency_value, order_total_minor, discount_minor, discount_percent, amount_charged_minor, \
-         base_currency, order_status, delivery_status, email, contact, tag, notify_receiver, created_at, delivered_at) \
-         VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+    Ok(insert_many(tx, std::slice::from_ref(o)).await?[0])
+}
+
+/// The poNumbers among `pos` that the company already used.
+pub async fn existing_pos(
+    conn: &mut AnyConnection,
+    company_id: i64,
+    pos: &[&str],
+) -> StoreResult<HashSet<String>> {
+    if pos.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut sql = DynSql::new(conn, "SELECT po_number FROM orders WHERE company_id = ");
+    sql.param()
+        .push(" AND po_number IN (")
+        .params(pos.len())
+        .push(")");
+    let mut query = sqlx::query(sql.sql()).bind(company_id);
+    for po in pos {
+        query = query.bind(*po);
+    }
+    query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+}
+
+/// Up to `limit` unsold codes of a product and denomination with their
+/// ids, oldest first. On PostgreSQL the caller holds the product's lock
+/// ([`lock_product`]) so that they stay unsold until it assigns them.
+pub async fn free_codes(
+    conn: &mut AnyConnection,
+    product_id: i64,
+    denomination_minor: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, CodeRow)>> {
+    sqlx::query(
+        "SELECT id, code, pin, validity FROM voucher_codes \
+         WHERE product_id = $1 AND denomination_minor = $2 AND order_id IS NULL ORDER BY id LIMIT $3",
     )
-    .bind(o.company_id)
-    .bind(&o.po_number)
-    .bind(o.product_id)
-    .bind(&o.product_name)
-    .bind(o.denomination_minor)
-    .bind(o.quantity)
-    .bind(&o.currency_code)
-    .bind(&o.currency_value)
-    .bind(o.order_total_minor)
-    .bind(o.discount_minor)
-    .bind(&o.discount_percent)
-    .bind(o.amount_charged_minor)
-    .bind(&o.base_currency)
-    .bind(&o.order_status)
-    .bind(&o.delivery_status)
-    .bind(&o.email)
-    .bind(&o.contact)
-    .bind(&o.tag)
-    .bind(o.notify_receiver)
-    .bind(o.created_at)
-    .bind(o.delivered_at)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get(0)?)
+    .bind(product_id)
+    .bind(denomination_minor)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok((
+            r.try_get(0)?,
+            CodeRow {
+                code: r.try_get(1)?,
+                pin: r.try_get(2)?,
+                validity: r.try_get(3)?,
+            },
+        ))
+    })
+    .collect()
+}
+
+/// (code id, order id) pairs per statement.
+const ASSIGNMENTS_PER_STATEMENT: usize = 1000;
+
+/// Assigns unsold codes to orders, `(code id, order id)`; returns how many
+/// were assigned (fewer than given when some were sold meanwhile).
+pub async fn assign_codes(tx: &mut Tx, pairs: &[(i64, i64)]) -> StoreResult<u64> {
+    let mut assigned = 0;
+    for chunk in pairs.chunks(ASSIGNMENTS_PER_STATEMENT) {
+        let mut sql = DynSql::new(
+            tx,
+            "UPDATE voucher_codes SET order_id = v.column2 FROM (VALUES ",
+        );
+        for i in 0..chunk.len() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .params(2)
+                .push(")");
+        }
+        sql.push(") AS v WHERE voucher_codes.id = v.column1 AND voucher_codes.order_id IS NULL");
+        let mut query = sqlx::query(sql.sql());
+        for (code_id, order_id) in chunk {
+            query = query.bind(*code_id).bind(*order_id);
+        }
+        assigned += query.execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(assigned)
 }
 
 /// Assigns up to `quantity` unsold codes (oldest first) to the order;
@@ -191,17 +314,6 @@ pub async fn allocate(
     Ok(codes.into_iter().map(|(_, code)| code).collect())
 }
 
-/// Marks an order as waiting for codes (it was inserted as delivered).
-pub async fn mark_pending(conn: &mut AnyConnection, order_id: i64) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE orders SET order_status = 'pending', delivery_status = 'pending', delivered_at = NULL WHERE id = $1",
-    )
-    .bind(order_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Returns an order's codes to the inventory (a partial allocation that
 /// cannot complete the order).
 pub async fn release(conn: &mut AnyConnection, order_id: i64) -> StoreResult<()> {
@@ -212,6 +324,9 @@ pub async fn release(conn: &mut AnyConnection, order_id: i64) -> StoreResult<()>
     Ok(())
 }
 
+/// Minted codes per statement (5 parameters each).
+const CODES_PER_STATEMENT: usize = 1000;
+
 /// Stores minted codes already assigned to an order.
 pub async fn insert_minted(
     tx: &mut Tx,
@@ -221,17 +336,26 @@ pub async fn insert_minted(
     codes: &[String],
     now: i64,
 ) -> StoreResult<()> {
-    for code in codes {
-        sqlx::query(
-            "INSERT INTO voucher_codes (product_id, denomination_minor, code, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(product_id)
-        .bind(denomination_minor)
-        .bind(code)
-        .bind(order_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    for chunk in codes.chunks(CODES_PER_STATEMENT) {
+        let mut sql = DynSql::new(
+            tx,
+            "INSERT INTO voucher_codes (product_id, denomination_minor, code, order_id, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .params(5)
+                .push(")");
+        }
+        let mut query = sqlx::query(sql.sql());
+        for code in chunk {
+            query = query
+                .bind(product_id)
+                .bind(denomination_minor)
+                .bind(code)
+                .bind(order_id)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -185,6 +185,11 @@ both_engines!(place_order_errors_charge_nothing, |engine| async move {
             "PLE10001",
         ),
         (
+            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "link:1"}),
+            400,
+            "PLE10001",
+        ),
+        (
             json!({"productId": "x", "quantity": 1, "denomination": "500", "poNumber": "E8"}),
             400,
             "PLE10001",
@@ -633,5 +638,187 @@ both_engines!(
             &url,
         ]);
         assert!(!ok && err.contains("country code"), "{err}");
+    }
+);
+
+/// Makes inserting an order with poNumber `BOOM` fail inside the database,
+/// as an unexpected storage error would.
+async fn fail_inserts_of_boom(app: &TestApp) {
+    let statements: &[&str] = match app.engine {
+        Engine::Sqlite => &[
+            "CREATE TRIGGER boom BEFORE INSERT ON orders WHEN NEW.po_number = 'BOOM' \
+             BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        ],
+        Engine::Postgres => &[
+            "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.po_number = 'BOOM' THEN \
+             RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER boom BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION boom()",
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(app.db.writer()).await.unwrap();
+    }
+}
+
+/// `galley_batch_jobs` of the order batcher: (orders, batches).
+async fn order_batches(app: &TestApp) -> (f64, f64) {
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let read = |suffix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("galley_batch_jobs_{suffix}{{batcher=\"orders\"}}")))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no galley_batch_jobs_{suffix} for orders in:\n{text}"))
+    };
+    (read("sum"), read("count"))
+}
+
+both_engines!(
+    orders_placed_together_are_each_decided_on_their_own,
+    |engine| async move {
+        let (app, s) = shop(engine, "100000").await;
+        let (ok, _, err) = galley(&[
+            "fx",
+            "set",
+            "--from",
+            "USD",
+            "--to",
+            "INR",
+            "--rate",
+            "80",
+            "--database-url",
+            &app.test_db.url,
+        ]);
+        assert!(ok, "{err}");
+        fail_inserts_of_boom(&app).await;
+        let order = |po: &str, product: i64, quantity: i64, denomination: &str| json!({"productId": product, "quantity": quantity, "denomination": denomination, "poNumber": po});
+        let mut bodies = Vec::new();
+        for i in 0..6 {
+            bodies.push(order(&format!("M{i}"), 101, 1, "500")); // 4 codes in stock
+        }
+        for _ in 0..5 {
+            bodies.push(order("DUP", 102, 1, "10"));
+        }
+        for i in 0..3 {
+            bodies.push(order(&format!("BAD{i}"), 101, 1, "123"));
+        }
+        for i in 0..2 {
+            bodies.push(order(&format!("NOPE{i}"), 999, 1, "10"));
+        }
+        bodies.push(order("LIM", 102, 6, "10"));
+        bodies.push(order("WAIT", 103, 1, "2000"));
+        bodies.push(order("BOOM", 102, 1, "50"));
+        // Enough callers at once that orders wait for the worker together.
+        for i in 0..20 {
+            bodies.push(order(&format!("G{i}"), 102, 1, "25"));
+        }
+        let calls = bodies.into_iter().map(|data| {
+            let (app, token) = (&app, s.tokens.access.clone());
+            async move {
+                let po = data["poNumber"].as_str().unwrap().to_string();
+                (po, call(app, &token, "placeOrder", data).await)
+            }
+        });
+        let results: Vec<(String, (u16, Value))> = join_all(calls).await;
+        let group = |prefix: &str| -> Vec<&(u16, Value)> {
+            results
+                .iter()
+                .filter(|(po, _)| po.starts_with(prefix))
+                .map(|(_, r)| r)
+                .collect()
+        };
+        let placed = |r: &(u16, Value)| r.0 == 200;
+        let error_id = |r: &(u16, Value)| r.1["errorId"].as_str().unwrap_or("").to_string();
+
+        let m = group("M");
+        assert_eq!(m.iter().filter(|r| placed(r)).count(), 4, "{m:?}");
+        for r in m.iter().filter(|r| r.0 != 200) {
+            assert_eq!((r.0, error_id(r)), (422, "PLE10012".into()), "{r:?}");
+            assert!(
+                r.1["errorInfo"].as_str().unwrap().contains("inventory"),
+                "{r:?}"
+            );
+        }
+        let mut codes: Vec<&str> = m
+            .iter()
+            .filter(|r| placed(r))
+            .map(|r| {
+                r.1["data"]["placeOrder"]["data"]["vouchers"][0]["voucherCode"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 4, "no code sold twice");
+
+        let dup = group("DUP");
+        assert!(dup.iter().all(|r| placed(r)), "{dup:?}");
+        let ids: Vec<i64> = dup
+            .iter()
+            .map(|r| {
+                r.1["data"]["placeOrder"]["data"]["orderId"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "one order: {ids:?}");
+        for (prefix, status, id) in [
+            ("BAD", 404, "PLE10018"),
+            ("NOPE", 404, "PLE10030"),
+            ("LIM", 409, "PLE10041"),
+        ] {
+            for r in group(prefix) {
+                assert_eq!(
+                    (r.0, error_id(r)),
+                    (status, id.to_string()),
+                    "{prefix}: {r:?}"
+                );
+            }
+        }
+        let wait = group("WAIT");
+        assert_eq!(wait[0].0, 200, "{wait:?}");
+        assert_eq!(
+            wait[0].1["data"]["placeOrder"]["data"]["orderStatus"], "pending",
+            "{wait:?}"
+        );
+        let boom = group("BOOM");
+        assert_eq!(boom[0].0, 500, "{boom:?}");
+        let g = group("G");
+        assert!(g.iter().all(|r| placed(r)), "{g:?}");
+
+        // 4 × 487.50 + 792 once + 2000 pending + 20 × 1980 (25 USD − 1 % at 80).
+        let expected = 100000.0 - 1950.0 - 792.0 - 2000.0 - 20.0 * 1980.0;
+        assert_eq!(balance(&app, &s.tokens.access).await, expected);
+        let sum = galley::store::ledger::sum_of_entries(app.db.reader(), s.company_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            sum,
+            galley::store::ledger::balance(app.db.reader(), s.company_id)
+                .await
+                .unwrap(),
+            "ledger = balance"
+        );
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE po_number IN ('DUP', 'BOOM')",
+        )
+        .fetch_all(app.db.reader())
+        .await
+        .unwrap();
+        assert_eq!(rows[0].0, 1, "DUP once, BOOM never");
+        let (orders, batches) = order_batches(&app).await;
+        assert!(
+            orders > batches,
+            "some orders shared a transaction: {orders} orders in {batches} batches"
+        );
     }
 );

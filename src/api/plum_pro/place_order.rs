@@ -7,7 +7,10 @@ use serde_json::{Map, Value};
 use crate::{
     api::{error::ApiError, fields::Fields},
     app::AppState,
-    domain::orders::{self, NewOrder, OrderError},
+    domain::{
+        links::ORDER_PREFIX as LINK_ORDERS,
+        orders::{NewOrder, OrderError},
+    },
     oauth::bearer::Caller,
 };
 
@@ -82,6 +85,11 @@ pub async fn run(
         .string("poNumber", 64)?
         .filter(|p| !p.trim().is_empty())
         .ok_or_else(|| required("poNumber"))?;
+    if po_number.starts_with(LINK_ORDERS) {
+        return Err(ApiError::validation(format!(
+            "variables.data.poNumber must not start with `{LINK_ORDERS}`: reward-link redemptions use it."
+        )));
+    }
     let contact = fields.string("contact", 32)?;
     if let Some(c) = &contact {
         if !c
@@ -104,7 +112,9 @@ pub async fn run(
         notify_receiver: fields.flag("notifyReceiverEmail")?,
         notify_admin: fields.flag("notifyAdminEmail")?,
     };
-    let placed = orders::place(&state.db, &*state.clock, caller.company_id, new)
+    let placed = state
+        .orders
+        .place(caller.company_id, new)
         .await
         .map_err(order_error)?;
     Ok(super::success(
