@@ -21,7 +21,7 @@ use crate::{
         catalog::{self as catalog_store, ProductRow},
         ledger::{self, NewEntry},
         orders::{self, CodeRow, OrderRow},
-        Db, Engine, StoreError,
+        Db, Engine, StoreError, Tx,
     },
 };
 
@@ -272,67 +272,128 @@ async fn try_batch(
     jobs: &[Job],
 ) -> Result<Vec<Result<Answer, OrderError>>, StoreError> {
     let mut tx = db.begin().await?;
-    // Locks: products, then companies, each in id order, so that two
-    // transactions never wait on each other in a cycle.
-    let product_ids = sorted_unique(jobs.iter().map(|j| j.new.product_id));
-    for id in &product_ids {
-        orders::lock_product(&mut tx, *id).await?;
+    let snapshot = Snapshot::read(&mut tx, jobs).await?;
+    let priced: Vec<Result<Priced, OrderError>> =
+        jobs.iter().map(|job| snapshot.price(job)).collect();
+    let pools = free_codes(&mut tx, jobs, &priced).await?;
+    let (mut answers, mut accepted) = decide(jobs, priced, &snapshot, pools, now);
+    if accepted.is_empty() {
+        tx.rollback().await?;
+    } else {
+        write(&mut tx, &mut accepted, now).await?;
+        tx.commit().await?;
     }
-    let company_ids = sorted_unique(jobs.iter().map(|j| j.company_id));
-    let mut accounts = HashMap::new();
-    for id in &company_ids {
-        if let Some(account) = ledger::lock_account(&mut tx, *id).await? {
-            accounts.insert(*id, account);
-        }
+    for a in accepted {
+        let codes = match a.fill {
+            Fill::Stock(codes) => codes.into_iter().map(|(_, code)| code).collect(),
+            Fill::Minted(codes) => codes
+                .into_iter()
+                .map(|code| CodeRow {
+                    code,
+                    pin: None,
+                    validity: None,
+                })
+                .collect(),
+            Fill::Pending => Vec::new(),
+        };
+        answers[a.job] = Some(Ok(Answer::Placed(Box::new(Placed {
+            country: snapshot.products[&a.row.product_id].country_code.clone(),
+            order: a.row,
+            codes,
+            created: true,
+        }))));
     }
-    let products: HashMap<i64, ProductRow> = catalog_store::find_many(&mut tx, &product_ids)
-        .await?
+    Ok(answers
         .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let mut used: HashSet<(i64, String)> = HashSet::new();
-    for id in &company_ids {
-        let pos: Vec<&str> = jobs
-            .iter()
-            .filter(|j| j.company_id == *id)
-            .map(|j| j.new.po_number.as_str())
-            .collect();
-        for po in orders::existing_pos(&mut tx, *id, &pos).await? {
-            used.insert((*id, po));
+        .map(|a| a.expect("every job answered"))
+        .collect())
+}
+
+/// What a batch's decisions rest on, read under its locks.
+#[derive(Debug, Default)]
+struct Snapshot {
+    products: HashMap<i64, ProductRow>,
+    accounts: HashMap<i64, ledger::Account>,
+    /// (company, poNumber) pairs already used.
+    used: HashSet<(i64, String)>,
+    /// Stored rate text per (product currency, base currency) pair that
+    /// differ; `None` when no rate is set.
+    rates: HashMap<(String, String), Option<String>>,
+}
+
+impl Snapshot {
+    /// Locks the batch's products, then its companies, each in id order
+    /// (so two transactions never wait on each other in a cycle), and reads
+    /// the rest with one statement each.
+    async fn read(tx: &mut Tx, jobs: &[Job]) -> Result<Self, StoreError> {
+        let product_ids = sorted_unique(jobs.iter().map(|j| j.new.product_id));
+        for id in &product_ids {
+            orders::lock_product(tx, *id).await?;
         }
-    }
-    let mut rates: HashMap<(String, String), Option<String>> = HashMap::new();
-    for job in jobs {
-        if let (Some(product), Some(account)) = (
-            products.get(&job.new.product_id),
-            accounts.get(&job.company_id),
-        ) {
-            let pair = (product.currency_code.clone(), account.base_currency.clone());
-            if pair.0 != pair.1 && !rates.contains_key(&pair) {
-                let rate = catalog_store::rate(&mut *tx, &pair.0, &pair.1).await?;
-                rates.insert(pair, rate);
+        let mut snapshot = Snapshot::default();
+        let company_ids = sorted_unique(jobs.iter().map(|j| j.company_id));
+        for id in &company_ids {
+            if let Some(account) = ledger::lock_account(tx, *id).await? {
+                snapshot.accounts.insert(*id, account);
             }
         }
+        for product in catalog_store::find_many(tx, &product_ids).await? {
+            snapshot.products.insert(product.id, product);
+        }
+        for id in &company_ids {
+            let pos: Vec<&str> = jobs
+                .iter()
+                .filter(|j| j.company_id == *id)
+                .map(|j| j.new.po_number.as_str())
+                .collect();
+            for po in orders::existing_pos(tx, *id, &pos).await? {
+                snapshot.used.insert((*id, po));
+            }
+        }
+        for job in jobs {
+            if let Some(pair) = snapshot.currencies(job) {
+                if pair.0 != pair.1 && !snapshot.rates.contains_key(&pair) {
+                    let rate = catalog_store::rate(&mut **tx, &pair.0, &pair.1).await?;
+                    snapshot.rates.insert(pair, rate);
+                }
+            }
+        }
+        Ok(snapshot)
     }
-    let priced: Vec<Result<Priced, OrderError>> = jobs
-        .iter()
-        .map(|job| {
-            let product = products
-                .get(&job.new.product_id)
-                .ok_or(OrderError::ProductNotFound)?;
-            let account = accounts.get(&job.company_id).ok_or_else(|| {
-                OrderError::Internal(anyhow::anyhow!("company {} does not exist", job.company_id))
-            })?;
-            let rate = rates
-                .get(&(product.currency_code.clone(), account.base_currency.clone()))
-                .map(Option::as_deref);
-            price(product, account, &job.new, rate)
-        })
-        .collect();
 
-    // The inventory the batch may need, per product and denomination.
+    /// The job's (product currency, base currency).
+    fn currencies(&self, job: &Job) -> Option<(String, String)> {
+        let product = self.products.get(&job.new.product_id)?;
+        let account = self.accounts.get(&job.company_id)?;
+        Some((product.currency_code.clone(), account.base_currency.clone()))
+    }
+
+    fn price(&self, job: &Job) -> Result<Priced, OrderError> {
+        let product = self
+            .products
+            .get(&job.new.product_id)
+            .ok_or(OrderError::ProductNotFound)?;
+        let account = self.accounts.get(&job.company_id).ok_or_else(|| {
+            OrderError::Internal(anyhow::anyhow!("company {} does not exist", job.company_id))
+        })?;
+        let pair = (product.currency_code.clone(), account.base_currency.clone());
+        let rate = self.rates.get(&pair).map(Option::as_deref);
+        price(product, account, &job.new, rate)
+    }
+}
+
+/// Unsold codes, oldest first, per (product, denomination).
+type Pools = HashMap<(i64, i64), VecDeque<(i64, CodeRow)>>;
+
+/// Reads as many unsold codes as the priced orders of stocked products
+/// could take, per product and denomination.
+async fn free_codes(
+    tx: &mut Tx,
+    jobs: &[Job],
+    priced: &[Result<Priced, OrderError>],
+) -> Result<Pools, StoreError> {
     let mut demand: HashMap<(i64, i64), i64> = HashMap::new();
-    for (job, priced) in jobs.iter().zip(&priced) {
+    for (job, priced) in jobs.iter().zip(priced) {
         if let Ok(p) = priced {
             if p.stocked {
                 *demand
@@ -341,18 +402,33 @@ async fn try_batch(
             }
         }
     }
-    let mut pools: HashMap<(i64, i64), VecDeque<(i64, CodeRow)>> = HashMap::new();
+    let mut pools = Pools::new();
     for ((product_id, denomination), limit) in demand {
-        let codes = orders::free_codes(&mut tx, product_id, denomination, limit).await?;
+        let codes = orders::free_codes(tx, product_id, denomination, limit).await?;
         pools.insert((product_id, denomination), codes.into());
     }
+    Ok(pools)
+}
 
-    let mut balances: HashMap<i64, i64> = accounts
+/// Decides each order in arrival order: a used poNumber answers with its
+/// order; then the order's own checks, the company's running balance and
+/// the codes left decide. Returns the refusals and earlier orders by job
+/// (`None` for accepted jobs) and the accepted orders.
+fn decide(
+    jobs: &[Job],
+    priced: Vec<Result<Priced, OrderError>>,
+    snapshot: &Snapshot,
+    mut pools: Pools,
+    now: i64,
+) -> (Vec<Option<Result<Answer, OrderError>>>, Vec<Accepted>) {
+    let mut used = snapshot.used.clone();
+    let mut balances: HashMap<i64, i64> = snapshot
+        .accounts
         .iter()
         .map(|(id, a)| (*id, a.balance_minor))
         .collect();
-    let mut answers: Vec<Option<Result<Answer, OrderError>>> = Vec::with_capacity(jobs.len());
-    let mut accepted: Vec<Accepted> = Vec::new();
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut accepted = Vec::new();
     for (i, (job, priced)) in jobs.iter().zip(priced).enumerate() {
         let new = &job.new;
         let key = (job.company_id, new.po_number.clone());
@@ -379,13 +455,11 @@ async fn try_batch(
             )))));
             continue;
         }
-        let product = &products[&new.product_id];
+        let product = &snapshot.products[&new.product_id];
         let fill = if !p.stocked {
             Fill::Minted((0..new.quantity).map(|_| mint_code()).collect())
         } else {
-            let pool = pools
-                .get_mut(&(new.product_id, p.value.minor))
-                .expect("a pool for every stocked order");
+            let pool = pools.entry((new.product_id, p.value.minor)).or_default();
             if pool.len() as i64 >= new.quantity {
                 Fill::Stock(pool.drain(..new.quantity as usize).collect())
             } else if product.delivery_type == "delayed" {
@@ -435,25 +509,28 @@ async fn try_batch(
         });
         answers.push(None);
     }
-    if accepted.is_empty() {
-        tx.rollback().await?;
-        return Ok(answers.into_iter().map(|a| a.expect("refused")).collect());
-    }
+    (answers, accepted)
+}
 
-    for id in &company_ids {
+/// Writes the accepted orders (setting their ids): one debit per company,
+/// then orders, codes, ledger entries and e-mails with multi-row
+/// statements.
+async fn write(tx: &mut Tx, accepted: &mut [Accepted], now: i64) -> Result<(), StoreError> {
+    let company_ids = sorted_unique(accepted.iter().map(|a| a.row.company_id));
+    for id in company_ids {
         let total: i64 = accepted
             .iter()
-            .filter(|a| a.row.company_id == *id)
+            .filter(|a| a.row.company_id == id)
             .map(|a| a.row.amount_charged_minor)
             .sum();
-        if total > 0 && ledger::debit(&mut tx, *id, total).await?.is_none() {
+        if total > 0 && ledger::debit(tx, id, total).await?.is_none() {
             return Err(StoreError::Inconsistent(
                 "a balance changed while its row was locked",
             ));
         }
     }
     let rows: Vec<OrderRow> = accepted.iter().map(|a| a.row.clone()).collect();
-    let ids = orders::insert_many(&mut tx, &rows).await?;
+    let ids = orders::insert_many(tx, &rows).await?;
     for (a, id) in accepted.iter_mut().zip(ids) {
         a.row.id = id;
     }
@@ -467,16 +544,16 @@ async fn try_batch(
             _ => Vec::new(),
         })
         .collect();
-    if orders::assign_codes(&mut tx, &assignments).await? != assignments.len() as u64 {
+    if orders::assign_codes(tx, &assignments).await? != assignments.len() as u64 {
         return Err(StoreError::Inconsistent(
             "voucher codes were sold while their product was locked",
         ));
     }
-    for a in &accepted {
+    for a in accepted.iter() {
         if let Fill::Minted(codes) = &a.fill {
             let row = &a.row;
             orders::insert_minted(
-                &mut tx,
+                tx,
                 row.id,
                 row.product_id,
                 row.denomination_minor,
@@ -497,42 +574,17 @@ async fn try_batch(
             created_at: now,
         })
         .collect();
-    ledger::insert_entries(&mut tx, &entries).await?;
-    for a in &accepted {
+    ledger::insert_entries(tx, &entries).await?;
+    for a in accepted.iter() {
         let payload = json!({ "order_id": a.row.id, "company_id": a.row.company_id });
         if a.row.delivered_at.is_some() && a.row.notify_receiver == 1 {
-            crate::store::outbox::enqueue(&mut tx, "order_email", &payload, now).await?;
+            crate::store::outbox::enqueue(tx, "order_email", &payload, now).await?;
         }
         if a.notify_admin {
-            crate::store::outbox::enqueue(&mut tx, "order_admin_email", &payload, now).await?;
+            crate::store::outbox::enqueue(tx, "order_admin_email", &payload, now).await?;
         }
     }
-    tx.commit().await?;
-
-    for a in accepted {
-        let codes = match a.fill {
-            Fill::Stock(codes) => codes.into_iter().map(|(_, code)| code).collect(),
-            Fill::Minted(codes) => codes
-                .into_iter()
-                .map(|code| CodeRow {
-                    code,
-                    pin: None,
-                    validity: None,
-                })
-                .collect(),
-            Fill::Pending => Vec::new(),
-        };
-        answers[a.job] = Some(Ok(Answer::Placed(Box::new(Placed {
-            country: products[&a.row.product_id].country_code.clone(),
-            order: a.row,
-            codes,
-            created: true,
-        }))));
-    }
-    Ok(answers
-        .into_iter()
-        .map(|a| a.expect("every job answered"))
-        .collect())
+    Ok(())
 }
 
 /// An order's prices, checked against the product and the company.
@@ -687,6 +739,144 @@ pub async fn fulfil_pending(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn product(id: i64, kind: &str, delivery_type: &str) -> ProductRow {
+        ProductRow {
+            id,
+            name: format!("Product {id}"),
+            currency_code: "INR".into(),
+            value_type: "fixed_denomination".into(),
+            denominations: "100".into(),
+            delivery_type: delivery_type.into(),
+            kind: kind.into(),
+            discount: "0".into(),
+            order_quantity_limit: 5,
+            ..ProductRow::default()
+        }
+    }
+
+    fn job(company_id: i64, po: &str, product_id: i64, quantity: i64) -> Job {
+        Job {
+            company_id,
+            new: NewOrder {
+                product_id,
+                quantity,
+                denomination: "100".into(),
+                email: None,
+                contact: None,
+                tag: None,
+                po_number: po.into(),
+                notify_receiver: false,
+                notify_admin: false,
+            },
+        }
+    }
+
+    /// Company 1 with `balance` INR; products 1 (3 codes in stock),
+    /// 2 (generated) and 3 (delayed, no stock); poNumber `OLD` used.
+    fn snapshot(balance: i64) -> (Snapshot, Pools) {
+        let mut snapshot = Snapshot::default();
+        for p in [
+            product(1, "inventory", "realtime"),
+            product(2, "generated", "realtime"),
+            product(3, "inventory", "delayed"),
+        ] {
+            snapshot.products.insert(p.id, p);
+        }
+        snapshot.accounts.insert(
+            1,
+            ledger::Account {
+                balance_minor: balance * 100,
+                base_currency: "INR".into(),
+                country_code: None,
+            },
+        );
+        snapshot.used.insert((1, "OLD".into()));
+        let code = |id: i64| {
+            (
+                id,
+                CodeRow {
+                    code: format!("C{id}"),
+                    pin: None,
+                    validity: None,
+                },
+            )
+        };
+        let pools = Pools::from([((1, 10_000), (1..=3).map(code).collect())]);
+        (snapshot, pools)
+    }
+
+    fn run(snapshot: &Snapshot, pools: Pools, jobs: &[Job]) -> Vec<String> {
+        let priced = jobs.iter().map(|j| snapshot.price(j)).collect();
+        let (answers, accepted) = decide(jobs, priced, snapshot, pools, 0);
+        answers
+            .into_iter()
+            .enumerate()
+            .map(|(i, answer)| match answer {
+                None => {
+                    let a = accepted.iter().find(|a| a.job == i).expect("accepted");
+                    match &a.fill {
+                        Fill::Stock(codes) => {
+                            let ids: Vec<String> =
+                                codes.iter().map(|(id, _)| id.to_string()).collect();
+                            format!("stock {}", ids.join(","))
+                        }
+                        Fill::Minted(codes) => format!("minted {}", codes.len()),
+                        Fill::Pending => "pending".into(),
+                    }
+                }
+                Some(Ok(Answer::Existing)) => "existing".into(),
+                Some(Ok(Answer::Placed(_))) => unreachable!("placed only after writing"),
+                Some(Err(e)) => e.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn orders_are_decided_in_arrival_order_against_running_stock_and_balance() {
+        let (snapshot, pools) = snapshot(500);
+        let jobs = [
+            job(1, "A", 1, 2),   // codes 1, 2; balance 500 → 300
+            job(1, "B", 1, 2),   // one code left
+            job(1, "C", 1, 1),   // code 3; balance → 200
+            job(1, "OLD", 1, 1), // used before the batch
+            job(1, "A", 2, 1),   // used earlier in the batch
+            job(1, "D", 3, 1),   // delayed, no stock: waits, charged; → 100
+            job(1, "E", 2, 2),   // 200 > 100
+            job(1, "F", 2, 1),   // minted; → 0
+            job(1, "G", 9, 1),   // no such product
+            job(1, "H", 1, 6),   // above the limit of 5
+        ];
+        assert_eq!(
+            run(&snapshot, pools, &jobs),
+            [
+                "stock 1,2",
+                "not enough inventory: 1 voucher(s) of 100 INR left for product 1",
+                "stock 3",
+                "existing",
+                "existing",
+                "pending",
+                "not enough balance: the order costs 200.00 INR, the balance is 100.00 INR",
+                "minted 1",
+                "product not found",
+                "quantity is above the product's limit of 5 per order",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refused_order_leaves_its_po_number_free_for_the_next() {
+        let (snapshot, pools) = snapshot(100);
+        let jobs = [job(1, "X", 1, 2), job(1, "X", 1, 1), job(1, "X", 1, 1)];
+        assert_eq!(
+            run(&snapshot, pools, &jobs),
+            [
+                "not enough balance: the order costs 200.00 INR, the balance is 100.00 INR",
+                "stock 1",
+                "existing",
+            ]
+        );
+    }
 
     #[test]
     fn minted_codes_have_80_bits_in_an_unambiguous_alphabet() {
