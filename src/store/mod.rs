@@ -5,7 +5,7 @@
 //! [`Db`] holds two pools. On PostgreSQL they are the same pool. On SQLite,
 //! which allows one writer at a time, writes go through a pool of exactly one
 //! connection so that writers queue in the process instead of spinning on
-//! `SQLITE_BUSY`, while reads use several connections (WAL mode).
+//! `SQLITE_BUSY`, while reads use one connection per core (WAL mode).
 //!
 //! The submodules hold the queries, one per table group; they take an
 //! executor or a transaction explicitly and know nothing of HTTP.
@@ -116,7 +116,10 @@ impl Db {
                     .connect_with(options.clone())
             };
             let write = pool(1).await?;
-            let read = pool(max_connections.clamp(1, 8)).await?;
+            // Each SQLite connection is a thread doing CPU work in this
+            // process: more readers than cores only adds thread switches.
+            let cores = std::thread::available_parallelism().map_or(4, |n| n.get() as u32);
+            let read = pool(max_connections.min(cores.max(2)).clamp(1, 8)).await?;
             Ok(Self {
                 engine: Engine::Sqlite,
                 read,
