@@ -375,4 +375,11 @@ impl TestApp {
         use galley::clock::Clock;
         self.clock.now_ms()
     }
+
+    /// A link expiry, `DD-MM-YYYY`: the server's day plus `days`.
+    pub fn expiry(&self, days: i64) -> String {
+        let t = time::OffsetDateTime::from_unix_timestamp(self.clock_ms() / 1000 + days * 86_400)
+            .unwrap();
+        format!("{:02}-{:02}-{}", t.day(), u8::from(t.month()), t.year())
+    }
 }

@@ -47,13 +47,6 @@ async fn node_test(
     stdout
 }
 
-/// `DD-MM-YYYY` of the server's day plus `days`.
-fn expiry(app: &TestApp, days: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(app.clock_ms() / 1000 + days * 86_400).unwrap();
-    format!("{:02}-{:02}-{}", t.day(), u8::from(t.month()), t.year())
-}
-
 /// One link of `campaign` through `POST /v1/oauth/api`; returns its URL.
 async fn generate_link(app: &TestApp, token: &str, campaign: i64, expiry: &str) -> String {
     let (status, body) = app
@@ -141,8 +134,8 @@ both_engines!(redemption_in_chromium, |engine| async move {
 
     // One link valid for 30 days, one through the end of today; two days
     // later the second has expired and the first has 28 days left.
-    let link = generate_link(&app, &s.tokens.access, campaign, &expiry(&app, 30)).await;
-    let expired = generate_link(&app, &s.tokens.access, campaign, &expiry(&app, 0)).await;
+    let link = generate_link(&app, &s.tokens.access, campaign, &app.expiry(30)).await;
+    let expired = generate_link(&app, &s.tokens.access, campaign, &app.expiry(0)).await;
     app.clock.advance_secs(2 * 86_400);
 
     let env = vec![

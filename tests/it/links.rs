@@ -84,13 +84,6 @@ async fn create_campaign(
     .unwrap()
 }
 
-/// `DD-MM-YYYY` of the server's day plus `days`.
-fn expiry(app: &TestApp, days: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(app.clock_ms() / 1000 + days * 86_400).unwrap();
-    format!("{:02}-{:02}-{}", t.day(), u8::from(t.month()), t.year())
-}
-
 async fn xoxo(app: &TestApp, token: &str, query: &str, variables: Value) -> (u16, Value) {
     app.api(token, json!({ "tag": "xoxo_link", "query": format!("xoxo_link.{query}"), "variables": variables })).await
 }
@@ -227,7 +220,7 @@ both_engines!(seed_003_examples_work_verbatim, |engine| async move {
         json!([{"name": "Cafe Coffee Day", "image": "https://images.galley.example/ccd.png"}, {"name": "Galley Gift Card", "image": ""}])
     );
 
-    let g = generate(&app, &s, campaign, json!(3), &expiry(&app, 10)).await;
+    let g = generate(&app, &s, campaign, json!(3), &app.expiry(10)).await;
     assert_eq!(g["success"], 1, "{g}");
     assert!(g["message"].as_str().unwrap().contains("3 links"), "{g}");
     let links = g["links"].as_array().unwrap();
@@ -261,7 +254,7 @@ both_engines!(seed_003_examples_work_verbatim, |engine| async move {
         &app,
         &s.tokens.access,
         "mutation.generateLinkEmail",
-        json!({"data": {"campaignId": campaign, "email_ids": "a@x.test,b@y.test", "link_expiry": expiry(&app, 10)}}),
+        json!({"data": {"campaignId": campaign, "email_ids": "a@x.test,b@y.test", "link_expiry": app.expiry(10)}}),
     )
     .await;
     assert_eq!(status, 200);
@@ -377,9 +370,9 @@ both_engines!(generation_refusals_charge_nothing, |engine| async move {
         .await
         .unwrap();
     let big = create_campaign(&app, s.company_id, "Big", "5000", "INR", &[103]).await;
-    let good = expiry(&app, 3);
-    let today = expiry(&app, 0);
-    let yesterday = expiry(&app, -1);
+    let good = app.expiry(3);
+    let today = app.expiry(0);
+    let yesterday = app.expiry(-1);
     let cases: Vec<(Value, &str)> = vec![
         (
             json!({"campaignId": campaign, "links_quantity": 0, "link_expiry": good}),
@@ -511,7 +504,7 @@ both_engines!(
         let (app, s, _) = campaign_app(engine, 0, |_| {}).await;
         // Product 102 (USD, generated) is sold in India too.
         let usd = create_campaign(&app, s.company_id, "Books", "25", "USD", &[102]).await;
-        let g = generate(&app, &s, usd, json!(2), &expiry(&app, 5)).await;
+        let g = generate(&app, &s, usd, json!(2), &app.expiry(5)).await;
         assert_eq!(g["success"], 0, "no USD→INR rate yet: {g}");
         assert!(
             g["message"].as_str().unwrap().contains("galley fx set"),
@@ -520,7 +513,7 @@ both_engines!(
         galley::domain::catalog::set_rate(&app.db, &*app.clock, "USD", "INR", "83.12")
             .await
             .unwrap();
-        let g = generate(&app, &s, usd, json!(2), &expiry(&app, 5)).await;
+        let g = generate(&app, &s, usd, json!(2), &app.expiry(5)).await;
         assert_eq!(g["success"], 1, "{g}");
         assert_eq!(g["denomination_value"], 25);
         assert_eq!(g["currencyCode"], "USD");
@@ -543,7 +536,7 @@ both_engines!(
     a_link_redeems_once_and_shows_the_same_voucher,
     |engine| async move {
         let (app, s, campaign) = campaign_app(engine, 3, |_| {}).await;
-        let g = generate(&app, &s, campaign, json!(2), &expiry(&app, 3)).await;
+        let g = generate(&app, &s, campaign, json!(2), &app.expiry(3)).await;
         let url = g["links"][0].as_str().unwrap().to_string();
         let http = browser();
         let response = http.get(&url).send().await.unwrap();
@@ -658,7 +651,7 @@ both_engines!(
     out_of_stock_leaves_the_link_redeemable,
     |engine| async move {
         let (app, s, campaign) = campaign_app(engine, 1, |_| {}).await;
-        let g = generate(&app, &s, campaign, json!(2), &expiry(&app, 3)).await;
+        let g = generate(&app, &s, campaign, json!(2), &app.expiry(3)).await;
         let (a, b) = (
             g["links"][0].as_str().unwrap(),
             g["links"][1].as_str().unwrap(),
@@ -686,7 +679,7 @@ both_engines!(
     expired_links_are_refunded_exactly_once,
     |engine| async move {
         let (app, s, campaign) = campaign_app(engine, 3, |c| c.link_sweep_interval = 1).await;
-        let g = generate(&app, &s, campaign, json!(3), &expiry(&app, 0)).await;
+        let g = generate(&app, &s, campaign, json!(3), &app.expiry(0)).await;
         let urls: Vec<String> = g["links"]
             .as_array()
             .unwrap()
@@ -754,7 +747,7 @@ both_engines!(
     |engine| async move {
         let (app, s, campaign) = campaign_app(engine, 0, |c| c.link_sweep_interval = 3600).await;
         for _ in 0..3 {
-            let g = generate(&app, &s, campaign, json!(6), &expiry(&app, 0)).await;
+            let g = generate(&app, &s, campaign, json!(6), &app.expiry(0)).await;
             assert_eq!(g["success"], 1, "{g}");
         }
         assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 18 * 500_00);
@@ -770,7 +763,7 @@ both_engines!(
     recipients_get_their_voucher_by_email_on_request,
     |engine| async move {
         let (app, s, campaign) = campaign_app(engine, 2, |_| {}).await;
-        let g = generate(&app, &s, campaign, json!(1), &expiry(&app, 3)).await;
+        let g = generate(&app, &s, campaign, json!(1), &app.expiry(3)).await;
         let url = g["links"][0].as_str().unwrap().to_string();
         let http = browser();
         let email = |address: &str| {
@@ -818,7 +811,7 @@ both_engines!(
     one_hundred_simultaneous_redemptions_yield_one_voucher,
     |engine| async move {
         let (app, s, campaign) = campaign_app(engine, 150, |_| {}).await;
-        let g = generate(&app, &s, campaign, json!(1), &expiry(&app, 3)).await;
+        let g = generate(&app, &s, campaign, json!(1), &app.expiry(3)).await;
         let url = g["links"][0].as_str().unwrap().to_string();
         // On PostgreSQL the POSTs go to two more `galley serve` nodes sharing
         // the database as well as to the in-process one.
@@ -1015,10 +1008,10 @@ both_engines!(campaigns_from_the_cli, |engine| async move {
         ])
     };
     assert!(cmd("disable").0);
-    let g = generate(&app, &s, id, json!(1), &expiry(&app, 1)).await;
+    let g = generate(&app, &s, id, json!(1), &app.expiry(1)).await;
     assert!(g["message"].as_str().unwrap().contains("disabled"), "{g}");
     assert!(cmd("enable").0);
-    let g = generate(&app, &s, id, json!(1), &expiry(&app, 1)).await;
+    let g = generate(&app, &s, id, json!(1), &app.expiry(1)).await;
     assert_eq!(g["success"], 1, "{g}");
     // A live link blocks deletion; once it expired, deletion works.
     let (ok, _, err) = cmd("delete");
@@ -1092,13 +1085,13 @@ both_engines!(
         &app,
         &rival.access,
         "mutation.generateLink",
-        json!({"data": {"campaignId": campaign, "links_quantity": 1, "link_expiry": expiry(&app, 1)}}),
+        json!({"data": {"campaignId": campaign, "links_quantity": 1, "link_expiry": app.expiry(1)}}),
     )
     .await;
         assert_eq!(body["data"]["generateLink"]["success"], 0);
         assert_eq!(balance(&app, s.company_id).await, 10_000_00);
         assert_eq!(balance(&app, other).await, 0);
-        let mine = generate(&app, &s, campaign, json!(1), &expiry(&app, 1)).await;
+        let mine = generate(&app, &s, campaign, json!(1), &app.expiry(1)).await;
         assert_eq!(mine["success"], 1);
         let report = galley::domain::links::report(&app.db, other, None, None, 10, 0)
             .await
