@@ -341,7 +341,7 @@ pub enum State {
     /// Redeemable: choose one of these products.
     Open(Vec<ProductRow>),
     /// Redeemed: this voucher.
-    Redeemed(Voucher),
+    Redeemed(Box<Voucher>),
     /// Expired (refunded or about to be).
     Expired,
 }
@@ -360,7 +360,7 @@ pub struct Voucher {
 /// The state of `link` at `now`.
 pub async fn state(db: &Db, link: &LinkRow, now: i64) -> Result<State> {
     if link.status == "redeemed" {
-        return Ok(State::Redeemed(voucher(db, link).await?));
+        return Ok(State::Redeemed(Box::new(voucher(db, link).await?)));
     }
     if link.status != "created" || link.expires_at <= now {
         return Ok(State::Expired);

@@ -81,10 +81,7 @@ impl ScopeSet {
     /// Parses a list; an empty string is the empty set.
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut set = ScopeSet::EMPTY;
-        for part in list
-            .split(|c: char| c == ',' || c == ' ')
-            .filter(|p| !p.is_empty())
-        {
+        for part in list.split([',', ' ']).filter(|p| !p.is_empty()) {
             set.0 |= part.parse::<Scope>()?.bit();
         }
         Ok(set)
@@ -169,10 +166,7 @@ impl GrantType {
     /// Parses a space- or comma-separated list of grant types.
     pub fn parse_list(list: &str) -> Result<Vec<GrantType>, String> {
         let mut out = Vec::new();
-        for part in list
-            .split(|c: char| c == ',' || c == ' ')
-            .filter(|p| !p.is_empty())
-        {
+        for part in list.split([',', ' ']).filter(|p| !p.is_empty()) {
             let grant = part.parse()?;
             if !out.contains(&grant) {
                 out.push(grant);

@@ -402,6 +402,13 @@ fn login_page(
     with_cookie(page, cookie)
 }
 
+/// What the sign-up form shows again: the values the user typed.
+#[derive(Clone, Copy, Default)]
+struct Typed<'a> {
+    name: &'a str,
+    email: &'a str,
+}
+
 fn signup_page_for(
     state: &AppState,
     headers: &HeaderMap,
@@ -409,8 +416,7 @@ fn signup_page_for(
     client: &ClientRow,
     status: StatusCode,
     error: Option<&str>,
-    name: &str,
-    email: &str,
+    Typed { name, email }: Typed<'_>,
 ) -> Response {
     let (csrf, cookie) = session::csrf_token(state, headers);
     let page = state.templates.page(
@@ -708,8 +714,7 @@ async fn signup_page(
             &valid.client,
             StatusCode::OK,
             None,
-            "",
-            "",
+            Typed::default(),
         ),
         Err(rejection) => reject(&state, rejection),
     }
@@ -741,8 +746,10 @@ async fn signup(
                 &valid.client,
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(message),
-                &name,
-                &email,
+                Typed {
+                    name: &name,
+                    email: &email,
+                },
             );
         }
         Err(r) => return reject(&state, r),
@@ -779,8 +786,10 @@ async fn signup(
             &valid.client,
             StatusCode::BAD_REQUEST,
             Some(&message),
-            &name,
-            &email,
+            Typed {
+                name: &name,
+                email: &email,
+            },
         ),
         Err(e) => {
             tracing::error!(error = %e, "sign-up failed");

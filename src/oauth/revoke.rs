@@ -29,9 +29,9 @@ pub async fn revoke(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     let revoked = if row.kind == tokens::REFRESH {
-        tokens::revoke_family(&mut *tx, &row.family_id, now).await?
+        tokens::revoke_family(&mut tx, &row.family_id, now).await?
     } else {
-        u64::from(tokens::revoke_one(&mut *tx, row.id, now).await?)
+        u64::from(tokens::revoke_one(&mut tx, row.id, now).await?)
     };
     audit::record(
         &mut tx,

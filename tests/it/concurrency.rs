@@ -54,7 +54,7 @@ both_engines!(
             let s = app.setup().await;
             let statuses = refresh_storm(
                 &app.http,
-                &[app.base.clone()],
+                std::slice::from_ref(&app.base),
                 &s.client,
                 &s.tokens.refresh,
                 50,
@@ -77,7 +77,7 @@ both_engines!(
         let s = app.setup().await;
         let statuses = refresh_storm(
             &app.http,
-            &[app.base.clone()],
+            std::slice::from_ref(&app.base),
             &s.client,
             &s.tokens.refresh,
             30,

@@ -38,6 +38,7 @@ impl Smtp {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("python3 -m aiosmtpd (pip install aiosmtpd; .ci/run does)");
+        let mut child = child;
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Smtp {
@@ -48,6 +49,8 @@ impl Smtp {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start; is it installed (pip install aiosmtpd)?");
     }
 

@@ -71,17 +71,6 @@ pub fn success(op: &str, payload: Value) -> Value {
     Value::Object(inner)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_in_plum_format() {
-        assert_eq!(date_time(0), "1970-01-01 00:00:00");
-        assert_eq!(date_time(1_700_000_000_123), "2023-11-14 22:13:20");
-    }
-}
-
 /// Minor units as decimal text with the currency's decimals (`"1000.00"`).
 pub fn amount_text(minor: i64, currency: &str) -> String {
     match crate::domain::money::Currency::parse(currency) {
@@ -141,4 +130,15 @@ pub fn order_json(
         "tag": order.tag,
         "vouchers": vouchers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_plum_format() {
+        assert_eq!(date_time(0), "1970-01-01 00:00:00");
+        assert_eq!(date_time(1_700_000_000_123), "2023-11-14 22:13:20");
+    }
 }
