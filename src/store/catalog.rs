@@ -226,11 +226,9 @@ pub async fn insert_codes(
             tx,
             "INSERT INTO voucher_codes (product_id, denomination_minor, code, pin, validity, created_at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .params(6)
-                .push(")");
-        }
+        sql.rows(chunk.len(), |row| {
+            row.params(6);
+        });
         let mut query = sqlx::query(sql.sql());
         for (code, pin, validity) in chunk {
             query = query

@@ -54,11 +54,9 @@ pub async fn insert_entries(tx: &mut Tx, entries: &[NewEntry<'_>]) -> StoreResul
             tx,
             "INSERT INTO ledger_entries (company_id, kind, amount_minor, currency, reference, created_at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .params(6)
-                .push(")");
-        }
+        sql.rows(chunk.len(), |row| {
+            row.params(6);
+        });
         sql.push(" RETURNING id");
         let mut query = sqlx::query(sql.sql());
         for e in chunk {

@@ -298,13 +298,9 @@ pub async fn insert_links(
             tx,
             "INSERT INTO links (batch_id, position, code_hash, email, status, expires_at, created_at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .params(4)
-                .push(", 'created', ")
-                .params(2)
-                .push(")");
-        }
+        sql.rows(chunk.len(), |row| {
+            row.params(4).push(", 'created', ").params(2);
+        });
         sql.push(" RETURNING id, position");
         let mut query = sqlx::query(sql.sql());
         for (i, (hash, email)) in chunk.iter().enumerate() {

@@ -254,6 +254,17 @@ impl DynSql {
         self
     }
 
+    /// Appends `count` row tuples separated by commas, `(…), (…)`, each
+    /// written inside its parentheses by `row` (parameters and literals).
+    pub fn rows(&mut self, count: usize, row: impl Fn(&mut Self)) -> &mut Self {
+        for i in 0..count {
+            self.text.push_str(if i == 0 { "(" } else { ", (" });
+            row(self);
+            self.text.push(')');
+        }
+        self
+    }
+
     /// The SQL text.
     pub fn sql(&self) -> &str {
         &self.text

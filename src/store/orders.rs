@@ -136,13 +136,9 @@ pub async fn insert_many(tx: &mut Tx, rows: &[OrderRow]) -> StoreResult<Vec<i64>
              currency_code, currency_value, order_total_minor, discount_minor, discount_percent, amount_charged_minor, \
              base_currency, order_status, delivery_status, email, contact, tag, notify_receiver, created_at, delivered_at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .param()
-                .push(", '', ")
-                .params(20)
-                .push(")");
-        }
+        sql.rows(chunk.len(), |row| {
+            row.param().push(", '', ").params(20);
+        });
         sql.push(" RETURNING id, company_id, po_number");
         let mut query = sqlx::query(sql.sql());
         for o in chunk {
@@ -262,11 +258,9 @@ pub async fn assign_codes(tx: &mut Tx, pairs: &[(i64, i64)]) -> StoreResult<u64>
             tx,
             "UPDATE voucher_codes SET order_id = v.column2 FROM (VALUES ",
         );
-        for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .params(2)
-                .push(")");
-        }
+        sql.rows(chunk.len(), |row| {
+            row.params(2);
+        });
         sql.push(") AS v WHERE voucher_codes.id = v.column1 AND voucher_codes.order_id IS NULL");
         let mut query = sqlx::query(sql.sql());
         for (code_id, order_id) in chunk {
@@ -341,11 +335,9 @@ pub async fn insert_minted(
             tx,
             "INSERT INTO voucher_codes (product_id, denomination_minor, code, order_id, created_at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .params(5)
-                .push(")");
-        }
+        sql.rows(chunk.len(), |row| {
+            row.params(5);
+        });
         let mut query = sqlx::query(sql.sql());
         for code in chunk {
             query = query

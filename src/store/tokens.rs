@@ -109,11 +109,9 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewToken], now: i64) 
             "INSERT INTO tokens (token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
              parent_id, grant_type, expires_at, created_at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .params(12)
-                .push(")");
-        }
+        sql.rows(chunk.len(), |row| {
+            row.params(12);
+        });
         let mut query = sqlx::query(sql.sql());
         for row in chunk {
             query = query
