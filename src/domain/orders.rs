@@ -377,7 +377,7 @@ impl Snapshot {
             OrderError::Internal(anyhow::anyhow!("company {} does not exist", job.company_id))
         })?;
         let pair = (product.currency_code.clone(), account.base_currency.clone());
-        let rate = self.rates.get(&pair).map(Option::as_deref);
+        let rate = self.rates.get(&pair).and_then(Option::as_deref);
         price(product, account, &job.new, rate)
     }
 }
@@ -611,13 +611,13 @@ struct Priced {
 }
 
 /// Checks an order against its product and company; `rate` is the stored
-/// exchange rate text from the product's currency to the base currency
-/// (`None` when the two are the same, `Some(None)` when none is set).
+/// exchange rate text from the product's currency to the base currency, if
+/// one is set (not needed when the two are the same).
 fn price(
     product: &ProductRow,
     account: &ledger::Account,
     new: &NewOrder,
-    rate: Option<Option<&str>>,
+    rate: Option<&str>,
 ) -> Result<Priced, OrderError> {
     let currency = Currency::parse(&product.currency_code).map_err(OrderError::Invalid)?;
     let value = Money::parse(&new.denomination, currency).map_err(|e| {
@@ -653,10 +653,10 @@ fn price(
     }
     let base = Currency::parse(&account.base_currency).map_err(OrderError::Invalid)?;
     let rate = match rate {
-        None => Decimal::parse("1").expect("valid"),
-        Some(Some(text)) => Decimal::parse(text)
+        _ if currency == base => Decimal::parse("1").expect("valid"),
+        Some(text) => Decimal::parse(text)
             .map_err(|e| OrderError::Internal(anyhow::anyhow!("stored rate {text:?}: {e}")))?,
-        Some(None) => {
+        None => {
             return Err(OrderError::NotProcessable(format!(
                 "no exchange rate from {currency} to {base} is set; ask the operator to run `galley fx set`"
             )))
