@@ -376,6 +376,12 @@ impl TestApp {
         self.clock.now_ms()
     }
 
+    /// The text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        let response = self.http.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     /// A link expiry, `DD-MM-YYYY`: the server's day plus `days`.
     pub fn expiry(&self, days: i64) -> String {
         let t = time::OffsetDateTime::from_unix_timestamp(self.clock_ms() / 1000 + days * 86_400)

@@ -33,15 +33,7 @@ both_engines!(metrics_count_requests_and_grants, |engine| async move {
         Some(&s.client),
     )
     .await;
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(text.contains("galley_http_requests_total{method=\"POST\",route=\"/v1/oauth/token/{token_type}\",status=\"200\"}"), "{text}");
     assert!(
         text.contains("galley_http_request_duration_seconds_bucket"),

@@ -39,6 +39,23 @@ async fn shop(engine: Engine, funds: &str) -> (TestApp, Setup) {
     (app, s)
 }
 
+/// `galley fx set` from USD to INR at `rate`.
+fn set_usd_rate(database_url: &str, rate: &str) {
+    let (ok, _, err) = galley(&[
+        "fx",
+        "set",
+        "--from",
+        "USD",
+        "--to",
+        "INR",
+        "--rate",
+        rate,
+        "--database-url",
+        database_url,
+    ]);
+    assert!(ok, "{err}");
+}
+
 async fn call(app: &TestApp, token: &str, op: &str, data: Value) -> (u16, Value) {
     let query = if op == "getBalance" {
         format!("plumProAPI.query.{op}")
@@ -264,19 +281,7 @@ both_engines!(
     generated_and_foreign_currency_vouchers,
     |engine| async move {
         let (app, s) = shop(engine, "5000").await;
-        let (ok, _, err) = galley(&[
-            "fx",
-            "set",
-            "--from",
-            "USD",
-            "--to",
-            "INR",
-            "--rate",
-            "83.12",
-            "--database-url",
-            &app.test_db.url,
-        ]);
-        assert!(ok, "{err}");
+        set_usd_rate(&app.test_db.url, "83.12");
         let (status, body) = call(
             &app,
             &s.tokens.access,
@@ -509,19 +514,7 @@ both_engines!(
         galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
             .await
             .unwrap();
-        let (ok, _, err) = galley(&[
-            "fx",
-            "set",
-            "--from",
-            "USD",
-            "--to",
-            "INR",
-            "--rate",
-            "80",
-            "--database-url",
-            &app.test_db.url,
-        ]);
-        assert!(ok, "{err}");
+        set_usd_rate(&app.test_db.url, "80");
         let same = (0..10).map(|i| {
         let url = format!("{}/v1/oauth/api", nodes[i % 2]);
         let body = json!({"tag": "plumProAPI", "query": "plumProAPI.mutation.placeOrder",
@@ -585,21 +578,7 @@ both_engines!(
         galley::domain::ledger::add_funds(&app.db, &*app.clock, company_id, "10000")
             .await
             .unwrap();
-        assert!(
-            galley(&[
-                "fx",
-                "set",
-                "--from",
-                "USD",
-                "--to",
-                "INR",
-                "--rate",
-                "80",
-                "--database-url",
-                &url
-            ])
-            .0
-        );
+        set_usd_rate(&url, "80");
         let (status, body) = call(
             &app,
             &tokens.access,
@@ -662,15 +641,7 @@ async fn fail_inserts_of_boom(app: &TestApp) {
 
 /// `galley_batch_jobs` of the order batcher: (orders, batches).
 async fn order_batches(app: &TestApp) -> (f64, f64) {
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     let read = |suffix: &str| {
         text.lines()
             .find(|l| l.starts_with(&format!("galley_batch_jobs_{suffix}{{batcher=\"orders\"}}")))
@@ -685,19 +656,7 @@ both_engines!(
     orders_placed_together_are_each_decided_on_their_own,
     |engine| async move {
         let (app, s) = shop(engine, "100000").await;
-        let (ok, _, err) = galley(&[
-            "fx",
-            "set",
-            "--from",
-            "USD",
-            "--to",
-            "INR",
-            "--rate",
-            "80",
-            "--database-url",
-            &app.test_db.url,
-        ]);
-        assert!(ok, "{err}");
+        set_usd_rate(&app.test_db.url, "80");
         fail_inserts_of_boom(&app).await;
         let order = |po: &str, product: i64, quantity: i64, denomination: &str| json!({"productId": product, "quantity": quantity, "denomination": denomination, "poNumber": po});
         let mut bodies = Vec::new();
