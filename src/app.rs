@@ -2,7 +2,7 @@
 //! every area, and the middleware stack (request ids, tracing, metrics,
 //! panic catching, timeouts, body limits).
 
-use std::{future::Future, sync::Arc};
+use std::future::Future;
 
 use axum::{
     body::Body,
@@ -12,7 +12,6 @@ use axum::{
     response::{IntoResponse, Response},
     Json, Router,
 };
-use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -26,40 +25,10 @@ use tower_http::{
 use crate::{
     clock::SharedClock,
     config::ValidConfig,
-    crypto,
-    oauth::{reader::Reader, writer::TokenWriter},
-    ops,
+    crypto, ops,
     store::{migrate, Db},
     telemetry,
-    web::{demo::DemoApp, Templates},
 };
-
-/// State shared by every handler; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// Database handle.
-    pub db: Db,
-    /// Time source.
-    pub clock: SharedClock,
-    /// Validated configuration.
-    pub config: Arc<ValidConfig>,
-    /// Prometheus handle for `/metrics`.
-    pub metrics: PrometheusHandle,
-    /// Batched token inserts and rotations.
-    pub tokens: TokenWriter,
-    /// Batched token and client lookups.
-    pub reader: Reader,
-    /// Page templates.
-    pub templates: Arc<Templates>,
-    /// The demo app, under `galley demo` only.
-    pub demo: Option<DemoApp>,
-    /// The catalog as the Rewards API reads it.
-    pub catalog: Arc<crate::api::plum_pro::catalog_view::CatalogCache>,
-    /// Batched API rate-limit counters.
-    pub limiter: crate::api::limiter::Limiter,
-    /// Batched order placement.
-    pub orders: crate::domain::orders::OrderDesk,
-}
 
 /// A bound, ready-to-run server.
 pub struct App {
@@ -84,26 +53,7 @@ impl App {
     /// Like [`App::build`] with an already migrated database.
     pub async fn with_db(config: ValidConfig, db: Db, clock: SharedClock) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
-        let tokens = TokenWriter::start(db.clone(), clock.clone());
-        let reader = Reader::start(db.clone());
-        let limiter = crate::api::limiter::Limiter::start(db.clone());
-        let orders = crate::domain::orders::OrderDesk::start(db.clone(), clock.clone());
-        let catalog = Arc::new(crate::api::plum_pro::catalog_view::CatalogCache::new(
-            db.clone(),
-        ));
-        let state = AppState {
-            db,
-            clock,
-            config: Arc::new(config),
-            metrics: telemetry::metrics_handle(),
-            tokens,
-            reader,
-            templates: Arc::new(Templates::new()),
-            demo: None,
-            catalog,
-            limiter,
-            orders,
-        };
+        let state = AppState::new(db, clock, config, telemetry::metrics_handle());
         Ok(Self {
             listener,
             router: router(state.clone()),
@@ -112,8 +62,8 @@ impl App {
     }
 
     /// Enables the demo app's callback page for `client_id`.
-    pub fn with_demo(mut self, demo: DemoApp) -> Self {
-        self.state.demo = Some(demo);
+    pub fn with_demo(mut self, client_id: String) -> Self {
+        self.state.demo_client = Some(client_id);
         self.router = router(self.state.clone());
         self
     }
@@ -260,3 +210,7 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
+
+
+/// Transitional path for modules not yet moved to [`crate::state`].
+pub use crate::state::AppState;

@@ -12,8 +12,7 @@ use crate::{
     app::{shutdown_signal, App},
     clock::{Clock, SystemClock},
     config::{Config, Redacted, ValidConfig},
-    domain::{self, campaigns, catalog, companies, ledger, links},
-    oauth::{clients, issue},
+    domain::{self, campaigns, catalog, clients, companies, ledger, links, tokens as issue, Actor},
     store::{self, migrate, Db},
     telemetry,
 };
@@ -552,7 +551,7 @@ async fn admin_command(
             ))
         }
         Command::Client(ClientCommand::Approve { client_id }) => {
-            clients::approve(db, clock, &client_id)
+            clients::approve(db, clock, &Actor::Cli, &client_id)
                 .await
                 .map_err(explain)?;
             Ok(output(
@@ -572,6 +571,7 @@ async fn admin_command(
             let created = clients::create(
                 db,
                 clock,
+                &Actor::Cli,
                 clients::NewClient {
                     company_id: company,
                     name,
@@ -593,7 +593,7 @@ async fn admin_command(
             ))
         }
         Command::Client(ClientCommand::RotateSecret { client_id }) => {
-            let rotated = clients::rotate_secret(db, clock, &client_id)
+            let rotated = clients::rotate_secret(db, clock, &Actor::Cli, &client_id)
                 .await
                 .map_err(explain)?;
             Ok(output(
@@ -918,17 +918,18 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
     let credentials = match store::clients::find_by_name(db.reader(), company_id, DEMO_APP).await? {
         Some(client) => {
             if client.redirect_uri != callback {
-                let mut tx = db.begin().await?;
-                store::clients::update_redirect_uri(&mut tx, &client.client_id, &callback).await?;
-                tx.commit().await?;
+                clients::change_redirect_uri(&db, &clock, &Actor::Cli, &client.client_id, &callback)
+                    .await
+                    .map_err(explain)?;
             }
-            clients::rotate_secret(&db, &clock, &client.client_id)
+            clients::rotate_secret(&db, &clock, &Actor::Cli, &client.client_id)
                 .await
                 .map_err(explain)?
         }
         None => clients::create(
             &db,
             &clock,
+            &Actor::Cli,
             clients::NewClient {
                 company_id,
                 name: DEMO_APP.into(),
@@ -1018,9 +1019,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
     let app =
         App::with_db(config, db, Arc::new(clock))
             .await?
-            .with_demo(crate::web::demo::DemoApp {
-                client_id: credentials.client_id.clone(),
-            });
+            .with_demo(credentials.client_id.clone());
     app.run(shutdown_signal()).await?;
     Ok(())
 }

@@ -28,6 +28,8 @@ pub mod delivery;
 pub mod domain;
 pub mod oauth;
 pub mod ops;
+pub mod pages;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod web;

@@ -10,7 +10,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The hand-kept OpenAPI document (`openapi.json` at the repository root).
 pub const OPENAPI: &str = include_str!("../openapi.json");

@@ -129,7 +129,7 @@ impl IntoResponse for ApiError {
                 return response;
             }
             ApiError::Bearer(BearerError::Internal(e)) => {
-                return ApiError::Internal(anyhow::anyhow!("{e:?}")).into_response()
+                return ApiError::Internal(e.into()).into_response()
             }
             ApiError::Internal(detail) => {
                 tracing::error!(error = %format!("{detail:#}"), "internal error");

@@ -8,7 +8,6 @@
 
 pub mod error;
 pub mod fields;
-pub mod limiter;
 pub mod plum_pro;
 pub mod xoxo_link;
 
@@ -24,7 +23,7 @@ use serde_json::{Map, Value};
 
 use self::error::ApiError;
 use crate::{
-    app::AppState,
+    state::AppState,
     domain::scopes::{truncate, Scope},
     oauth::bearer::{self, Caller},
 };

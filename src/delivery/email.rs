@@ -10,7 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::{
-    app::AppState,
+    state::AppState,
     config::ValidConfig,
     store::{catalog, links, orders, outbox},
 };

@@ -8,7 +8,7 @@ pub mod email;
 
 use std::time::Duration;
 
-use crate::{app::AppState, store::outbox};
+use crate::{state::AppState, store::outbox};
 
 /// How long a claimed message is reserved for the worker that claimed it.
 const LEASE_MS: i64 = 60_000;

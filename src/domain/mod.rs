@@ -4,6 +4,7 @@
 
 pub mod campaigns;
 pub mod catalog;
+pub mod clients;
 pub mod companies;
 pub mod ledger;
 pub mod links;
@@ -11,6 +12,7 @@ pub mod money;
 pub mod orders;
 pub mod passwords;
 pub mod scopes;
+pub mod tokens;
 pub mod users;
 
 use crate::store::StoreError;
@@ -33,14 +35,35 @@ pub enum Error {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
-        Error::Store(StoreError::Sqlx(e))
-    }
-}
-
 /// Result of a domain operation.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Who asks for a change: written to the audit trail with every write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The operator, through the `galley` command line.
+    Cli,
+    /// A company admin (portal, or an admin's own token).
+    Admin(i64),
+    /// An OAuth client, by its client id.
+    Client(String),
+    /// A storefront user.
+    User(i64),
+    /// Galley itself (background sweeps and workers).
+    System,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Cli => f.write_str("cli"),
+            Actor::Admin(id) => write!(f, "admin:{id}"),
+            Actor::Client(id) => write!(f, "client:{id}"),
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
 
 /// Checks a human-entered name: 1 to `max` characters, no control characters.
 pub fn check_name(field: &str, value: &str, max: usize) -> Result<String> {

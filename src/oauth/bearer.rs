@@ -3,7 +3,7 @@
 
 use axum::http::{header, HeaderMap};
 
-use crate::{app::AppState, crypto, domain::scopes::ScopeSet, store::tokens};
+use crate::{state::AppState, crypto, domain::scopes::ScopeSet, store::tokens};
 
 /// The caller behind a valid access token.
 #[derive(Clone, Debug)]
@@ -29,7 +29,7 @@ pub enum BearerError {
     /// `error_description`.
     Invalid(&'static str),
     /// Storage failed (already an opaque OAuth server error).
-    Internal(super::error::OAuthError),
+    Internal(crate::store::StoreError),
 }
 
 /// Longest bearer token looked up.

@@ -124,9 +124,18 @@ impl From<crate::store::StoreError> for OAuthError {
     }
 }
 
-impl From<sqlx::Error> for OAuthError {
-    fn from(e: sqlx::Error) -> Self {
-        OAuthError::internal(e)
+impl From<crate::domain::tokens::TokenError> for OAuthError {
+    fn from(e: crate::domain::tokens::TokenError) -> Self {
+        use crate::domain::tokens::TokenError;
+        match e {
+            TokenError::InvalidGrant(why) => OAuthError::invalid_grant(why),
+            TokenError::UnauthorizedClient(why) => {
+                OAuthError::new(ErrorCode::UnauthorizedClient, why)
+            }
+            TokenError::InvalidScope(why) => OAuthError::invalid_scope(why),
+            TokenError::Store(e) => OAuthError::internal(e),
+            TokenError::Internal(e) => OAuthError::internal(e),
+        }
     }
 }
 

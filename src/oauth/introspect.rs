@@ -5,7 +5,7 @@ use axum::{extract::State, http::header, response::IntoResponse, Json};
 use serde_json::{json, Value};
 
 use super::{clients, error::OAuthError, params::Params};
-use crate::{app::AppState, crypto, store::tokens};
+use crate::{state::AppState, crypto, store::tokens};
 
 /// The introspection endpoint.
 pub async fn introspect(

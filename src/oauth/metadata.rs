@@ -4,7 +4,7 @@ use axum::{extract::State, Json};
 use serde_json::{json, Value};
 
 use crate::{
-    app::AppState,
+    state::AppState,
     domain::scopes::{GrantType, Scope},
 };
 

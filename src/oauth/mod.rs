@@ -11,21 +11,18 @@ pub mod clients;
 pub mod error;
 pub mod grants;
 pub mod introspect;
-pub mod issue;
 pub mod metadata;
 pub mod params;
-pub mod reader;
 pub mod revoke;
 pub mod token;
 pub mod validate;
-pub mod writer;
 
 use axum::{
     routing::{get, post},
     Router,
 };
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Routes of the authorization server, relative to the base path.
 pub fn router() -> Router<AppState> {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{clients, error::OAuthError, params::Params};
 use crate::{
-    app::AppState,
+    state::AppState,
     crypto,
     store::{audit, tokens},
 };

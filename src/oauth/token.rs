@@ -10,8 +10,11 @@ use axum::{
 
 use super::{clients, error::ErrorCode, error::OAuthError, grants, params::Params};
 use crate::{
-    app::AppState,
-    domain::scopes::{GrantType, TokenType},
+    state::AppState,
+    domain::{
+        scopes::{GrantType, TokenType},
+        tokens::TokenResponse,
+    },
 };
 
 /// The token endpoint.
@@ -50,7 +53,7 @@ async fn handle(
     state: &AppState,
     token_type: &str,
     params: &Params,
-) -> Result<super::issue::TokenResponse, OAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     let endpoint: TokenType = token_type.parse().map_err(OAuthError::invalid_request)?;
     let grant: GrantType = params
         .require("grant_type")?
@@ -59,13 +62,13 @@ async fn handle(
     let client = clients::authenticate(state, params).await?;
     match grant {
         GrantType::RefreshToken => {
-            grants::refresh_token::grant(state, &client, params, endpoint).await
+            grants::refresh_token::grant(&state.tokens, &client, params, endpoint).await
         }
         GrantType::ClientCredentials => {
-            grants::client_credentials::grant(state, &client, params).await
+            grants::client_credentials::grant(&state.tokens, &client, params).await
         }
         GrantType::AuthorizationCode => {
-            grants::authorization_code::grant(state, &client, params, endpoint).await
+            grants::authorization_code::grant(&state.tokens, &client, params, endpoint).await
         }
     }
 }

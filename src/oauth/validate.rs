@@ -13,7 +13,7 @@ use super::{
     bearer::{authenticate, bearer_token, BearerError},
     error::{ErrorCode, OAuthError},
 };
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The validation endpoint.
 pub async fn validate(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -37,6 +37,6 @@ pub async fn validate(State(state): State<AppState>, headers: HeaderMap) -> Resp
         Err(BearerError::Invalid(why)) => {
             OAuthError::new(ErrorCode::InvalidToken, why).into_response()
         }
-        Err(BearerError::Internal(e)) => e.into_response(),
+        Err(BearerError::Internal(e)) => OAuthError::internal(e).into_response(),
     }
 }

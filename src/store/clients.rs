@@ -98,7 +98,7 @@ pub async fn find<'e>(
     client_id: &str,
 ) -> StoreResult<Option<ClientRow>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM clients WHERE client_id = $1"
+        "SELECT {COLUMNS} FROM clients WHERE client_id = $1 AND deleted_at IS NULL"
     ))
     .bind(client_id)
     .fetch_optional(exec)
@@ -131,7 +131,7 @@ pub async fn find_by_name<'e>(
     company_id: i64,
     name: &str,
 ) -> StoreResult<Option<ClientRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE company_id = $1 AND name = $2 ORDER BY created_at LIMIT 1"))
+    sqlx::query(&format!("SELECT {COLUMNS} FROM clients WHERE company_id = $1 AND name = $2 AND deleted_at IS NULL ORDER BY created_at LIMIT 1"))
         .bind(company_id)
         .bind(name)
         .fetch_optional(exec)
@@ -147,7 +147,7 @@ pub async fn find_many(
 ) -> StoreResult<Vec<ClientRow>> {
     let mut sql = super::DynSql::new(
         conn,
-        &format!("SELECT {COLUMNS} FROM clients WHERE client_id IN ("),
+        &format!("SELECT {COLUMNS} FROM clients WHERE deleted_at IS NULL AND client_id IN ("),
     );
     sql.params(ids.len()).push(")");
     let mut query = sqlx::query(sql.sql());
@@ -185,4 +185,31 @@ pub async fn approve(tx: &mut Tx, client_id: &str) -> StoreResult<bool> {
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Deletes a client: its live tokens are revoked (their rows stay, as does
+/// the client's, marked deleted, for the audit trail), its codes and
+/// consents are dropped and its secret is cleared. Returns how many tokens
+/// were live.
+pub async fn delete(tx: &mut Tx, client_id: &str, now: i64) -> StoreResult<u64> {
+    let revoked = sqlx::query(
+        "UPDATE tokens SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    for table in ["auth_codes", "consents"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE client_id = $1"))
+            .bind(client_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("UPDATE clients SET secret_hash = '', deleted_at = $1 WHERE client_id = $2")
+        .bind(now)
+        .bind(client_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(revoked)
 }

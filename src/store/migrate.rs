@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_storefront"),
     migration!(3, "0003_rewards"),
     migration!(4, "0004_links"),
+    migration!(5, "0005_client_deletion"),
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating.

@@ -17,11 +17,13 @@ pub mod clients;
 pub mod codes;
 pub mod companies;
 pub mod ledger;
+pub mod limiter;
 pub mod links;
 pub mod migrate;
 pub mod orders;
 pub mod outbox;
 pub mod rate_limits;
+pub mod reader;
 pub mod tokens;
 pub mod users;
 
@@ -41,8 +43,37 @@ pub enum Engine {
     Postgres,
 }
 
-/// A transaction on the writer pool.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A transaction on the writer pool. Code outside `store` passes it to store
+/// functions (it dereferences to the connection they run statements on)
+/// and commits or rolls it back; it never runs SQL of its own.
+#[derive(Debug)]
+pub struct Tx(sqlx::Transaction<'static, sqlx::Any>);
+
+impl Tx {
+    /// Makes every change of the transaction durable.
+    pub async fn commit(self) -> StoreResult<()> {
+        Ok(self.0.commit().await?)
+    }
+
+    /// Undoes every change of the transaction.
+    pub async fn rollback(self) -> StoreResult<()> {
+        Ok(self.0.rollback().await?)
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
 
 /// Database handle, cheap to clone.
 #[derive(Clone, Debug)]
@@ -62,6 +93,9 @@ pub enum StoreError {
     /// transaction is rolled back).
     #[error("inconsistent data: {0}")]
     Inconsistent(&'static str),
+    /// A batch worker failed or stopped; the text says why.
+    #[error("batched storage call failed: {0}")]
+    Batch(String),
     /// A migration failed.
     #[error("migration {version} ({name}) failed: {source}")]
     Migration {
@@ -157,7 +191,7 @@ impl Db {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(self.write.begin().await?)
+        Ok(Tx(self.write.begin().await?))
     }
 
     /// Cheap round trip used by `/readyz`.

@@ -7,7 +7,7 @@
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use super::{DynSql, StoreResult};
+use super::{DynSql, StoreResult, Tx};
 
 /// `kind` of an access token.
 pub const ACCESS: &str = "access";
@@ -101,8 +101,27 @@ fn token(row: AnyRow) -> StoreResult<TokenRow> {
 /// engines' parameter limits).
 pub const INSERT_CHUNK: usize = 256;
 
+/// Stores tokens outside any caller's transaction: up to [`INSERT_CHUNK`]
+/// rows are one statement, atomic by itself (no BEGIN/COMMIT round trips);
+/// more share a transaction.
+pub async fn insert_batch(db: &super::Db, rows: &[NewToken], now: i64) -> StoreResult<()> {
+    if rows.len() <= INSERT_CHUNK {
+        let mut conn = db.writer().acquire().await?;
+        insert_rows(&mut conn, rows, now).await
+    } else {
+        let mut tx = db.begin().await?;
+        insert_rows(&mut tx, rows, now).await?;
+        tx.commit().await
+    }
+}
+
+/// Inserts tokens in the caller's transaction.
+pub async fn insert_many(tx: &mut Tx, rows: &[NewToken], now: i64) -> StoreResult<()> {
+    insert_rows(&mut **tx, rows, now).await
+}
+
 /// Inserts tokens with multi-row `INSERT`s.
-pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewToken], now: i64) -> StoreResult<()> {
+async fn insert_rows(conn: &mut AnyConnection, rows: &[NewToken], now: i64) -> StoreResult<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
         let mut sql = DynSql::new(
             conn,
@@ -153,10 +172,11 @@ pub async fn find_by_hash<'e>(
 /// expired, revoked or already rotated is not returned. A hash claimed twice
 /// in one call is returned once.
 pub async fn claim_many(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     claims: &[(&str, &str)],
     now: i64,
 ) -> StoreResult<Vec<TokenRow>> {
+    let conn = &mut **tx;
     let mut claimed = Vec::with_capacity(claims.len());
     for chunk in claims.chunks(INSERT_CHUNK) {
         let mut sql = DynSql::new(conn, "UPDATE tokens SET rotated_at = ");
@@ -185,11 +205,11 @@ pub async fn claim_many(
 
 /// Undoes claims whose exchange was refused (e.g. a wider scope was asked
 /// for), so the refresh token stays usable.
-pub async fn unclaim(conn: &mut AnyConnection, ids: &[i64]) -> StoreResult<()> {
+pub async fn unclaim(tx: &mut Tx, ids: &[i64]) -> StoreResult<()> {
     for id in ids {
         sqlx::query("UPDATE tokens SET rotated_at = NULL WHERE id = $1")
             .bind(id)
-            .execute(&mut *conn)
+            .execute(&mut **tx)
             .await?;
     }
     Ok(())
@@ -197,7 +217,7 @@ pub async fn unclaim(conn: &mut AnyConnection, ids: &[i64]) -> StoreResult<()> {
 
 /// Revokes every live token of a family; returns how many.
 pub async fn revoke_family(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     family_id: &str,
     now: i64,
 ) -> StoreResult<u64> {
@@ -206,18 +226,18 @@ pub async fn revoke_family(
     )
     .bind(now)
     .bind(family_id)
-    .execute(conn)
+    .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())
 }
 
 /// Revokes one token; returns whether it was live.
-pub async fn revoke_one(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<bool> {
+pub async fn revoke_one(tx: &mut Tx, id: i64, now: i64) -> StoreResult<bool> {
     let done =
         sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
-            .execute(conn)
+            .execute(&mut **tx)
             .await?;
     Ok(done.rows_affected() == 1)
 }

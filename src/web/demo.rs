@@ -11,15 +11,10 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::{
-    app::AppState, domain::scopes::TokenType, oauth::grants::authorization_code, store::clients,
+    domain::{scopes::TokenType, tokens::code},
+    state::AppState,
+    store::clients,
 };
-
-/// The demo client, known to the server started by `galley demo`.
-#[derive(Clone, Debug)]
-pub struct DemoApp {
-    /// Its client id.
-    pub client_id: String,
-}
 
 /// Query of the callback.
 #[derive(Debug, Deserialize)]
@@ -33,7 +28,7 @@ pub struct Callback {
 /// `GET /developers/demo/callback`.
 pub async fn callback(State(state): State<AppState>, Query(query): Query<Callback>) -> Response {
     let base_path = state.config.public_url.base_path();
-    let Some(demo) = state.demo.clone() else {
+    let Some(demo_client) = state.demo_client.clone() else {
         return state.templates.page(
             StatusCode::NOT_FOUND,
             "error.html",
@@ -53,25 +48,22 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
     let Some(code) = &query.code else {
         return show_error("invalid_request", "the callback has neither code nor error");
     };
-    let client = match clients::find(state.db.reader(), &demo.client_id).await {
+    let client = match clients::find(state.db.reader(), &demo_client).await {
         Ok(Some(client)) => client,
         _ => return show_error("server_error", "the demo client is missing"),
     };
-    match authorization_code::exchange(
-        &state,
-        &client,
+    let presented = code::Presented {
         code,
-        Some(&client.redirect_uri),
-        None,
-        TokenType::User,
-    )
-    .await
-    {
+        redirect_uri: Some(&client.redirect_uri),
+        verifier: None,
+        endpoint: TokenType::User,
+    };
+    match code::exchange(&state.tokens, &client, presented).await {
         Ok(tokens) => state.templates.page(
             StatusCode::OK,
             "callback.html",
             context! { base_path, tokens, state => query.state },
         ),
-        Err(e) => show_error(e.code().as_str(), "the code exchange failed"),
+        Err(e) => show_error(e.oauth_code(), "the code exchange failed"),
     }
 }

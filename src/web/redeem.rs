@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::session;
 use crate::{
-    app::AppState,
+    state::AppState,
     delivery::email::{last_day, strip_tags},
     domain::{
         self,

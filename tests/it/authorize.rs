@@ -152,10 +152,11 @@ struct Flow {
 }
 
 async fn client_for_flow(app: &TestApp, company_id: i64, public: bool, name: &str) -> Client {
-    let created = galley::oauth::clients::create(
+    let created = galley::domain::clients::create(
         &app.db,
         &*app.clock,
-        galley::oauth::clients::NewClient {
+        &galley::domain::Actor::Cli,
+        galley::domain::clients::NewClient {
             company_id,
             name: name.into(),
             redirect_uri: CALLBACK.into(),
@@ -882,10 +883,11 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let (owner, _) = app.company("Vendor").await;
         let (customer, _) = app.company("Customer").await;
-        let created = galley::oauth::clients::create(
+        let created = galley::domain::clients::create(
             &app.db,
             &*app.clock,
-            galley::oauth::clients::NewClient {
+            &galley::domain::Actor::Cli,
+            galley::domain::clients::NewClient {
                 company_id: owner,
                 name: "Marketplace App".into(),
                 redirect_uri: CALLBACK.into(),
@@ -966,7 +968,7 @@ both_engines!(
             page.body.contains("name=\"password\""),
             "not approved: the log-in page"
         );
-        galley::oauth::clients::approve(&app.db, &*app.clock, &client.id)
+        galley::domain::clients::approve(&app.db, &*app.clock, &galley::domain::Actor::Cli, &client.id)
             .await
             .unwrap();
         let page = flow.browser.get(&url).await;
@@ -975,7 +977,7 @@ both_engines!(
             "approved: straight to consent"
         );
         assert!(
-            galley::oauth::clients::approve(&app.db, &*app.clock, &flow.client.id)
+            galley::domain::clients::approve(&app.db, &*app.clock, &galley::domain::Actor::Cli, &flow.client.id)
                 .await
                 .is_err(),
             "private apps need no approval"

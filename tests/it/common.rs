@@ -208,10 +208,11 @@ impl TestApp {
     }
 
     pub async fn client_with(&self, company_id: i64, scopes: &str, grants: &str) -> Client {
-        let created = galley::oauth::clients::create(
+        let created = galley::domain::clients::create(
             &self.db,
             &*self.clock,
-            galley::oauth::clients::NewClient {
+            &galley::domain::Actor::Cli,
+            galley::domain::clients::NewClient {
                 company_id,
                 name: "Test App".into(),
                 redirect_uri: "https://app.example.com/callback".into(),
@@ -232,7 +233,7 @@ impl TestApp {
     /// An access + refresh pair for the company's admin.
     pub async fn admin_tokens(&self, client: &Client, admin_email: &str, scopes: &str) -> Tokens {
         let settings = galley::config::Config::default().validate().unwrap().tokens;
-        let issued = galley::oauth::issue::issue_for_admin(
+        let issued = galley::domain::tokens::issue_for_admin(
             &self.db,
             &*self.clock,
             &settings,

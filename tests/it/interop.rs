@@ -78,10 +78,11 @@ both_engines!(browser_flow, |engine| async move {
         .unwrap()
         .port();
     let callback = format!("http://127.0.0.1:{port}/callback");
-    let created = galley::oauth::clients::create(
+    let created = galley::domain::clients::create(
         &app.db,
         &*app.clock,
-        galley::oauth::clients::NewClient {
+        &galley::domain::Actor::Cli,
+        galley::domain::clients::NewClient {
             company_id,
             name: "Browser Test App".into(),
             redirect_uri: callback.clone(),

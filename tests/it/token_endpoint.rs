@@ -359,7 +359,7 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
-        let rotated = galley::oauth::clients::rotate_secret(&app.db, &*app.clock, &s.client.id)
+        let rotated = galley::domain::clients::rotate_secret(&app.db, &*app.clock, &galley::domain::Actor::Cli, &s.client.id)
             .await
             .unwrap();
         assert_eq!(rotated.client_id, s.client.id, "client_id never changes");

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     api::{error::ApiError, fields::Fields},
-    app::AppState,
+    state::AppState,
     oauth::bearer::Caller,
     store::links::{self, CampaignFilter},
 };

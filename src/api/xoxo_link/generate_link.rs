@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     api::{error::ApiError, fields::Fields},
-    app::AppState,
+    state::AppState,
     domain::links::{self, Generate, Settings},
     oauth::bearer::Caller,
 };

@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};
 
 use crate::{
-    app::AppState,
+    state::AppState,
     crypto,
     store::{users, StoreResult},
 };

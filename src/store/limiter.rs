@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::store::{batch::Batcher, rate_limits, Db, Engine};
+use super::{batch::Batcher, rate_limits, Db, Engine};
 
 /// A counter and its window start (ms).
 type Key = (String, i64);

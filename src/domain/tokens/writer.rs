@@ -9,20 +9,19 @@
 
 use std::collections::HashMap;
 
+use super::{TokenError, TokenResponse};
 use crate::{
     clock::SharedClock,
     store::{
         batch::Batcher,
         tokens::{self, NewToken, TokenRow},
-        Db, Engine,
+        Db, Engine, StoreError,
     },
 };
 
-use super::{error::OAuthError, issue::TokenResponse};
-
 /// Decides, for a claimed refresh token, which tokens replace it.
 pub type Decide =
-    Box<dyn FnOnce(&TokenRow, i64) -> Result<(Vec<NewToken>, TokenResponse), OAuthError> + Send>;
+    Box<dyn FnOnce(&TokenRow, i64) -> Result<(Vec<NewToken>, TokenResponse), TokenError> + Send>;
 
 /// A refresh-token rotation to perform.
 pub struct Rotation {
@@ -43,7 +42,7 @@ pub enum Rotated {
     /// revoked or already rotated); the caller finds out which.
     NotClaimed,
     /// The grant refused the exchange; the token was left usable.
-    Refused(OAuthError),
+    Refused(TokenError),
 }
 
 type InsertResult = Result<(), String>;
@@ -78,7 +77,7 @@ impl TokenWriter {
                     async move {
                         let n = jobs.len();
                         let rows: Vec<NewToken> = jobs.into_iter().flatten().collect();
-                        let result = insert_batch(&db, &rows, clock.now_ms())
+                        let result = tokens::insert_batch(&db, &rows, clock.now_ms())
                             .await
                             .map_err(|e| format!("{e:#}"));
                         vec![result; n]
@@ -108,38 +107,25 @@ impl TokenWriter {
     }
 
     /// Stores freshly minted tokens.
-    pub async fn insert(&self, rows: Vec<NewToken>) -> Result<(), OAuthError> {
+    pub async fn insert(&self, rows: Vec<NewToken>) -> Result<(), StoreError> {
         match self.inserts.call(rows).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(detail)) => Err(OAuthError::internal(anyhow::anyhow!(detail))),
-            Err(gone) => Err(OAuthError::internal(gone)),
+            Ok(Err(detail)) => Err(StoreError::Batch(detail)),
+            Err(gone) => Err(StoreError::Batch(gone.to_string())),
         }
     }
 
     /// Claims and replaces a refresh token.
-    pub async fn rotate(&self, rotation: Rotation) -> Result<Rotated, OAuthError> {
+    pub async fn rotate(&self, rotation: Rotation) -> Result<Rotated, StoreError> {
         match self.rotations.call(rotation).await {
             Ok(Ok(rotated)) => Ok(rotated),
-            Ok(Err(detail)) => Err(OAuthError::internal(anyhow::anyhow!(detail))),
-            Err(gone) => Err(OAuthError::internal(gone)),
+            Ok(Err(detail)) => Err(StoreError::Batch(detail)),
+            Err(gone) => Err(StoreError::Batch(gone.to_string())),
         }
     }
 }
 
-async fn insert_batch(db: &Db, rows: &[NewToken], now: i64) -> anyhow::Result<()> {
-    if rows.len() <= tokens::INSERT_CHUNK {
-        // One statement is atomic by itself: no BEGIN/COMMIT round trips.
-        let mut conn = db.writer().acquire().await?;
-        tokens::insert_many(&mut conn, rows, now).await?;
-    } else {
-        let mut tx = db.begin().await?;
-        tokens::insert_many(&mut tx, rows, now).await?;
-        tx.commit().await?;
-    }
-    Ok(())
-}
-
-async fn rotate_batch(db: &Db, jobs: Vec<Rotation>, now: i64) -> anyhow::Result<Vec<Rotated>> {
+async fn rotate_batch(db: &Db, jobs: Vec<Rotation>, now: i64) -> Result<Vec<Rotated>, StoreError> {
     let mut tx = db.begin().await?;
     let claims: Vec<(&str, &str)> = jobs
         .iter()

@@ -5,11 +5,14 @@
 
 use std::collections::HashMap;
 
-use crate::store::{
-    batch::Batcher, clients, clients::ClientRow, tokens, tokens::TokenRow, Db, Engine,
+use super::{
+    batch::{Batcher, WorkerGone},
+    clients,
+    clients::ClientRow,
+    tokens,
+    tokens::TokenRow,
+    Db, Engine, StoreError, StoreResult,
 };
-
-use super::error::OAuthError;
 
 type Lookup<T> = Batcher<String, Result<Option<T>, String>>;
 
@@ -79,12 +82,12 @@ impl Reader {
     }
 
     /// A token by hash.
-    pub async fn token(&self, hash: String) -> Result<Option<TokenRow>, OAuthError> {
+    pub async fn token(&self, hash: String) -> StoreResult<Option<TokenRow>> {
         flatten(self.tokens.call(hash).await)
     }
 
     /// A client by id.
-    pub async fn client(&self, client_id: String) -> Result<Option<ClientRow>, OAuthError> {
+    pub async fn client(&self, client_id: String) -> StoreResult<Option<ClientRow>> {
         flatten(self.clients.call(client_id).await)
     }
 }
@@ -109,12 +112,10 @@ fn answer<T: Clone, E: std::fmt::Display>(
     }
 }
 
-fn flatten<T>(
-    result: Result<Result<Option<T>, String>, crate::store::batch::WorkerGone>,
-) -> Result<Option<T>, OAuthError> {
+fn flatten<T>(result: Result<Result<Option<T>, String>, WorkerGone>) -> StoreResult<Option<T>> {
     match result {
         Ok(Ok(found)) => Ok(found),
-        Ok(Err(detail)) => Err(OAuthError::internal(anyhow::anyhow!(detail))),
-        Err(gone) => Err(OAuthError::internal(gone)),
+        Ok(Err(detail)) => Err(StoreError::Batch(detail)),
+        Err(gone) => Err(StoreError::Batch(gone.to_string())),
     }
 }

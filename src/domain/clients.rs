@@ -1,0 +1,410 @@
+//! OAuth clients ("apps"): registration, approval, secret rotation, the
+//! callback URL and deletion, and the questions grants ask of a client.
+//!
+//! The client secret is minted here (256 bits), shown once, and stored as a
+//! SHA-256 hash. Rotation replaces the hash: the old secret stops working at
+//! once, while tokens already issued stay valid. The `client_id` never
+//! changes; a new id is a new app.
+//!
+//! May touch: the store (clients, companies, tokens, audit), `crypto`.
+
+use std::{fmt, str::FromStr};
+
+use serde_json::json;
+
+use super::{
+    check_name,
+    scopes::{GrantType, ScopeSet},
+    Actor, Error, Result,
+};
+use crate::{
+    clock::Clock,
+    crypto,
+    store::{audit, clients, clients::ClientRow, companies, Db, Tx},
+};
+
+/// A validated callback URL: absolute, no fragment, `https` (or `http` on a
+/// loopback host, or a private-use scheme for native apps). Compared with
+/// incoming `redirect_uri` values by exact string equality (RFC 9700 §2.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectUri(String);
+
+impl RedirectUri {
+    /// Validates `raw`.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let bad = |why: &str| Error::Invalid(format!("redirect URI: {why}"));
+        if raw.len() > 2000 {
+            return Err(bad("must have at most 2000 characters"));
+        }
+        let url = url::Url::parse(raw)
+            .map_err(|_| bad("must be an absolute URL such as https://app.example.com/callback"))?;
+        if url.fragment().is_some() {
+            return Err(bad("must not contain a fragment (#...)"));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" => {
+                let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+                if !loopback {
+                    return Err(bad("must use https (http is allowed only on localhost)"));
+                }
+            }
+            "javascript" | "data" | "file" | "vbscript" | "blob" => {
+                return Err(bad("scheme is not allowed"))
+            }
+            _ => {}
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    /// The URL as registered.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who may use an app: its own company only, or any company's users once
+/// the operator approved it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Usable by its own company only.
+    Private,
+    /// Usable by other companies' users once approved.
+    Public,
+}
+
+impl Visibility {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Private => "private",
+            Visibility::Public => "public",
+        }
+    }
+}
+
+impl FromStr for Visibility {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "private" => Ok(Visibility::Private),
+            "public" => Ok(Visibility::Public),
+            other => Err(format!("unknown app visibility `{other}`")),
+        }
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Input of [`create`].
+#[derive(Debug)]
+pub struct NewClient {
+    /// Owning company.
+    pub company_id: i64,
+    /// App name.
+    pub name: String,
+    /// The one callback URL.
+    pub redirect_uri: String,
+    /// Allowed scopes (comma- or space-separated).
+    pub scopes: String,
+    /// Allowed grant types; `None` = authorization_code and refresh_token.
+    pub grant_types: Option<String>,
+    /// Usable by other companies once approved.
+    pub public: bool,
+    /// Company whose users sign up through a public app (default: its own).
+    pub signup_company: Option<i64>,
+}
+
+/// A client's credentials as minted: the secret is shown this once.
+#[derive(Debug)]
+pub struct Credentials {
+    /// Public identifier.
+    pub client_id: String,
+    /// The secret in plain text.
+    pub client_secret: String,
+}
+
+/// Registers a client.
+#[tracing::instrument(skip_all, fields(company_id = new.company_id, %actor))]
+pub async fn create(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    new: NewClient,
+) -> Result<Credentials> {
+    let name = check_name("app name", &new.name, 100)?;
+    let redirect_uri = RedirectUri::parse(new.redirect_uri.trim())?;
+    let scopes = ScopeSet::parse(&new.scopes).map_err(Error::Invalid)?;
+    if scopes.is_empty() {
+        return Err(Error::Invalid("at least one scope is required".into()));
+    }
+    let grants = match &new.grant_types {
+        Some(list) => GrantType::parse_list(list).map_err(Error::Invalid)?,
+        None => vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+    };
+    if grants.is_empty() {
+        return Err(Error::Invalid("at least one grant type is required".into()));
+    }
+    if companies::find(db.reader(), new.company_id).await?.is_none() {
+        return Err(Error::NotFound("company"));
+    }
+    if let Some(signup) = new.signup_company {
+        if !new.public {
+            return Err(Error::Invalid(
+                "a sign-up company can only be set for a public app (--public)".into(),
+            ));
+        }
+        if companies::find(db.reader(), signup).await?.is_none() {
+            return Err(Error::NotFound("sign-up company"));
+        }
+    }
+    let visibility = if new.public {
+        Visibility::Public
+    } else {
+        Visibility::Private
+    };
+    let client_id = crypto::new_id();
+    let client_secret = crypto::new_secret(crypto::CLIENT_SECRET_PREFIX);
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    clients::insert(
+        &mut tx,
+        &clients::NewClient {
+            client_id: &client_id,
+            company_id: new.company_id,
+            name: &name,
+            secret_hash: &crypto::hash_secret(&client_secret),
+            redirect_uri: redirect_uri.as_str(),
+            scopes: &scopes.to_string(),
+            grant_types: &GrantType::join(&grants),
+            visibility: visibility.as_str(),
+            signup_company_id: new.signup_company,
+        },
+        now,
+    )
+    .await?;
+    record(
+        &mut tx,
+        actor,
+        new.company_id,
+        "client.created",
+        &client_id,
+        json!({ "name": name, "scopes": scopes.to_string(), "public": new.public }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Credentials {
+        client_id,
+        client_secret,
+    })
+}
+
+/// Replaces a client's secret; the old one fails from now on, tokens
+/// already issued stay valid.
+#[tracing::instrument(skip(db, clock))]
+pub async fn rotate_secret(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    client_id: &str,
+) -> Result<Credentials> {
+    let client = find(db, client_id).await?;
+    let client_secret = crypto::new_secret(crypto::CLIENT_SECRET_PREFIX);
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    if !clients::replace_secret(&mut tx, client_id, &crypto::hash_secret(&client_secret), now)
+        .await?
+    {
+        return Err(Error::NotFound("client"));
+    }
+    record(
+        &mut tx,
+        actor,
+        client.company_id,
+        "client.secret_rotated",
+        client_id,
+        json!({}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Credentials {
+        client_id: client.client_id,
+        client_secret,
+    })
+}
+
+/// Approves a public app: users of other companies may then authorize it.
+#[tracing::instrument(skip(db, clock))]
+pub async fn approve(db: &Db, clock: &dyn Clock, actor: &Actor, client_id: &str) -> Result<()> {
+    let client = find(db, client_id).await?;
+    if visibility(&client)? != Visibility::Public {
+        return Err(Error::Invalid(
+            "only public apps need approval; this app is private".into(),
+        ));
+    }
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    clients::approve(&mut tx, client_id).await?;
+    record(
+        &mut tx,
+        actor,
+        client.company_id,
+        "client.approved",
+        client_id,
+        json!({}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces the one callback URL. Codes already issued keep the URL they
+/// were issued for (the exchange compares against the code's own).
+#[tracing::instrument(skip(db, clock))]
+pub async fn change_redirect_uri(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    client_id: &str,
+    redirect_uri: &str,
+) -> Result<()> {
+    let client = find(db, client_id).await?;
+    let redirect_uri = RedirectUri::parse(redirect_uri.trim())?;
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    if !clients::update_redirect_uri(&mut tx, client_id, redirect_uri.as_str()).await? {
+        return Err(Error::NotFound("client"));
+    }
+    record(
+        &mut tx,
+        actor,
+        client.company_id,
+        "client.redirect_uri_changed",
+        client_id,
+        json!({ "redirect_uri": redirect_uri.as_str() }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes an app: every token it holds is revoked, its unused codes and
+/// its users' consents are dropped, and its id stops authenticating. The
+/// audit trail keeps its history.
+#[tracing::instrument(skip(db, clock))]
+pub async fn delete(db: &Db, clock: &dyn Clock, actor: &Actor, client_id: &str) -> Result<()> {
+    let client = find(db, client_id).await?;
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    let revoked = clients::delete(&mut tx, client_id, now).await?;
+    record(
+        &mut tx,
+        actor,
+        client.company_id,
+        "client.deleted",
+        client_id,
+        json!({ "revoked_tokens": revoked }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn find(db: &Db, client_id: &str) -> Result<ClientRow> {
+    clients::find(db.reader(), client_id)
+        .await?
+        .ok_or(Error::NotFound("client"))
+}
+
+async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    company_id: i64,
+    action: &str,
+    client_id: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    audit::record(
+        tx,
+        audit::Event {
+            company_id: Some(company_id),
+            actor: &actor.to_string(),
+            action,
+            subject: &format!("client:{client_id}"),
+            detail,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The stored visibility of `client`; a value that fails to parse is an
+/// internal error (the row was not written by Galley).
+pub fn visibility(client: &ClientRow) -> Result<Visibility> {
+    client
+        .visibility
+        .parse()
+        .map_err(|e: String| Error::Internal(anyhow::anyhow!(e)))
+}
+
+/// True when `client` is a public app the operator approved: users of
+/// other companies may authorize it.
+pub fn approved_public(client: &ClientRow) -> bool {
+    matches!(visibility(client), Ok(Visibility::Public)) && client.approved == 1
+}
+
+/// True when `client` is a public app (PKCE required, no secret trusted).
+pub fn is_public(client: &ClientRow) -> bool {
+    matches!(visibility(client), Ok(Visibility::Public))
+}
+
+/// The company whose storefront users sign up and log in through `client`.
+pub fn storefront_company(client: &ClientRow) -> i64 {
+    client.signup_company_id.unwrap_or(client.company_id)
+}
+
+/// The client's allowed scopes.
+pub fn allowed_scopes(client: &ClientRow) -> ScopeSet {
+    ScopeSet::parse(&client.scopes).unwrap_or_default()
+}
+
+/// True when the client may use `grant`.
+pub fn allows_grant(client: &ClientRow, grant: GrantType) -> bool {
+    client.grant_types.split(' ').any(|g| g == grant.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris() {
+        assert!(RedirectUri::parse("https://app.example.com/cb?x=1").is_ok());
+        assert!(RedirectUri::parse("http://localhost:3000/cb").is_ok());
+        assert!(RedirectUri::parse("com.example.app:/oauth").is_ok());
+        assert!(RedirectUri::parse("http://app.example.com/cb").is_err());
+        assert!(RedirectUri::parse("https://app.example.com/cb#frag").is_err());
+        assert!(RedirectUri::parse("javascript:alert(1)").is_err());
+        assert!(RedirectUri::parse("/relative").is_err());
+    }
+
+    #[test]
+    fn visibility_round_trips() {
+        for v in [Visibility::Private, Visibility::Public] {
+            assert_eq!(v.as_str().parse::<Visibility>(), Ok(v));
+        }
+        assert!("secret".parse::<Visibility>().is_err());
+    }
+}

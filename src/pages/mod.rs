@@ -1,0 +1,142 @@
+//! The page kit shared by every area that renders HTML or e-mail: the
+//! compiled templates (minijinja, HTML auto-escaped) and their filters, the
+//! headers every page carries, browser sessions and CSRF protection
+//! ([`session`]).
+//!
+//! May touch: `domain` (formatting values), `store` (sessions). Names no
+//! `api`, `oauth` or `web` type, so each of them may use it.
+
+pub mod session;
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use minijinja::Environment;
+use serde::Serialize;
+
+/// The stylesheet, served by Galley itself (no CDN).
+pub const STYLESHEET: &str = include_str!("../../assets/galley.css");
+
+/// The compiled page templates.
+#[derive(Debug)]
+pub struct Templates(Environment<'static>);
+
+impl Templates {
+    /// Loads every template (embedded in the binary).
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("base.html", include_str!("../../templates/base.html")),
+            (
+                "hidden_params.html",
+                include_str!("../../templates/hidden_params.html"),
+            ),
+            ("login.html", include_str!("../../templates/login.html")),
+            ("signup.html", include_str!("../../templates/signup.html")),
+            ("consent.html", include_str!("../../templates/consent.html")),
+            ("error.html", include_str!("../../templates/error.html")),
+            (
+                "callback.html",
+                include_str!("../../templates/callback.html"),
+            ),
+            (
+                "email/order.txt",
+                include_str!("../../templates/email/order.txt"),
+            ),
+            (
+                "email/order.html",
+                include_str!("../../templates/email/order.html"),
+            ),
+            (
+                "email/order_admin.txt",
+                include_str!("../../templates/email/order_admin.txt"),
+            ),
+            (
+                "email/order_admin.html",
+                include_str!("../../templates/email/order_admin.html"),
+            ),
+            (
+                "email/link.txt",
+                include_str!("../../templates/email/link.txt"),
+            ),
+            (
+                "email/link.html",
+                include_str!("../../templates/email/link.html"),
+            ),
+            ("redeem.html", include_str!("../../templates/redeem.html")),
+        ] {
+            env.add_template(name, source)
+                .expect("templates are valid (checked by tests)");
+        }
+        Self(env)
+    }
+
+    /// Renders `name` (HTML-escaped when it ends in `.html`).
+    pub fn render<C: Serialize>(&self, name: &str, context: C) -> Result<String, minijinja::Error> {
+        self.0.get_template(name)?.render(context)
+    }
+
+    /// Renders `name` with `context` into a page with `status`.
+    pub fn page<C: Serialize>(&self, status: StatusCode, name: &str, context: C) -> Response {
+        match self.0.get_template(name).and_then(|t| t.render(context)) {
+            Ok(html) => html_response(status, html),
+            Err(e) => {
+                tracing::error!(error = %e, template = name, "template failed");
+                html_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "<!doctype html><title>Error</title><p>Something went wrong.".into(),
+                )
+            }
+        }
+    }
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An HTML response with the headers every page carries: no caching, no
+/// framing (clickjacking, RFC 9700 §4.16), a strict content policy.
+pub fn html_response(status: StatusCode, html: String) -> Response {
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_escape_hostile_text() {
+        let templates = Templates::new();
+        let response = templates.page(
+            StatusCode::BAD_REQUEST,
+            "error.html",
+            minijinja::context! { base_path => "", title => "<script>alert(1)</script>", message => "\"><img src=x>" },
+        );
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+    }
+}
