@@ -472,6 +472,7 @@ async fn admin_command(
             let id = campaigns::create(
                 db,
                 clock,
+                &Actor::Cli,
                 campaigns::NewCampaign {
                     company_id: company,
                     name,
@@ -489,7 +490,7 @@ async fn admin_command(
             ))
         }
         Command::Campaign(CampaignCommand::Enable { id }) => {
-            campaigns::set_enabled(db, clock, id, true)
+            campaigns::set_enabled(db, clock, &Actor::Cli, id, true)
                 .await
                 .map_err(explain)?;
             Ok(output(
@@ -498,7 +499,7 @@ async fn admin_command(
             ))
         }
         Command::Campaign(CampaignCommand::Disable { id }) => {
-            campaigns::set_enabled(db, clock, id, false)
+            campaigns::set_enabled(db, clock, &Actor::Cli, id, false)
                 .await
                 .map_err(explain)?;
             Ok(output(
@@ -507,7 +508,7 @@ async fn admin_command(
             ))
         }
         Command::Campaign(CampaignCommand::Delete { id }) => {
-            campaigns::delete(db, clock, id).await.map_err(explain)?;
+            campaigns::delete(db, clock, &Actor::Cli, id).await.map_err(explain)?;
             Ok(output(
                 json!({ "campaign_id": id, "deleted": true }),
                 format!("campaign {id} deleted"),
@@ -532,6 +533,7 @@ async fn admin_command(
             let created = companies::create(
                 db,
                 clock,
+                &Actor::Cli,
                 companies::NewCompany {
                     name,
                     base_currency,
@@ -634,7 +636,7 @@ async fn admin_command(
             ))
         }
         Command::Funds(FundsCommand::Add { company, amount }) => {
-            let balance = ledger::add_funds(db, clock, company, &amount)
+            let balance = ledger::add_funds(db, clock, &Actor::Cli, company, &amount)
                 .await
                 .map_err(explain)?;
             Ok(output(
@@ -683,7 +685,7 @@ async fn link_report(
             .await
             .map_err(explain)?;
         for l in &links {
-            let status = links::report_status(l, now);
+            let status = links::LinkStatus::of(l, now).map_err(explain)?.as_str();
             let value = crate::api::plum_pro::amount_text(l.denomination_minor, &l.currency_code);
             let email = l.email.clone().unwrap_or_default();
             csv.write_record([
@@ -811,6 +813,7 @@ async fn demo_link(
             campaigns::create(
                 db,
                 clock,
+                &Actor::Cli,
                 campaigns::NewCampaign {
                     company_id,
                     name: DEMO_CAMPAIGN.into(),
@@ -895,6 +898,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
                 let created = companies::create(
                     &db,
                     &clock,
+                    &Actor::Cli,
                     companies::NewCompany {
                         name: "Demo Company".into(),
                         base_currency: "INR".into(),
@@ -905,7 +909,7 @@ async fn demo(config: ValidConfig, as_json: bool) -> anyhow::Result<()> {
                 )
                 .await
                 .map_err(explain)?;
-                ledger::add_funds(&db, &clock, created.company_id, "100000")
+                ledger::add_funds(&db, &clock, &Actor::Cli, created.company_id, "100000")
                     .await
                     .map_err(explain)?;
                 seed_catalog(&db, &clock).await?;

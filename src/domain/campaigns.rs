@@ -10,11 +10,11 @@ use serde_json::json;
 use super::{
     catalog, check_name,
     money::{Currency, Money},
-    Error, Result,
+    Actor, Error, Result,
 };
 use crate::{
     clock::Clock,
-    store::{audit, catalog as catalog_store, companies, links, Db},
+    store::{catalog as catalog_store, companies, links, Db},
 };
 
 /// Most products one campaign may offer.
@@ -38,7 +38,12 @@ pub struct NewCampaign {
 }
 
 /// Creates a campaign (enabled); returns its id.
-pub async fn create(db: &Db, clock: &dyn Clock, new: NewCampaign) -> Result<i64> {
+pub async fn create(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    new: NewCampaign,
+) -> Result<i64> {
     companies::find(db.reader(), new.company_id)
         .await?
         .ok_or(Error::NotFound("company"))?;
@@ -124,17 +129,7 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewCampaign) -> Result<i64>
         now,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        audit::Event {
-            company_id: Some(new.company_id),
-            actor: "cli",
-            action: "campaign.created",
-            subject: &format!("campaign:{id}"),
-            detail: json!({ "name": name, "denomination_minor": value.minor, "currency": currency.as_str() }),
-        },
-        now,
-    )
+    super::record(&mut tx, actor, new.company_id, "campaign.created", &format!("campaign:{id}"), json!({ "name": name, "denomination_minor": value.minor, "currency": currency.as_str() }), now)
     .await?;
     tx.commit().await?;
     Ok(id)
@@ -142,7 +137,13 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewCampaign) -> Result<i64>
 
 /// Enables or disables a campaign (disabled: no new links; existing links
 /// stay redeemable).
-pub async fn set_enabled(db: &Db, clock: &dyn Clock, id: i64, enabled: bool) -> Result<()> {
+pub async fn set_enabled(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    id: i64,
+    enabled: bool,
+) -> Result<()> {
     let campaign = links::campaign_by_id(db.reader(), id)
         .await?
         .ok_or(Error::NotFound("campaign"))?;
@@ -155,14 +156,14 @@ pub async fn set_enabled(db: &Db, clock: &dyn Clock, id: i64, enabled: bool) -> 
     } else {
         "campaign.disabled"
     };
-    record(&mut tx, campaign.company_id, action, id, clock.now_ms()).await?;
+    record(&mut tx, actor, campaign.company_id, action, id, clock.now_ms()).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Deletes a campaign that has no live links (links that can still be
 /// redeemed); its redeemed and expired links stay in the reports.
-pub async fn delete(db: &Db, clock: &dyn Clock, id: i64) -> Result<()> {
+pub async fn delete(db: &Db, clock: &dyn Clock, actor: &Actor, id: i64) -> Result<()> {
     let campaign = links::campaign_by_id(db.reader(), id)
         .await?
         .ok_or(Error::NotFound("campaign"))?;
@@ -180,29 +181,19 @@ pub async fn delete(db: &Db, clock: &dyn Clock, id: i64) -> Result<()> {
     if !links::delete_campaign(&mut tx, id, now).await? {
         return Err(Error::NotFound("campaign"));
     }
-    record(&mut tx, campaign.company_id, "campaign.deleted", id, now).await?;
+    record(&mut tx, actor, campaign.company_id, "campaign.deleted", id, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
 async fn record(
     tx: &mut crate::store::Tx,
+    actor: &Actor,
     company_id: i64,
     action: &str,
     id: i64,
     now: i64,
 ) -> Result<()> {
-    audit::record(
-        tx,
-        audit::Event {
-            company_id: Some(company_id),
-            actor: "cli",
-            action,
-            subject: &format!("campaign:{id}"),
-            detail: json!({}),
-        },
-        now,
-    )
-    .await?;
+    super::record(tx, actor, company_id, action, &format!("campaign:{id}"), json!({}), now).await?;
     Ok(())
 }

@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use super::{check_name, money::Currency, parse_email, passwords, Error, Result};
+use super::{check_name, money::Currency, parse_email, passwords, Actor, Error, Result};
 use crate::{
     clock::Clock,
-    store::{audit, companies, Db},
+    store::{companies, Db},
 };
 
 /// Input of [`create`].
@@ -35,7 +35,12 @@ pub struct CreatedCompany {
 
 /// Creates a company and its super admin in one transaction.
 #[tracing::instrument(skip_all, fields(name = %new.name))]
-pub async fn create(db: &Db, clock: &dyn Clock, new: NewCompany) -> Result<CreatedCompany> {
+pub async fn create(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    new: NewCompany,
+) -> Result<CreatedCompany> {
     let name = check_name("company name", &new.name, 200)?;
     let currency = Currency::parse(&new.base_currency).map_err(Error::Invalid)?;
     let email = parse_email(&new.admin_email)?;
@@ -76,17 +81,7 @@ pub async fn create(db: &Db, clock: &dyn Clock, new: NewCompany) -> Result<Creat
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(
-        &mut tx,
-        audit::Event {
-            company_id: Some(company_id),
-            actor: "cli",
-            action: "company.created",
-            subject: &format!("company:{company_id}"),
-            detail: json!({ "name": name, "base_currency": currency.as_str(), "admin_id": admin_id }),
-        },
-        now,
-    )
+    super::record(&mut tx, actor, company_id, "company.created", &format!("company:{company_id}"), json!({ "name": name, "base_currency": currency.as_str(), "admin_id": admin_id }), now)
     .await?;
     tx.commit().await?;
     Ok(CreatedCompany {

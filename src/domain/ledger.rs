@@ -4,11 +4,11 @@ use serde_json::json;
 
 use super::{
     money::{Currency, Money},
-    Error, Result,
+    Actor, Error, Result,
 };
 use crate::{
     clock::Clock,
-    store::{audit, companies, ledger, Db},
+    store::{companies, ledger, Db},
 };
 
 /// Kind of a ledger entry that adds funds.
@@ -17,7 +17,13 @@ pub const FUND: &str = "fund";
 /// Adds `amount` (a decimal in the company's base currency) to its balance;
 /// returns the new balance.
 #[tracing::instrument(skip(db, clock))]
-pub async fn add_funds(db: &Db, clock: &dyn Clock, company_id: i64, amount: &str) -> Result<Money> {
+pub async fn add_funds(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    company_id: i64,
+    amount: &str,
+) -> Result<Money> {
     let company = companies::find(db.reader(), company_id)
         .await?
         .ok_or(Error::NotFound("company"))?;
@@ -38,17 +44,7 @@ pub async fn add_funds(db: &Db, clock: &dyn Clock, company_id: i64, amount: &str
         now,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        audit::Event {
-            company_id: Some(company_id),
-            actor: "cli",
-            action: "funds.added",
-            subject: &format!("ledger_entry:{entry}"),
-            detail: json!({ "amount_minor": money.minor, "currency": currency.as_str() }),
-        },
-        now,
-    )
+    super::record(&mut tx, actor, company_id, "funds.added", &format!("ledger_entry:{entry}"), json!({ "amount_minor": money.minor, "currency": currency.as_str() }), now)
     .await?;
     let balance = ledger::balance(&mut *tx, company_id).await?;
     tx.commit().await?;

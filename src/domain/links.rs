@@ -359,15 +359,13 @@ pub struct Voucher {
 
 /// The state of `link` at `now`.
 pub async fn state(db: &Db, link: &LinkRow, now: i64) -> Result<State> {
-    if link.status == "redeemed" {
-        return Ok(State::Redeemed(Box::new(voucher(db, link).await?)));
+    match LinkStatus::of(link, now)? {
+        LinkStatus::Redeemed => Ok(State::Redeemed(Box::new(voucher(db, link).await?))),
+        LinkStatus::Expired | LinkStatus::Refunded => Ok(State::Expired),
+        LinkStatus::Created => Ok(State::Open(
+            catalog_store::of_campaign(db.reader(), link.campaign_id).await?,
+        )),
     }
-    if link.status != "created" || link.expires_at <= now {
-        return Ok(State::Expired);
-    }
-    Ok(State::Open(
-        catalog_store::of_campaign(db.reader(), link.campaign_id).await?,
-    ))
 }
 
 async fn voucher(db: &Db, link: &LinkRow) -> Result<Voucher> {
@@ -409,7 +407,7 @@ pub async fn redeem(
     product_id: i64,
 ) -> Result<Redemption> {
     let now = clock.now_ms();
-    if link.status == "redeemed" {
+    if LinkStatus::of(link, now)? == LinkStatus::Redeemed {
         return Ok(Redemption::Redeemed);
     }
     let products = catalog_store::of_campaign(db.reader(), link.campaign_id).await?;
@@ -421,7 +419,9 @@ pub async fn redeem(
         drop(tx);
         return Ok(
             match links::find(db.reader(), link.company_id, link.id).await? {
-                Some(current) if current.status == "redeemed" => Redemption::Redeemed,
+                Some(current) if LinkStatus::of(&current, now)? == LinkStatus::Redeemed => {
+                    Redemption::Redeemed
+                }
                 _ => Redemption::Expired,
             },
         );
@@ -484,11 +484,11 @@ pub async fn email_voucher(
     email: &str,
 ) -> Result<String> {
     let email = parse_email(email)?;
-    let order_id = match (link.status.as_str(), link.order_id) {
-        ("redeemed", Some(order_id)) => order_id,
+    let now = clock.now_ms();
+    let order_id = match (LinkStatus::of(link, now)?, link.order_id) {
+        (LinkStatus::Redeemed, Some(order_id)) => order_id,
         _ => return Err(Error::Invalid("choose a voucher first".into())),
     };
-    let now = clock.now_ms();
     let mut tx = db.begin().await?;
     if !links::count_voucher_email(&mut tx, link.id, MAX_VOUCHER_EMAILS).await? {
         return Err(Error::Invalid(format!(
@@ -548,14 +548,45 @@ pub async fn sweep(db: &Db, clock: &dyn Clock) -> Result<usize> {
     }
 }
 
-/// A link's status for reports: `created`, `redeemed`, `expired` (past its
-/// date, not yet refunded) or `refunded`.
-pub fn report_status(link: &LinkRow, now: i64) -> &'static str {
-    match link.status.as_str() {
-        "redeemed" => "redeemed",
-        "refunded" => "refunded",
-        _ if link.expires_at <= now => "expired",
-        _ => "created",
+/// Where a link is in its life. The store keeps `created`, `redeemed` and
+/// `refunded`; `expired` is a created link past its date that the sweep
+/// has not refunded yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// Can be redeemed.
+    Created,
+    /// A voucher was chosen.
+    Redeemed,
+    /// Past its date, not yet refunded.
+    Expired,
+    /// Past its date, its value credited back.
+    Refunded,
+}
+
+impl LinkStatus {
+    /// The status of `link` at `now`. A stored value Galley never writes
+    /// is an internal error.
+    pub fn of(link: &LinkRow, now: i64) -> Result<Self> {
+        match link.status.as_str() {
+            "redeemed" => Ok(LinkStatus::Redeemed),
+            "refunded" => Ok(LinkStatus::Refunded),
+            "created" if link.expires_at <= now => Ok(LinkStatus::Expired),
+            "created" => Ok(LinkStatus::Created),
+            other => Err(Error::Internal(anyhow::anyhow!(
+                "link {} has an unknown status `{other}`",
+                link.id
+            ))),
+        }
+    }
+
+    /// The name reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkStatus::Created => "created",
+            LinkStatus::Redeemed => "redeemed",
+            LinkStatus::Expired => "expired",
+            LinkStatus::Refunded => "refunded",
+        }
     }
 }
 

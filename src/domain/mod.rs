@@ -15,7 +15,7 @@ pub mod scopes;
 pub mod tokens;
 pub mod users;
 
-use crate::store::StoreError;
+use crate::store::{audit, StoreError, Tx};
 
 /// Why a domain operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,31 @@ impl std::fmt::Display for Actor {
             Actor::System => f.write_str("system"),
         }
     }
+}
+
+/// Appends "`actor` did `action` to `subject`" to the audit trail, in the
+/// transaction of the change it records. `detail` never holds secrets.
+pub async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    company_id: i64,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> std::result::Result<(), StoreError> {
+    audit::record(
+        tx,
+        audit::Event {
+            company_id: Some(company_id),
+            actor: &actor.to_string(),
+            action,
+            subject,
+            detail,
+        },
+        now,
+    )
+    .await
 }
 
 /// Checks a human-entered name: 1 to `max` characters, no control characters.

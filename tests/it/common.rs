@@ -113,6 +113,19 @@ pub fn test_config(db_url: &str) -> Config {
 }
 
 impl TestApp {
+    /// Adds `amount` (base currency) to a company's balance, as the operator.
+    pub async fn fund(&self, company_id: i64, amount: &str) -> galley::domain::money::Money {
+        galley::domain::ledger::add_funds(
+            &self.db,
+            &*self.clock,
+            &galley::domain::Actor::Cli,
+            company_id,
+            amount,
+        )
+        .await
+        .unwrap()
+    }
+
     pub async fn spawn(engine: Engine) -> Self {
         Self::spawn_with(engine, |_| {}).await
     }
@@ -184,6 +197,7 @@ impl TestApp {
         let created = galley::domain::companies::create(
             &self.db,
             &*self.clock,
+            &galley::domain::Actor::Cli,
             galley::domain::companies::NewCompany {
                 name: name.into(),
                 base_currency: "INR".into(),

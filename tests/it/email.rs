@@ -109,9 +109,7 @@ async fn order_with_email(app: &TestApp, po: &str, notify_admin: bool) -> (Setup
         assert!(galley(&args).0);
     }
     let s = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
-        .await
-        .unwrap();
+    app.fund(s.company_id, "5000").await;
     let data = json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": po,
                       "email": "receiver@shop.test", "notifyReceiverEmail": 1, "notifyAdminEmail": i32::from(notify_admin)});
     let (status, body) = app
@@ -275,9 +273,7 @@ both_engines!(a_crash_before_sending_loses_no_email, |engine| async move {
         .0
     );
     let s = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
-        .await
-        .unwrap();
+    app.fund(s.company_id, "5000").await;
     let data = json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "CRASH-1",
                       "email": "receiver@shop.test", "notifyReceiverEmail": 1});
     // The order is accepted by the child node...
@@ -325,12 +321,11 @@ both_engines!(
             .await
             .unwrap();
         let s = app.setup().await;
-        galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
-            .await
-            .unwrap();
+        app.fund(s.company_id, "5000").await;
         let campaign = galley::domain::campaigns::create(
             &app.db,
             &*app.clock,
+            &galley::domain::Actor::Cli,
             galley::domain::campaigns::NewCampaign {
                 company_id: s.company_id,
                 name: "Team <Thanks>".into(),

@@ -114,12 +114,11 @@ both_engines!(redemption_in_chromium, |engine| async move {
     .await
     .unwrap();
     let s = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "100000")
-        .await
-        .unwrap();
+    app.fund(s.company_id, "100000").await;
     let campaign = galley::domain::campaigns::create(
         &app.db,
         &*app.clock,
+        &galley::domain::Actor::Cli,
         galley::domain::campaigns::NewCampaign {
             company_id: s.company_id,
             name: "Browser Thank You".into(),

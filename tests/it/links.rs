@@ -49,9 +49,7 @@ async fn campaign_app(
         .unwrap();
     }
     let s = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "10000")
-        .await
-        .unwrap();
+    app.fund(s.company_id, "10000").await;
     let campaign = create_campaign(
         &app,
         s.company_id,
@@ -75,6 +73,7 @@ async fn create_campaign(
     galley::domain::campaigns::create(
         &app.db,
         &*app.clock,
+        &galley::domain::Actor::Cli,
         galley::domain::campaigns::NewCampaign {
             company_id,
             name: name.into(),
@@ -283,7 +282,7 @@ both_engines!(campaign_list_filters_and_pages, |engine| async move {
     )
     .await;
     let third = create_campaign(&app, s.company_id, "summer 50%_off", "500", "INR", &[104]).await;
-    galley::domain::campaigns::set_enabled(&app.db, &*app.clock, second, false)
+    galley::domain::campaigns::set_enabled(&app.db, &*app.clock, &galley::domain::Actor::Cli, second, false)
         .await
         .unwrap();
     // Another company's campaign is never listed.
@@ -368,7 +367,7 @@ both_engines!(generation_refusals_charge_nothing, |engine| async move {
     let (other, _) = app.company("Other").await;
     let foreign = create_campaign(&app, other, "Not yours", "500", "INR", &[101]).await;
     let disabled = create_campaign(&app, s.company_id, "Paused", "500", "INR", &[101]).await;
-    galley::domain::campaigns::set_enabled(&app.db, &*app.clock, disabled, false)
+    galley::domain::campaigns::set_enabled(&app.db, &*app.clock, &galley::domain::Actor::Cli, disabled, false)
         .await
         .unwrap();
     let big = create_campaign(&app, s.company_id, "Big", "5000", "INR", &[103]).await;
@@ -731,7 +730,7 @@ both_engines!(
                 .unwrap();
         let statuses: Vec<&str> = report
             .iter()
-            .map(|l| galley::domain::links::report_status(l, app.clock_ms()))
+            .map(|l| galley::domain::links::LinkStatus::of(l, app.clock_ms()).unwrap().as_str())
             .collect();
         assert_eq!(statuses, vec!["redeemed", "refunded", "refunded"]);
         assert!(report[1].refunded_at.is_some());

@@ -33,9 +33,7 @@ async fn shop(engine: Engine, funds: &str) -> (TestApp, Setup) {
         assert!(ok, "{err}");
     }
     let s = app.setup().await;
-    galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, funds)
-        .await
-        .unwrap();
+    app.fund(s.company_id, funds).await;
     (app, s)
 }
 
@@ -374,9 +372,7 @@ both_engines!(
     |engine| async move {
         let (app, a) = shop(engine, "10000").await;
         let b = app.setup().await;
-        galley::domain::ledger::add_funds(&app.db, &*app.clock, b.company_id, "10000")
-            .await
-            .unwrap();
+        app.fund(b.company_id, "10000").await;
         let (_, body) = call(
             &app,
             &a.tokens.access,
@@ -511,9 +507,7 @@ both_engines!(
         );
 
         // The same poNumber from many callers at once: one order, one charge.
-        galley::domain::ledger::add_funds(&app.db, &*app.clock, s.company_id, "5000")
-            .await
-            .unwrap();
+        app.fund(s.company_id, "5000").await;
         set_usd_rate(&app.test_db.url, "80");
         let same = (0..10).map(|i| {
         let url = format!("{}/v1/oauth/api", nodes[i % 2]);
@@ -575,9 +569,7 @@ both_engines!(
         let tokens = app
             .admin_tokens(&client, "boss@yankee.test", "plum_pro_api")
             .await;
-        galley::domain::ledger::add_funds(&app.db, &*app.clock, company_id, "10000")
-            .await
-            .unwrap();
+        app.fund(company_id, "10000").await;
         set_usd_rate(&url, "80");
         let (status, body) = call(
             &app,

@@ -378,12 +378,8 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let a = app.setup().await;
         let b = app.setup().await;
-        galley::domain::ledger::add_funds(&app.db, &*app.clock, a.company_id, "1000.50")
-            .await
-            .unwrap();
-        galley::domain::ledger::add_funds(&app.db, &*app.clock, b.company_id, "7")
-            .await
-            .unwrap();
+        app.fund(a.company_id, "1000.50").await;
+        app.fund(b.company_id, "7").await;
         let (status, body) = op(
             &app,
             &a.tokens.access,
@@ -665,6 +661,7 @@ both_engines!(
         let created = galley::domain::companies::create(
             &app.db,
             &*app.clock,
+            &galley::domain::Actor::Cli,
             galley::domain::companies::NewCompany {
                 name: "Dollar Co".into(),
                 base_currency: "USD".into(),
