@@ -1,0 +1,139 @@
+//! `GET` and `POST /v1/oauth/authorize/signup`: the sign-up page, and the
+//! creation of a storefront user in the app's company, who is then logged
+//! in and sent back to the authorization request.
+//!
+//! May count rate-limit hits (through `login`), create the user
+//! (`domain::users`), write the `user.signed_up` audit record
+//! (`store::audit`) and open a session (through `login`).
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+    Form,
+};
+use serde_json::json;
+
+use super::{
+    login::{count, limited, logged_in, LOGIN_LIMIT_PER_ADDRESS},
+    pages::{reject, server_error, signup_page, Typed},
+    request::{check_form, check_query, PageForm, Rejection},
+};
+use crate::{
+    app::AppState,
+    domain,
+    oauth::clients::storefront_company,
+    store::{audit, clients::ClientRow, StoreResult},
+};
+
+/// `GET /v1/oauth/authorize/signup`.
+pub(super) async fn form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match check_query(&state, query.as_deref()).await {
+        Ok((params, valid)) => signup_page(
+            &state,
+            &headers,
+            &params,
+            &valid.client,
+            StatusCode::OK,
+            None,
+            Typed::default(),
+        ),
+        Err(rejection) => reject(&state, rejection),
+    }
+}
+
+/// `POST /v1/oauth/authorize/signup`: creates a storefront user in the app's
+/// company and logs them in.
+pub(super) async fn sign_up(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<PageForm>,
+) -> Response {
+    attempt(&state, peer, &headers, &form)
+        .await
+        .unwrap_or_else(|rejection| reject(&state, rejection))
+}
+
+async fn attempt(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    form: &PageForm,
+) -> Result<Response, Rejection> {
+    let valid = check_form(state, headers, form).await?;
+    let address = format!("signup:address:{}", peer.ip());
+    let typed = Typed {
+        name: form.name.as_deref().unwrap_or_default(),
+        email: form.email.as_deref().unwrap_or_default(),
+    };
+    if limited(state, &address, LOGIN_LIMIT_PER_ADDRESS).await? {
+        return Ok(signup_page(
+            state,
+            headers,
+            &form.params,
+            &valid.client,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many sign-ups from your address. Wait 15 minutes, then try again."),
+            typed,
+        ));
+    }
+    count(state, &address).await?;
+    let password = form.password.clone().unwrap_or_default();
+    let company = storefront_company(&valid.client);
+    let signed_up = domain::users::sign_up(
+        &state.db,
+        &*state.clock,
+        company,
+        typed.name,
+        typed.email,
+        password,
+    )
+    .await;
+    match signed_up {
+        Ok(user_id) => {
+            record_sign_up(state, company, user_id, &valid.client).await?;
+            logged_in(state, user_id, &form.params).await
+        }
+        Err(domain::Error::Invalid(message)) => Ok(signup_page(
+            state,
+            headers,
+            &form.params,
+            &valid.client,
+            StatusCode::BAD_REQUEST,
+            Some(&message),
+            typed,
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-up failed");
+            Ok(server_error(state))
+        }
+    }
+}
+
+/// Writes the `user.signed_up` audit record.
+async fn record_sign_up(
+    state: &AppState,
+    company: i64,
+    user_id: i64,
+    client: &ClientRow,
+) -> StoreResult<()> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let event = audit::Event {
+        company_id: Some(company),
+        actor: &format!("user:{user_id}"),
+        action: "user.signed_up",
+        subject: &format!("client:{}", client.client_id),
+        detail: json!({}),
+    };
+    audit::record(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
