@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::{
     state::AppState,
     config::ValidConfig,
+    domain::money,
     store::{catalog, links, orders, outbox},
 };
 
@@ -30,16 +31,6 @@ struct LinkPayload {
     url: Option<String>,
 }
 
-/// The last valid day of something that ends (exclusive) at `ends_at_ms`:
-/// `22 Nov 2026`.
-pub fn last_day(ends_at_ms: i64) -> String {
-    let format = time::macros::format_description!("[day] [month repr:short] [year]");
-    time::OffsetDateTime::from_unix_timestamp((ends_at_ms - 1).div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_default()
-}
-
 /// The payload of a message once sent: a link e-mail's URL is a bearer
 /// secret and is not kept after delivery.
 pub fn without_secrets(message: &outbox::Message) -> Option<String> {
@@ -55,24 +46,6 @@ pub fn without_secrets(message: &outbox::Message) -> Option<String> {
 struct OrderPayload {
     order_id: i64,
     company_id: i64,
-}
-
-/// Removes HTML tags from catalog text for plain-text use.
-pub fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl Mailer {
@@ -113,17 +86,15 @@ impl Mailer {
         let codes = orders::codes(state.db.reader(), order.id).await?;
         let product = catalog::find(state.db.reader(), order.product_id).await?;
         let instructions = product
-            .map(|p| strip_tags(&p.redemption_instructions))
+            .map(|p| p.redemption_instructions)
             .unwrap_or_default();
-        let amount =
-            crate::api::plum_pro::amount_text(order.denomination_minor, &order.currency_code);
         let vouchers: Vec<_> = codes
             .iter()
-            .map(|c| context! { code => c.code, pin => c.pin, amount => amount, validity => c.validity.clone().unwrap_or_default() })
+            .map(|c| context! { code => c.code, pin => c.pin, validity => c.validity.clone().unwrap_or_default() })
             .collect();
         let ctx = context! {
             product => order.product_name, order_id => order.id, currency => order.currency_code,
-            vouchers, instructions,
+            denomination_minor => order.denomination_minor, vouchers, instructions,
         };
         let text = state.templates.render("email/order.txt", &ctx)?;
         let html = state.templates.render("email/order.html", &ctx)?;
@@ -159,11 +130,10 @@ impl Mailer {
                 order.company_id
             ));
         }
-        use crate::api::plum_pro::amount_text;
         let ctx = context! {
             order_id => order.id, product => order.product_name, quantity => order.quantity,
-            amount => amount_text(order.denomination_minor, &order.currency_code), currency => order.currency_code,
-            charged => amount_text(order.amount_charged_minor, &order.base_currency), base_currency => order.base_currency,
+            denomination_minor => order.denomination_minor, currency => order.currency_code,
+            charged_minor => order.amount_charged_minor, base_currency => order.base_currency,
             status => order.order_status, po_number => order.po_number, receiver => order.email,
         };
         let text = state.templates.render("email/order_admin.txt", &ctx)?;
@@ -200,12 +170,12 @@ impl Mailer {
             .map_err(|e| anyhow::anyhow!("recipient address: {e}"))?;
         let value = format!(
             "{} {}",
-            crate::api::plum_pro::amount_text(link.denomination_minor, &link.currency_code),
+            money::amount_text(link.denomination_minor, &link.currency_code),
             link.currency_code
         );
         let ctx = context! {
             company => company.map(|c| c.name).unwrap_or_default(), campaign => link.campaign_name,
-            value, url, expiry => last_day(link.expires_at),
+            value, url, expires_at => link.expires_at,
         };
         let text = state.templates.render("email/link.txt", &ctx)?;
         let html = state.templates.render("email/link.html", &ctx)?;
@@ -281,14 +251,6 @@ mod tests {
             r#"{"company_id":2,"link_id":3}"#
         );
         assert_eq!(without_secrets(&message("order_email")), None);
-        assert_eq!(last_day(1_795_392_000_000), "22 Nov 2026");
     }
 
-    #[test]
-    fn tags_are_stripped_for_text() {
-        assert_eq!(
-            strip_tags("<p>Show the <b>code</b> at the counter.</p>"),
-            "Show the code at the counter."
-        );
-    }
 }

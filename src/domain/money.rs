@@ -151,6 +151,22 @@ impl fmt::Display for Money {
     }
 }
 
+/// `minor` units of `currency` as a decimal without the code ("500.00"),
+/// as the wire format, pages and e-mails show amounts; an unknown currency
+/// shows the bare number.
+pub fn amount_text(minor: i64, currency: &str) -> String {
+    match Currency::parse(currency) {
+        Ok(currency) => {
+            let text = Money { minor, currency }.to_string();
+            match text.rsplit_once(' ') {
+                Some((amount, _)) => amount.to_string(),
+                None => text,
+            }
+        }
+        Err(_) => minor.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

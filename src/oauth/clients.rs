@@ -117,4 +117,3 @@ mod tests {
     }
 }
 
-pub use crate::domain::clients::{allowed_scopes, allows_grant, storefront_company};

@@ -6,6 +6,7 @@
 //! May touch: `domain` (formatting values), `store` (sessions). Names no
 //! `api`, `oauth` or `web` type, so each of them may use it.
 
+pub mod filters;
 pub mod session;
 
 use axum::{
@@ -69,6 +70,7 @@ impl Templates {
             env.add_template(name, source)
                 .expect("templates are valid (checked by tests)");
         }
+        filters::register(&mut env);
         Self(env)
     }
 

@@ -31,4 +31,4 @@ async fn stylesheet() -> impl IntoResponse {
 }
 
 
-pub use crate::pages::session;
+

@@ -17,10 +17,9 @@ use axum::{
 use minijinja::context;
 use serde::Serialize;
 
-use super::session;
+use crate::pages::session;
 use crate::{
     state::AppState,
-    delivery::email::{last_day, strip_tags},
     domain::{
         self,
         links::{self, Redemption, State as LinkState},
@@ -41,7 +40,6 @@ struct Choice {
     id: i64,
     name: String,
     image: String,
-    description: String,
 }
 
 /// A notice above the page's content.
@@ -175,7 +173,7 @@ async fn render(
     };
     let value = format!(
         "{} {}",
-        crate::api::plum_pro::amount_text(link.denomination_minor, &link.currency_code),
+        crate::domain::money::amount_text(link.denomination_minor, &link.currency_code),
         link.currency_code
     );
     let base_path = state.config.public_url.base_path();
@@ -192,12 +190,11 @@ async fn render(
                     id: p.id,
                     name: p.name,
                     image: p.image_url,
-                    description: strip_tags(&p.description),
                 })
                 .collect();
             context! {
                 base_path, action, csrf, error, sent, value, state => "open", campaign => link.campaign_name,
-                expiry => last_day(link.expires_at), choices,
+                expires_at => link.expires_at, choices,
             }
         }
         LinkState::Redeemed(v) => {
@@ -209,14 +206,14 @@ async fn render(
             context! {
                 base_path, action, csrf, error, sent, value, state => "redeemed", campaign => link.campaign_name,
                 product => v.product.name, image => v.product.image_url, codes,
-                instructions => strip_tags(&v.product.redemption_instructions),
-                terms => strip_tags(&v.product.terms), email => v.order.email,
-                validity_note => strip_tags(&v.product.expiry_validity),
+                instructions => v.product.redemption_instructions,
+                terms => v.product.terms, email => v.order.email,
+                validity_note => v.product.expiry_validity,
             }
         }
         LinkState::Expired => context! {
             base_path, action, csrf, error, sent, value, state => "expired", campaign => link.campaign_name,
-            expiry => last_day(link.expires_at),
+            expires_at => link.expires_at,
         },
     };
     let mut response = state.templates.page(status, "redeem.html", ctx);

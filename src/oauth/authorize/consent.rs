@@ -3,7 +3,7 @@
 //! before) and `POST /v1/oauth/authorize` (the consent decision), ending in
 //! a redirect with a single-use code.
 //!
-//! May read the browser session (`web::session`) and the user's consents,
+//! May read the browser session (`pages::session`) and the user's consents,
 //! and writes the consent and the code (`store::users`, `store::codes`).
 
 use axum::{
@@ -18,12 +18,12 @@ use super::{
     request::{check_form, check_query, error_redirect, redirect_with, PageForm, Rejection, Valid},
 };
 use crate::{
-    app::AppState,
+    state::AppState,
     crypto,
     domain::scopes::ScopeSet,
-    oauth::clients::storefront_company,
+    domain::clients::{self, storefront_company},
     store::{clients::ClientRow, codes, users},
-    web::session,
+    pages::session,
 };
 
 /// How long an authorization code lives (seed 001: 5 minutes).
@@ -123,7 +123,7 @@ async fn session_user(
     Ok(user.filter(|user| {
         user.company_id == storefront_company(client)
             || user.company_id == client.company_id
-            || (client.visibility == "public" && client.approved == 1)
+            || clients::approved_public(client)
     }))
 }
 

@@ -4,7 +4,7 @@
 //! session helpers that sign-up shares.
 //!
 //! May read and count rate-limit hits (`store::rate_limits`), check the
-//! password (`domain::users`) and open a session (`web::session`).
+//! password (`domain::users`) and open a session (`pages::session`).
 
 use std::net::SocketAddr;
 
@@ -20,7 +20,7 @@ use super::{
     request::{check_form, AuthorizeParams, PageForm, Rejection},
 };
 use crate::{
-    app::AppState, domain, oauth::clients::storefront_company, store::rate_limits, web::session,
+    state::AppState, domain, domain::clients::storefront_company, store::rate_limits, pages::session,
 };
 
 /// Failed log-ins allowed per account per window.

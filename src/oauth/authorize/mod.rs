@@ -25,7 +25,7 @@
 //!
 //! # What it may touch
 //! The store (clients, users, sessions, consents, codes, rate limits, the
-//! audit log), `domain::users` for sign-up and log-in, `web::session` for
+//! audit log), `domain::users` for sign-up and log-in, `pages::session` for
 //! sessions and CSRF, and the page templates; never the API layer.
 
 mod consent;
@@ -42,7 +42,7 @@ use axum::{
 pub use consent::CODE_TTL_MS;
 pub use request::{AuthorizeParams, PageForm};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Routes of the authorization endpoint and its pages.
 pub fn router() -> Router<AppState> {

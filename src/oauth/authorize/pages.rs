@@ -4,7 +4,7 @@
 //! [`Rejection`].
 //!
 //! This file only renders: it may read and set the CSRF cookie
-//! (`web::session`) and use the templates; it reads and writes no tables.
+//! (`pages::session`) and use the templates; it reads and writes no tables.
 
 use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
@@ -15,9 +15,9 @@ use serde_json::json;
 
 use super::request::{AuthorizeParams, Rejection, Valid};
 use crate::{
-    app::AppState,
+    state::AppState,
     store::{clients::ClientRow, users::UserRow},
-    web::session,
+    pages::session,
 };
 
 /// The answer to a request that cannot go on: an error page, or the

@@ -6,18 +6,18 @@
 //! every failure is a page ([`Rejection::Page`]), so Galley is no open
 //! redirector; after that, failures go back to the app
 //! ([`Rejection::Redirect`]). This file renders nothing: it may read the
-//! clients table (`store::clients`) and the CSRF cookie (`web::session`),
+//! clients table (`store::clients`) and the CSRF cookie (`pages::session`),
 //! and writes nothing.
 
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use crate::oauth::clients::{allowed_scopes, allows_grant};
+use crate::domain::clients::{allowed_scopes, allows_grant, is_public};
 use crate::{
-    app::AppState,
+    state::AppState,
     domain::scopes::{truncate, GrantType, ScopeSet},
     store::{clients::ClientRow, StoreError},
-    web::session,
+    pages::session,
 };
 
 /// The parameters of an authorization request, from the query string or
@@ -310,7 +310,7 @@ async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<Valid, R
             Some(challenge.to_string())
         }
     };
-    if client.visibility == "public" && challenge.is_none() {
+    if is_public(&client) && challenge.is_none() {
         return Err(fail(
             "invalid_request",
             "PKCE with code_challenge_method=S256 is required for this app",

@@ -22,9 +22,9 @@ use super::{
     request::{check_form, check_query, PageForm, Rejection},
 };
 use crate::{
-    app::AppState,
+    state::AppState,
     domain,
-    oauth::clients::storefront_company,
+    domain::clients::storefront_company,
     store::{audit, clients::ClientRow, StoreResult},
 };
 
