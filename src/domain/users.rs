@@ -1,16 +1,22 @@
 //! Storefront users: sign-up and password log-in.
+//!
+//! May touch: the store (users, audit), `passwords`.
 
-use super::{check_name, parse_email, passwords, Error, Result};
+use serde_json::json;
+
+use super::{check_name, parse_email, passwords, Actor, Error, Result};
 use crate::{
     clock::Clock,
     store::{users, Db},
 };
 
-/// Signs a user up in `company_id`; returns the user id.
+/// Signs a user up in `company_id` through the app `client_id`; returns
+/// the user id. The account and its audit record are written together.
 pub async fn sign_up(
     db: &Db,
     clock: &dyn Clock,
     company_id: i64,
+    client_id: &str,
     name: &str,
     email: &str,
     password: String,
@@ -27,8 +33,9 @@ pub async fn sign_up(
         ));
     }
     let hash = passwords::hash(password).await?;
+    let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    let id = match users::insert(&mut tx, company_id, &name, &email, &hash, clock.now_ms()).await {
+    let id = match users::insert(&mut tx, company_id, &name, &email, &hash, now).await {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
             return Err(Error::Invalid(
@@ -37,6 +44,16 @@ pub async fn sign_up(
         }
         Err(e) => return Err(e.into()),
     };
+    super::record(
+        &mut tx,
+        &Actor::User(id),
+        company_id,
+        "user.signed_up",
+        &format!("client:{client_id}"),
+        json!({}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -14,19 +14,12 @@ use axum::{
     response::Response,
     Form,
 };
-use serde_json::json;
-
 use super::{
     login::{count, limited, logged_in, LOGIN_LIMIT_PER_ADDRESS},
     pages::{reject, server_error, signup_page, Typed},
     request::{check_form, check_query, PageForm, Rejection},
 };
-use crate::{
-    state::AppState,
-    domain,
-    domain::clients::storefront_company,
-    store::{audit, clients::ClientRow, StoreResult},
-};
+use crate::{domain, domain::clients::storefront_company, state::AppState};
 
 /// `GET /v1/oauth/authorize/signup`.
 pub(super) async fn form(
@@ -91,16 +84,14 @@ async fn attempt(
         &state.db,
         &*state.clock,
         company,
+        &valid.client.client_id,
         typed.name,
         typed.email,
         password,
     )
     .await;
     match signed_up {
-        Ok(user_id) => {
-            record_sign_up(state, company, user_id, &valid.client).await?;
-            logged_in(state, user_id, &form.params).await
-        }
+        Ok(user_id) => logged_in(state, user_id, &form.params).await,
         Err(domain::Error::Invalid(message)) => Ok(signup_page(
             state,
             headers,
@@ -115,25 +106,4 @@ async fn attempt(
             Ok(server_error(state))
         }
     }
-}
-
-/// Writes the `user.signed_up` audit record.
-async fn record_sign_up(
-    state: &AppState,
-    company: i64,
-    user_id: i64,
-    client: &ClientRow,
-) -> StoreResult<()> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin().await?;
-    let event = audit::Event {
-        company_id: Some(company),
-        actor: &format!("user:{user_id}"),
-        action: "user.signed_up",
-        subject: &format!("client:{}", client.client_id),
-        detail: json!({}),
-    };
-    audit::record(&mut tx, event, now).await?;
-    tx.commit().await?;
-    Ok(())
 }
