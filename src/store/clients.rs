@@ -1,11 +1,10 @@
 //! OAuth clients ("apps"). Only the SHA-256 of the client secret is stored.
 
-use sqlx::{any::AnyRow, Row};
 
 use super::{StoreResult, Tx};
 
 /// A client as stored.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ClientRow {
     /// Public identifier; never changes.
     pub client_id: String,
@@ -56,20 +55,6 @@ pub struct NewClient<'a> {
 const COLUMNS: &str =
     "client_id, company_id, name, secret_hash, redirect_uri, scopes, grant_types, visibility, approved, signup_company_id";
 
-fn client(row: AnyRow) -> StoreResult<ClientRow> {
-    Ok(ClientRow {
-        client_id: row.try_get(0)?,
-        company_id: row.try_get(1)?,
-        name: row.try_get(2)?,
-        secret_hash: row.try_get(3)?,
-        redirect_uri: row.try_get(4)?,
-        scopes: row.try_get(5)?,
-        grant_types: row.try_get(6)?,
-        visibility: row.try_get(7)?,
-        approved: row.try_get(8)?,
-        signup_company_id: row.try_get(9)?,
-    })
-}
 
 /// Inserts a client.
 pub async fn insert(tx: &mut Tx, new: &NewClient<'_>, now: i64) -> StoreResult<()> {
@@ -103,7 +88,7 @@ pub async fn find<'e>(
     .bind(client_id)
     .fetch_optional(exec)
     .await?
-    .map(client)
+    .map(super::read)
     .transpose()
 }
 
@@ -136,7 +121,7 @@ pub async fn find_by_name<'e>(
         .bind(name)
         .fetch_optional(exec)
         .await?
-        .map(client)
+        .map(super::read)
         .transpose()
 }
 
@@ -158,7 +143,7 @@ pub async fn find_many(
         .fetch_all(conn)
         .await?
         .into_iter()
-        .map(client)
+        .map(super::read)
         .collect()
 }
 

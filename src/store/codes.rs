@@ -1,11 +1,10 @@
 //! Authorization codes, stored as SHA-256 hashes, single use.
 
-use sqlx::{any::AnyRow, Row};
 
 use super::{StoreResult, Tx};
 
 /// An authorization code as stored.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CodeRow {
     /// Client it was issued to.
     pub client_id: String,
@@ -52,19 +51,6 @@ pub struct NewCode<'a> {
 
 const COLUMNS: &str = "client_id, user_id, company_id, redirect_uri, scopes, code_challenge, family_id, expires_at, used_at";
 
-fn code(row: AnyRow) -> StoreResult<CodeRow> {
-    Ok(CodeRow {
-        client_id: row.try_get(0)?,
-        user_id: row.try_get(1)?,
-        company_id: row.try_get(2)?,
-        redirect_uri: row.try_get(3)?,
-        scopes: row.try_get(4)?,
-        code_challenge: row.try_get(5)?,
-        family_id: row.try_get(6)?,
-        expires_at: row.try_get(7)?,
-        used_at: row.try_get(8)?,
-    })
-}
 
 /// Stores a code.
 pub async fn insert(tx: &mut Tx, new: &NewCode<'_>, now: i64) -> StoreResult<()> {
@@ -97,7 +83,7 @@ pub async fn claim(tx: &mut Tx, code_hash: &str, now: i64) -> StoreResult<Option
     .bind(code_hash)
     .fetch_optional(&mut **tx)
     .await?
-    .map(code)
+    .map(super::read)
     .transpose()
 }
 
@@ -112,6 +98,6 @@ pub async fn find<'e>(
     .bind(code_hash)
     .fetch_optional(exec)
     .await?
-    .map(code)
+    .map(super::read)
     .transpose()
 }

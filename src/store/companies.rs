@@ -1,11 +1,11 @@
 //! Companies and their admins.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::Row;
 
 use super::{StoreResult, Tx};
 
 /// A company (tenant).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CompanyRow {
     /// Id.
     pub id: i64,
@@ -18,7 +18,7 @@ pub struct CompanyRow {
 }
 
 /// An admin of one company.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AdminRow {
     /// Id.
     pub id: i64,
@@ -32,24 +32,7 @@ pub struct AdminRow {
     pub role: String,
 }
 
-fn company(row: AnyRow) -> StoreResult<CompanyRow> {
-    Ok(CompanyRow {
-        id: row.try_get(0)?,
-        name: row.try_get(1)?,
-        base_currency: row.try_get(2)?,
-        country_code: row.try_get(3)?,
-    })
-}
 
-fn admin(row: AnyRow) -> StoreResult<AdminRow> {
-    Ok(AdminRow {
-        id: row.try_get(0)?,
-        company_id: row.try_get(1)?,
-        email: row.try_get(2)?,
-        password_hash: row.try_get(3)?,
-        role: row.try_get(4)?,
-    })
-}
 
 /// Inserts a company; returns its id.
 pub async fn insert(
@@ -103,7 +86,7 @@ pub async fn find<'e>(
         .bind(id)
         .fetch_optional(exec)
         .await?
-        .map(company)
+        .map(super::read)
         .transpose()
 }
 
@@ -116,7 +99,7 @@ pub async fn find_admin_by_email<'e>(
         .bind(email)
         .fetch_optional(exec)
         .await?
-        .map(admin)
+        .map(super::read)
         .transpose()
 }
 

@@ -326,7 +326,7 @@ pub async fn insert_links(
 }
 
 /// A link with what its page shows.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct LinkRow {
     /// Row id.
     pub id: i64,
@@ -368,35 +368,12 @@ pub struct LinkRow {
     pub voucher_emails: i64,
 }
 
-const LINK_COLUMNS: &str = "l.id, l.code_hash, l.batch_id, b.company_id, b.campaign_id, c.name, l.status, l.expires_at, l.order_id, \
+const LINK_COLUMNS: &str = "l.id, l.code_hash, l.batch_id, b.company_id, b.campaign_id, c.name AS campaign_name, l.status, l.expires_at, l.order_id, \
     l.email, b.denomination_minor, b.currency_code, b.currency_value, b.link_charge_minor, b.base_currency, l.created_at, \
     l.redeemed_at, l.refunded_at, l.voucher_emails";
 const LINK_JOIN: &str =
     "links l JOIN link_batches b ON b.id = l.batch_id JOIN campaigns c ON c.id = b.campaign_id";
 
-fn link(row: AnyRow) -> StoreResult<LinkRow> {
-    Ok(LinkRow {
-        id: row.try_get(0)?,
-        code_hash: row.try_get(1)?,
-        batch_id: row.try_get(2)?,
-        company_id: row.try_get(3)?,
-        campaign_id: row.try_get(4)?,
-        campaign_name: row.try_get(5)?,
-        status: row.try_get(6)?,
-        expires_at: row.try_get(7)?,
-        order_id: row.try_get(8)?,
-        email: row.try_get(9)?,
-        denomination_minor: row.try_get(10)?,
-        currency_code: row.try_get(11)?,
-        currency_value: row.try_get(12)?,
-        link_charge_minor: row.try_get(13)?,
-        base_currency: row.try_get(14)?,
-        created_at: row.try_get(15)?,
-        redeemed_at: row.try_get(16)?,
-        refunded_at: row.try_get(17)?,
-        voucher_emails: row.try_get(18)?,
-    })
-}
 
 /// The link at `position` of batch `batch_id` (the caller checks the code
 /// against its `code_hash`).
@@ -412,7 +389,7 @@ pub async fn find_by_selector<'e>(
     .bind(position)
     .fetch_optional(exec)
     .await?
-    .map(link)
+    .map(super::read)
     .transpose()
 }
 
@@ -429,7 +406,7 @@ pub async fn find<'e>(
     .bind(id)
     .fetch_optional(exec)
     .await?
-    .map(link)
+    .map(super::read)
     .transpose()
 }
 
@@ -454,7 +431,7 @@ pub async fn report<'e>(
     .fetch_all(exec)
     .await?
     .into_iter()
-    .map(link)
+    .map(super::read)
     .collect()
 }
 

@@ -121,6 +121,12 @@ impl StoreError {
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Reads a row into a struct that derives `sqlx::FromRow` (columns by
+/// name, so every `SELECT` names its columns as the struct's fields).
+fn read<T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>>(row: sqlx::any::AnyRow) -> StoreResult<T> {
+    Ok(T::from_row(&row)?)
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://path` creates the file; `postgres://...`).
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {

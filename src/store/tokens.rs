@@ -5,7 +5,7 @@
 //! claims of one token, on one node or many sharing PostgreSQL, exactly one
 //! sees the row. Inserts are multi-row statements for the same reason.
 
-use sqlx::{any::AnyRow, AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use super::{DynSql, StoreResult, Tx};
 
@@ -15,7 +15,7 @@ pub const ACCESS: &str = "access";
 pub const REFRESH: &str = "refresh";
 
 /// A token as stored.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TokenRow {
     /// Row id.
     pub id: i64,
@@ -78,24 +78,6 @@ const COLUMNS: &str =
     "id, token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
                        grant_type, created_at, expires_at, rotated_at, revoked_at";
 
-fn token(row: AnyRow) -> StoreResult<TokenRow> {
-    Ok(TokenRow {
-        id: row.try_get(0)?,
-        token_hash: row.try_get(1)?,
-        kind: row.try_get(2)?,
-        token_type: row.try_get(3)?,
-        client_id: row.try_get(4)?,
-        company_id: row.try_get(5)?,
-        subject: row.try_get(6)?,
-        scopes: row.try_get(7)?,
-        family_id: row.try_get(8)?,
-        grant_type: row.try_get(9)?,
-        created_at: row.try_get(10)?,
-        expires_at: row.try_get(11)?,
-        rotated_at: row.try_get(12)?,
-        revoked_at: row.try_get(13)?,
-    })
-}
 
 /// Rows per multi-row statement (12 parameters each, well inside both
 /// engines' parameter limits).
@@ -163,7 +145,7 @@ pub async fn find_by_hash<'e>(
     .bind(token_hash)
     .fetch_optional(exec)
     .await?
-    .map(token)
+    .map(super::read)
     .transpose()
 }
 
@@ -197,7 +179,7 @@ pub async fn claim_many(
             query = query.bind(*hash).bind(*client_id);
         }
         for row in query.bind(now).fetch_all(&mut *conn).await? {
-            claimed.push(token(row)?);
+            claimed.push(super::read(row)?);
         }
     }
     Ok(claimed)
@@ -265,6 +247,6 @@ pub async fn find_many(conn: &mut AnyConnection, hashes: &[String]) -> StoreResu
         .fetch_all(conn)
         .await?
         .into_iter()
-        .map(token)
+        .map(super::read)
         .collect()
 }

@@ -1,11 +1,11 @@
 //! Storefront users, their sessions and their consents.
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::Row;
 
 use super::{StoreResult, Tx};
 
 /// A storefront user.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
     /// Id.
     pub id: i64,
@@ -19,15 +19,6 @@ pub struct UserRow {
     pub password_hash: String,
 }
 
-fn user(row: AnyRow) -> StoreResult<UserRow> {
-    Ok(UserRow {
-        id: row.try_get(0)?,
-        company_id: row.try_get(1)?,
-        name: row.try_get(2)?,
-        email: row.try_get(3)?,
-        password_hash: row.try_get(4)?,
-    })
-}
 
 const COLUMNS: &str = "id, company_id, name, email, password_hash";
 
@@ -67,7 +58,7 @@ pub async fn find_by_email<'e>(
     .bind(email)
     .fetch_optional(exec)
     .await?
-    .map(user)
+    .map(super::read)
     .transpose()
 }
 
@@ -85,7 +76,7 @@ pub async fn find_by_session<'e>(
     .bind(now)
     .fetch_optional(exec)
     .await?
-    .map(user)
+    .map(super::read)
     .transpose()
 }
 
