@@ -1,6 +1,6 @@
-//! Assembling and running the HTTP application: shared state, the router of
-//! every area, and the middleware stack (request ids, tracing, metrics,
-//! panic catching, timeouts, body limits).
+//! Assembling and running the HTTP application: the router of every area,
+//! the middleware stack (request ids, tracing, metrics, panic catching,
+//! timeouts, body limits) and the background tasks every node runs.
 
 use std::future::Future;
 

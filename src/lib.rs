@@ -2,21 +2,45 @@
 //! authorization server, wire-compatible with the Xoxoday Plum API.
 //!
 //! # Layout
-//! - [`config`]: typed configuration (file, `GALLEY_*` environment, flags).
-//! - [`app`]: shared state, router assembly, middleware, serving.
+//! Entry points — they parse input, call the domain, and shape output:
 //! - [`oauth`]: the authorization server (token endpoint and one module per
-//!   grant, validation, revocation, introspection, metadata, bearer auth).
-//! - [`api`]: the resource API `POST /v1/oauth/api`, one module per tag.
-//! - [`domain`]: the product's rules (scopes, money, companies, ledger);
-//!   no HTTP types.
-//! - [`store`]: the database (SQLite and PostgreSQL through one code path)
-//!   and its migrations.
-//! - [`web`]: server-rendered pages (templates, sessions, CSRF, demo app).
-//! - [`delivery`]: the outbox worker: e-mails (SMTP or spool) with retries.
-//! - [`ops`]: health, readiness, metrics, OpenAPI.
-//! - [`cli`]: the `galley` command line.
-//! - [`crypto`], [`clock`], [`telemetry`]: randomness and hashing, time,
-//!   logs and metrics.
+//!   grant, the authorization pages, validation, revocation,
+//!   introspection, metadata, bearer authentication).
+//! - [`api`]: the resource API `POST /v1/oauth/api`, one module per tag and
+//!   one file per operation.
+//! - [`web`]: the reward-link page, the demo app's callback, the stylesheet.
+//! - [`cli`]: the `galley` command line, one file per command group.
+//! - [`delivery`]: the outbox worker (e-mails through SMTP or a spool).
+//! - [`ops`]: health, readiness, metrics, the OpenAPI document.
+//!
+//! The rules:
+//! - [`domain`]: one file (or folder) per noun — clients, tokens, companies,
+//!   users, ledger, catalog, orders, campaigns, links — plus values that
+//!   validate when constructed (money, scopes). No HTTP or SQL types.
+//!
+//! Beneath them:
+//! - [`store`]: the database (SQLite and PostgreSQL through one code path),
+//!   its migrations, and the batching workers that share statements.
+//! - Leaves any area may use: [`state`] (the handles every handler
+//!   shares), [`pages`] (templates, filters, sessions, CSRF), [`config`],
+//!   [`crypto`], [`clock`], [`telemetry`]; [`app`] assembles the router and
+//!   runs the server.
+//!
+//! # Rules of the road
+//! - Arrows point one way: entry points → `domain` → `store`. `api` and
+//!   `web` never import each other; `delivery` imports neither; `domain`
+//!   and `store` import no entry point.
+//! - Writes go through the domain: every change of money, vouchers,
+//!   clients, tokens, campaigns or links is a `domain` function that checks
+//!   the rule, takes the [`domain::Actor`] who asked and writes the audit
+//!   record in the same transaction. Reads that need no rule (a lookup by
+//!   id, a report, a page's data) may go straight to the store.
+//! - `sqlx` stays in `store`: others hold a [`store::Tx`] and pass it to
+//!   store functions; storage failures are [`store::StoreError`], which the
+//!   domain wraps in its own errors and entry points answer as opaque
+//!   server errors.
+//! - No `unwrap`/`expect` where a request can reach; values stored as text
+//!   (statuses, kinds, visibility) are parsed into enums once.
 
 pub mod api;
 pub mod app;

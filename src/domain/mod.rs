@@ -1,6 +1,12 @@
-//! The product's own rules, free of HTTP and SQL types: scopes and grants,
-//! money, companies and their admins, the ledger. Values validate when they
-//! are constructed, so code that holds one may trust it.
+//! The product's own rules, free of HTTP and SQL types, one module per
+//! noun: clients, tokens, companies and their admins, storefront users, the
+//! ledger, the catalog, orders, campaigns and links; values that validate
+//! when constructed (money, scopes), so code that holds one may trust it.
+//!
+//! Every write takes the [`Actor`] who asked and records it in the audit
+//! trail in the transaction of the change. May touch: `store`, `config`,
+//! `crypto`, `clock`. Never an entry point (`api`, `oauth`, `web`, `cli`,
+//! `delivery`).
 
 pub mod campaigns;
 pub mod catalog;

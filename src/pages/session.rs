@@ -47,7 +47,13 @@ pub fn set_cookie(state: &AppState, name: &str, value: String, max_age_secs: i64
         .secure(state.config.public_url.is_https())
         .max_age(cookie::time::Duration::seconds(max_age_secs))
         .build();
-    HeaderValue::from_str(&cookie.to_string()).expect("cookie is ASCII")
+    // The path comes from a parsed URL and the values are hex or base64url,
+    // so the header is ASCII; should that ever break, no cookie is set
+    // (the form then fails its CSRF check) rather than the request failing.
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| {
+        tracing::error!(cookie = name, "cookie is not a valid header value; not set");
+        HeaderValue::from_static("")
+    })
 }
 
 /// The CSRF token for a form, and the cookie to set when it is new.

@@ -8,7 +8,11 @@
 //! `SQLITE_BUSY`, while reads use one connection per core (WAL mode).
 //!
 //! The submodules hold the queries, one per table group; they take an
-//! executor or a transaction explicitly and know nothing of HTTP.
+//! executor or a [`Tx`] explicitly and know nothing of HTTP or of the
+//! product's rules. [`batch`] lets concurrent callers share statements;
+//! [`reader`] (token and client lookups) and [`limiter`] (rate-limit
+//! counters) are built on it. Rows derive `sqlx::FromRow`, read by column
+//! name. Nothing outside `store` names an `sqlx` type.
 
 pub mod audit;
 pub mod batch;
