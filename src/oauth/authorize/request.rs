@@ -151,12 +151,6 @@ impl From<StoreError> for Rejection {
     }
 }
 
-impl From<sqlx::Error> for Rejection {
-    fn from(e: sqlx::Error) -> Self {
-        Rejection::Internal(e.into())
-    }
-}
-
 /// `callback` with the given parameters appended (keeping its query).
 pub(super) fn redirect_with(callback: &url::Url, pairs: &[(&str, &str)]) -> String {
     let mut url = callback.clone();
