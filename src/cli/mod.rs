@@ -1,0 +1,123 @@
+//! The `galley` command line (SPEC.md section 10). Every subcommand accepts
+//! `--json` (one JSON object on stdout, snake_case keys) and
+//! `--database-url` after its name; errors go to stderr with a non-zero exit.
+//!
+//! This module holds the top-level clap types and the dispatch only: it
+//! loads the configuration and hands each command group to its module. The
+//! CLI parses input, calls `crate::domain` functions (writes) or store reads,
+//! and shapes output; it contains no product rules. `session` is the frame
+//! every administrative command runs in.
+
+mod campaign;
+mod catalog;
+mod client;
+mod company;
+mod demo;
+mod funds;
+mod fx;
+mod link;
+mod report;
+mod serve;
+mod session;
+mod token;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use self::{
+    campaign::CampaignCommand,
+    catalog::{CatalogCommand, CodesCommand},
+    client::ClientCommand,
+    company::CompanyCommand,
+    funds::FundsCommand,
+    fx::FxCommand,
+    link::LinkCommand,
+    serve::ServeArgs,
+    token::TokenCommand,
+};
+use crate::config::{Config, Redacted};
+
+/// Command-line interface.
+#[derive(Debug, Parser)]
+#[command(
+    name = "galley",
+    version,
+    about = "Self-hosted rewards platform and OAuth 2.0 server"
+)]
+pub struct Cli {
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Database URL: sqlite://path or postgres://... (env GALLEY_DATABASE_URL).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// TOML configuration file (env GALLEY_CONFIG).
+    #[arg(long, global = true, env = "GALLEY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Run a server on a local SQLite file with demo data; prints URLs and
+    /// credentials.
+    Demo(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Companies (tenants).
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// OAuth clients (apps).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Company funds.
+    #[command(subcommand)]
+    Funds(FundsCommand),
+    /// The voucher catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Voucher-code inventory.
+    #[command(subcommand)]
+    Codes(CodesCommand),
+    /// Exchange rates for charging other currencies.
+    #[command(subcommand)]
+    Fx(FxCommand),
+    /// Xoxo Link campaigns.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+    /// Reward links.
+    #[command(subcommand)]
+    Link(LinkCommand),
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        config.database_url = Redacted(url.clone());
+    }
+    let json = cli.json;
+    match cli.command {
+        Command::Serve(args) => serve::run(config, &args).await,
+        Command::Demo(args) => demo::run(config, &args, cli.database_url.is_some(), json).await,
+        Command::Migrate => session::run(config, json, (), serve::migrate).await,
+        Command::Company(c) => session::run(config, json, c, company::run).await,
+        Command::Client(c) => session::run(config, json, c, client::run).await,
+        Command::Token(c) => session::run(config, json, c, token::run).await,
+        Command::Funds(c) => session::run(config, json, c, funds::run).await,
+        Command::Catalog(c) => session::run(config, json, c, catalog::run).await,
+        Command::Codes(c) => session::run(config, json, c, catalog::run_codes).await,
+        Command::Fx(c) => session::run(config, json, c, fx::run).await,
+        Command::Campaign(c) => session::run(config, json, c, campaign::run).await,
+        Command::Link(c) => session::run(config, json, c, link::run).await,
+    }
+}
