@@ -20,7 +20,7 @@ use super::{
 use crate::{
     clock::Clock,
     crypto,
-    store::{audit, clients, clients::ClientRow, companies, Db, Tx},
+    store::{clients, clients::ClientRow, companies, Db, Tx},
 };
 
 /// A validated callback URL: absolute, no fragment, `https` (or `http` on a
@@ -335,18 +335,8 @@ async fn record(
     detail: serde_json::Value,
     now: i64,
 ) -> Result<()> {
-    audit::record(
-        tx,
-        audit::Event {
-            company_id: Some(company_id),
-            actor: &actor.to_string(),
-            action,
-            subject: &format!("client:{client_id}"),
-            detail,
-        },
-        now,
-    )
-    .await?;
+    let subject = format!("client:{client_id}");
+    super::record(tx, actor, company_id, action, &subject, detail, now).await?;
     Ok(())
 }
 

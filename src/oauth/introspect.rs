@@ -5,7 +5,7 @@ use axum::{extract::State, http::header, response::IntoResponse, Json};
 use serde_json::{json, Value};
 
 use super::{clients, error::OAuthError, params::Params};
-use crate::{state::AppState, crypto, store::tokens};
+use crate::{crypto, domain::tokens, state::AppState, store::tokens::ACCESS};
 
 /// The introspection endpoint.
 pub async fn introspect(
@@ -17,17 +17,12 @@ pub async fn introspect(
     let row = state.reader.token(crypto::hash_secret(token)).await?;
     let now = state.clock.now_ms();
     let body = match row {
-        Some(row)
-            if row.client_id == client.client_id
-                && row.revoked_at.is_none()
-                && row.rotated_at.is_none()
-                && row.expires_at > now =>
-        {
+        Some(row) if tokens::active_for(&row, &client.client_id, now) => {
             json!({
                 "active": true,
                 "scope": row.scopes,
                 "client_id": row.client_id,
-                "token_type": if row.kind == tokens::ACCESS { "bearer" } else { "refresh_token" },
+                "token_type": if row.kind == ACCESS { "bearer" } else { "refresh_token" },
                 "exp": row.expires_at / 1000,
                 "iat": row.created_at / 1000,
                 "sub": row.subject,
