@@ -141,4 +141,18 @@ mod tests {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
     }
+
+    #[test]
+    fn a_voucher_without_pin_shows_no_pin() {
+        let templates = Templates::new();
+        let ctx = minijinja::context! {
+            product => "Gift", order_id => 7, currency => "INR", denomination_minor => 50000,
+            instructions => "", vouchers => vec![minijinja::context! { code => "ABC", pin => None::<String>, validity => "" }],
+        };
+        for name in ["email/order.html", "email/order.txt"] {
+            let out = templates.render(name, &ctx).unwrap();
+            assert!(out.contains("ABC") && out.contains("500.00"), "{out}");
+            assert!(!out.to_lowercase().contains("none"), "{name}: {out}");
+        }
+    }
 }

@@ -73,14 +73,21 @@ pub async fn insert(tx: &mut Tx, new: &NewCode<'_>, now: i64) -> StoreResult<()>
     Ok(())
 }
 
-/// Marks an unused code as used and returns it; `None` when it is unknown
-/// or was used before. Exactly one of concurrent claims succeeds.
-pub async fn claim(tx: &mut Tx, code_hash: &str, now: i64) -> StoreResult<Option<CodeRow>> {
+/// Marks an unused code of `client_id` as used and returns it; `None` when
+/// it is unknown, another client's, or was used before. Exactly one of
+/// concurrent claims succeeds.
+pub async fn claim(
+    tx: &mut Tx,
+    code_hash: &str,
+    client_id: &str,
+    now: i64,
+) -> StoreResult<Option<CodeRow>> {
     sqlx::query(&format!(
-        "UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL RETURNING {COLUMNS}"
+        "UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND client_id = $3 AND used_at IS NULL RETURNING {COLUMNS}"
     ))
     .bind(now)
     .bind(code_hash)
+    .bind(client_id)
     .fetch_optional(&mut **tx)
     .await?
     .map(super::read)

@@ -610,6 +610,20 @@ both_engines!(
             (status, body["error"].as_str()),
             (400, Some("invalid_grant"))
         );
+        // Another client's attempt neither burns the code nor revokes
+        // anything: its owner still exchanges it once.
+        let (status, tokens) =
+            exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
+        assert_eq!(status, 200, "{tokens}");
+        let (status, body) = exchange(&app, &other, &code, &[], "/v1/oauth/token/user").await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(
+            app.validate(tokens["access_token"].as_str().unwrap())
+                .await
+                .0,
+            200,
+            "another client presenting a used code revokes nothing"
+        );
     }
 );
 

@@ -42,9 +42,9 @@ pub async fn exchange(
     let hash = crypto::hash_secret(presented.code);
     let now = tokens.clock.now_ms();
     let mut tx = tokens.db.begin().await?;
-    let Some(row) = codes::claim(&mut tx, &hash, now).await? else {
+    let Some(row) = codes::claim(&mut tx, &hash, &client.client_id, now).await? else {
         tx.rollback().await?;
-        return Err(reused_or_unknown(tokens, &hash, now).await?);
+        return Err(not_claimed(tokens, client, &hash, now).await?);
     };
     // Any failure below still consumes the code: it was presented once.
     let result = match check(&row, client, presented, now) {
@@ -81,11 +81,6 @@ fn check(
     presented: Presented<'_>,
     now: i64,
 ) -> Result<ScopeSet, TokenError> {
-    if row.client_id != client.client_id {
-        return Err(TokenError::invalid_grant(
-            "the code was issued to another client",
-        ));
-    }
     if row.expires_at <= now {
         return Err(TokenError::invalid_grant(
             "the code has expired (codes live 5 minutes)",
@@ -137,12 +132,24 @@ fn verifier_matches(verifier: &str, challenge: &str) -> bool {
     valid_form && crypto::hashes_equal(&computed, challenge)
 }
 
-/// A code that could not be claimed: unknown, or used before — then every
-/// token issued from it is revoked.
-async fn reused_or_unknown(tokens: &Tokens, hash: &str, now: i64) -> Result<TokenError, TokenError> {
+/// A code that could not be claimed: unknown; another client's — refused
+/// without touching it, so a client cannot burn (or revoke the tokens of)
+/// a code it does not own; or used before by its client — then every token
+/// issued from it is revoked.
+async fn not_claimed(
+    tokens: &Tokens,
+    client: &ClientRow,
+    hash: &str,
+    now: i64,
+) -> Result<TokenError, TokenError> {
     let Some(row) = codes::find(tokens.db.reader(), hash).await? else {
         return Ok(TokenError::invalid_grant("the code is not valid"));
     };
+    if row.client_id != client.client_id {
+        return Ok(TokenError::invalid_grant(
+            "the code was issued to another client",
+        ));
+    }
     revoke_replayed_grant(
         &tokens.db,
         &row.family_id,
