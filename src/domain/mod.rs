@@ -115,14 +115,45 @@ pub fn check_name(field: &str, value: &str, max: usize) -> Result<String> {
     Ok(value.to_string())
 }
 
-/// Parses and normalises (lower-cases) an e-mail address.
+/// Parses and normalises (lower-cases) an e-mail address. Only a plain
+/// `local@domain.tld` is accepted: no display name (`Name <a@x>`), no
+/// quoted local part (which may hide line breaks), no IP literal domain,
+/// at most 254 characters.
 pub fn parse_email(value: &str) -> Result<String> {
+    use email_address::{EmailAddress, Options};
     let value = value.trim();
-    match value.parse::<email_address::EmailAddress>() {
-        Ok(addr) if value.len() <= 254 => Ok(addr.as_str().to_ascii_lowercase()),
+    let options = Options::default()
+        .without_display_text()
+        .without_domain_literal()
+        .with_required_tld();
+    let plain = !value.starts_with('"') && !value.contains(char::is_control);
+    match EmailAddress::parse_with_options(value, options) {
+        Ok(addr) if plain && value.len() <= 254 => Ok(addr.as_str().to_ascii_lowercase()),
         _ => Err(Error::Invalid(format!(
-            "`{}` is not an e-mail address",
+            "`{}` is not an e-mail address (write it as name@example.com)",
             scopes::truncate(value, 64)
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_addresses_are_accepted() {
+        assert_eq!(parse_email(" Asha@Shop.Test ").unwrap(), "asha@shop.test");
+        assert!(parse_email("first.last+tag@mail.example.co").is_ok());
+        for bad in [
+            "\"a\nb\"@x.test",
+            "\"a b\"@x.test",
+            "Evil Name <a@x.test>",
+            "a@[127.0.0.1]",
+            "a@localhost",
+            "a@x.test\nBcc: b@y.test",
+            "no-at-sign",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 }
