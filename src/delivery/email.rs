@@ -46,6 +46,11 @@ pub fn without_secrets(message: &outbox::Message) -> Option<String> {
 struct OrderPayload {
     order_id: i64,
     company_id: i64,
+    /// The recipient this message is for, when it is not the order's own
+    /// address (a voucher e-mailed from the link page: each request names
+    /// its own recipient, whatever later requests write on the order).
+    #[serde(default)]
+    to: Option<String>,
 }
 
 impl Mailer {
@@ -98,8 +103,10 @@ impl Mailer {
         };
         let text = state.templates.render("email/order.txt", &ctx)?;
         let html = state.templates.render("email/order.html", &ctx)?;
-        let to: Mailbox = order
-            .email
+        let to: Mailbox = payload
+            .to
+            .as_deref()
+            .unwrap_or(&order.email)
             .parse()
             .map_err(|e| anyhow::anyhow!("receiver address: {e}"))?;
         let subject = format!(

@@ -499,7 +499,7 @@ pub async fn email_voucher(
     outbox::enqueue(
         &mut tx,
         "order_email",
-        &json!({ "order_id": order_id, "company_id": link.company_id }),
+        &json!({ "order_id": order_id, "company_id": link.company_id, "to": email }),
         now,
     )
     .await?;

@@ -47,7 +47,7 @@ pub async fn exchange(
         return Err(not_claimed(tokens, client, &hash, now).await?);
     };
     // Any failure below still consumes the code: it was presented once.
-    let result = match check(&row, client, presented, now) {
+    let result = match check(&row, presented, now) {
         Ok(scopes) => {
             let subject = format!("user:{}", row.user_id);
             issue(
@@ -77,7 +77,6 @@ pub async fn exchange(
 
 fn check(
     row: &codes::CodeRow,
-    client: &ClientRow,
     presented: Presented<'_>,
     now: i64,
 ) -> Result<ScopeSet, TokenError> {
