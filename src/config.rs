@@ -88,6 +88,9 @@ pub struct Config {
     pub max_links_per_request: u32,
     /// Seconds between sweeps that refund expired, unredeemed links.
     pub link_sweep_interval: u64,
+    /// Bearer token that `GET /metrics` requires (`GALLEY_METRICS_TOKEN`);
+    /// unset: `/metrics` answers loopback clients only.
+    pub metrics_token: Option<Redacted<String>>,
 }
 
 /// Default per-minute limits of API-REWARDS.md.
@@ -120,6 +123,7 @@ impl Default for Config {
             spool_dir: "spool".into(),
             max_links_per_request: 10_000,
             link_sweep_interval: 60,
+            metrics_token: None,
         }
     }
 }
@@ -261,7 +265,16 @@ impl Config {
                 reason: "must be between 1 and 86400 seconds".into(),
             });
         }
+        if let Some(token) = &self.metrics_token {
+            if token.expose().len() < 16 {
+                return Err(ConfigError::Invalid {
+                    key: "metrics_token",
+                    reason: "must have at least 16 characters".into(),
+                });
+            }
+        }
         Ok(ValidConfig {
+            metrics_token: self.metrics_token.clone(),
             max_links_per_request: i64::from(self.max_links_per_request),
             link_sweep_interval: Duration::from_secs(self.link_sweep_interval),
             api_rate_limits: rate_limits,
@@ -299,6 +312,8 @@ pub struct TokenSettings {
 /// A configuration that passed [`Config::validate`].
 #[derive(Clone, Debug)]
 pub struct ValidConfig {
+    /// Bearer token for `/metrics`; unset: loopback clients only.
+    pub metrics_token: Option<Redacted<String>>,
     /// Most links per generation call.
     pub max_links_per_request: i64,
     /// Time between expiry sweeps.

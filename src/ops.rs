@@ -1,16 +1,18 @@
 //! Operational endpoints: liveness, readiness (database reachable),
 //! Prometheus metrics and the OpenAPI document.
 
+use std::net::SocketAddr;
+
 use axum::{
-    extract::State,
-    http::{header, StatusCode},
+    extract::{ConnectInfo, State},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde_json::{json, Value};
 
-use crate::state::AppState;
+use crate::{crypto, state::AppState};
 
 /// The hand-kept OpenAPI document (`openapi.json` at the repository root).
 pub const OPENAPI: &str = include_str!("../openapi.json");
@@ -42,11 +44,39 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// `GET /metrics`: with `metrics_token` set, for requests that bear it;
+/// without, for loopback clients only (a scraper on the same host).
+async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let allowed = match &state.config.metrics_token {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|presented| crypto::verify_secret(presented, &crypto::hash_secret(token.expose()))),
+        None => peer.ip().is_loopback(),
+    };
+    if !allowed {
+        let why = if state.config.metrics_token.is_some() {
+            "an Authorization: Bearer header with the metrics_token is required"
+        } else {
+            "metrics are served to loopback clients only; set metrics_token to scrape from another host"
+        };
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"galley-metrics\"")],
+            Json(json!({ "error": "unauthorized", "error_description": why })),
+        )
+            .into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+        .into_response()
 }
 
 async fn openapi(State(state): State<AppState>) -> Response {

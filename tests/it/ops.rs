@@ -105,3 +105,30 @@ both_engines!(request_ids_are_set_or_propagated, |engine| async move {
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
     app.stop().await;
 });
+
+both_engines!(metrics_need_the_configured_token, |engine| async move {
+    let token = "metrics-secret-0123456789";
+    let app = TestApp::spawn_with(engine, |c| {
+        c.metrics_token = Some(galley::config::Redacted(token.into()))
+    })
+    .await;
+    let get = |auth: Option<&str>| {
+        let mut request = app.http.get(app.url("/metrics"));
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        request.send()
+    };
+    for auth in [None, Some("Bearer wrong-token-0123456789"), Some(token)] {
+        let response = get(auth).await.unwrap();
+        assert_eq!(response.status(), 401, "{auth:?}");
+        assert!(response.headers().contains_key("www-authenticate"));
+    }
+    let response = get(Some(&format!("Bearer {token}"))).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("galley_http_requests_total"));
+});
