@@ -1,4 +1,10 @@
 //! OAuth scopes, grant types and token types as closed sets.
+//!
+//! Scopes come in two kinds. **User scopes** (`user_session`,
+//! `profile_read`, `points_read`) concern a storefront user, who may grant
+//! them. **Company scopes** (`company_session`, `plum_pro_api`,
+//! `xoxo_link`) act on a company's money and data: only an admin of that
+//! company grants them.
 
 use std::{fmt, str::FromStr};
 
@@ -39,6 +45,30 @@ impl Scope {
             Scope::PointsRead => "points_read",
             Scope::XoxoLink => "xoxo_link",
             Scope::PlumProApi => "plum_pro_api",
+        }
+    }
+
+    /// True for the scopes that act on a company's money and data, which
+    /// only an admin of that company may grant.
+    pub fn is_company(self) -> bool {
+        matches!(
+            self,
+            Scope::CompanySession | Scope::PlumProApi | Scope::XoxoLink
+        )
+    }
+
+    /// What a company scope lets an app do with `company`, in words, for
+    /// the admin's consent page; user scopes read as [`Scope::describe`].
+    pub fn describe_for_company(self, company: &str) -> String {
+        match self {
+            Scope::PlumProApi => format!(
+                "Place orders charged to {company}'s balance, and read its vouchers, orders and balance"
+            ),
+            Scope::XoxoLink => format!(
+                "Create reward links charged to {company}'s balance, and read its campaigns"
+            ),
+            Scope::CompanySession => format!("Act on behalf of {company}"),
+            other => other.describe().to_string(),
         }
     }
 
@@ -100,6 +130,11 @@ impl ScopeSet {
     /// True when the set has no scope.
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// True when any scope of the set is a company scope.
+    pub fn has_company_scope(self) -> bool {
+        self.iter().any(Scope::is_company)
     }
 
     /// The scopes, in canonical order.

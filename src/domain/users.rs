@@ -1,4 +1,5 @@
-//! Storefront users: sign-up and password log-in.
+//! Storefront users (sign-up and password log-in) and the log-in of
+//! company admins on the same pages.
 //!
 //! May touch: the store (users, audit), `passwords`.
 
@@ -56,6 +57,29 @@ pub async fn sign_up(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The admin with this e-mail address and password (any company: admin
+/// addresses are unique). Costs the same whether or not the address
+/// exists.
+pub async fn admin_log_in(
+    db: &Db,
+    email: &str,
+    password: String,
+) -> Result<Option<crate::store::companies::AdminRow>> {
+    let Ok(email) = parse_email(email) else {
+        return Ok(None);
+    };
+    if password.chars().count() > passwords::MAX_LENGTH {
+        return Ok(None);
+    }
+    let admin = crate::store::companies::find_admin_by_email(db.reader(), &email).await?;
+    let stored = match &admin {
+        Some(admin) => admin.password_hash.clone(),
+        None => dummy_hash().await.to_string(),
+    };
+    let ok = passwords::verify(password, stored).await?;
+    Ok(admin.filter(|_| ok))
 }
 
 /// A PHC string that never verifies, hashed once, so that an unknown e-mail

@@ -37,6 +37,7 @@ impl Templates {
             ("signup.html", include_str!("../../templates/signup.html")),
             ("consent.html", include_str!("../../templates/consent.html")),
             ("error.html", include_str!("../../templates/error.html")),
+            ("refused.html", include_str!("../../templates/refused.html")),
             (
                 "callback.html",
                 include_str!("../../templates/callback.html"),

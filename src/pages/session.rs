@@ -12,7 +12,7 @@ use cookie::{Cookie, SameSite};
 use crate::{
     state::AppState,
     crypto,
-    store::{users, StoreResult},
+    store::{companies, users, StoreResult},
 };
 
 /// Name of the session cookie.
@@ -97,19 +97,46 @@ pub async fn current_user(
     .await
 }
 
-/// Opens a session for `user_id`; returns its `Set-Cookie` header.
-pub async fn open(state: &AppState, user_id: i64) -> StoreResult<HeaderValue> {
-    let token = crypto::new_secret("");
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin().await?;
-    users::insert_session(
-        &mut tx,
+/// The admin of the request's session, if it is a live admin session.
+pub async fn current_admin(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> StoreResult<Option<companies::AdminRow>> {
+    let Some(token) = read_cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    if token.len() > 128 {
+        return Ok(None);
+    }
+    companies::find_admin_by_session(
+        state.db.reader(),
         &crypto::hash_secret(&token),
-        user_id,
-        now,
-        now + SESSION_TTL_SECS * 1000,
+        state.clock.now_ms(),
     )
-    .await?;
+    .await
+}
+
+/// Whose session to open.
+#[derive(Clone, Copy, Debug)]
+pub enum Owner {
+    /// A storefront user.
+    User(i64),
+    /// A company admin.
+    Admin(i64),
+}
+
+/// Opens a session (replacing the browser's current one); returns its
+/// `Set-Cookie` header.
+pub async fn open(state: &AppState, owner: Owner) -> StoreResult<HeaderValue> {
+    let token = crypto::new_secret("");
+    let hash = crypto::hash_secret(&token);
+    let now = state.clock.now_ms();
+    let expires = now + SESSION_TTL_SECS * 1000;
+    let mut tx = state.db.begin().await?;
+    match owner {
+        Owner::User(id) => users::insert_session(&mut tx, &hash, id, now, expires).await?,
+        Owner::Admin(id) => companies::insert_admin_session(&mut tx, &hash, id, now, expires).await?,
+    }
     tx.commit().await?;
     Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))
 }

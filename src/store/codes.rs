@@ -1,5 +1,6 @@
-//! Authorization codes, stored as SHA-256 hashes, single use.
-
+//! Authorization codes, stored as SHA-256 hashes, single use. A code is
+//! granted by a storefront user (user scopes) or by an admin (company
+//! scopes): exactly one of `user_id` and `admin_id` is set.
 
 use super::{StoreResult, Tx};
 
@@ -8,9 +9,11 @@ use super::{StoreResult, Tx};
 pub struct CodeRow {
     /// Client it was issued to.
     pub client_id: String,
-    /// The user who consented.
-    pub user_id: i64,
-    /// The user's company.
+    /// The storefront user who consented, if a user did.
+    pub user_id: Option<i64>,
+    /// The admin who consented, if an admin did.
+    pub admin_id: Option<i64>,
+    /// The company the tokens act in.
     pub company_id: i64,
     /// The `redirect_uri` of the authorization request.
     pub redirect_uri: String,
@@ -33,8 +36,10 @@ pub struct NewCode<'a> {
     pub code_hash: &'a str,
     /// Client.
     pub client_id: &'a str,
-    /// User.
-    pub user_id: i64,
+    /// The consenting user, or
+    pub user_id: Option<i64>,
+    /// the consenting admin.
+    pub admin_id: Option<i64>,
     /// Company.
     pub company_id: i64,
     /// Redirect URI.
@@ -49,18 +54,19 @@ pub struct NewCode<'a> {
     pub expires_at: i64,
 }
 
-const COLUMNS: &str = "client_id, user_id, company_id, redirect_uri, scopes, code_challenge, family_id, expires_at, used_at";
+const COLUMNS: &str = "client_id, user_id, admin_id, company_id, redirect_uri, scopes, code_challenge, family_id, expires_at, used_at";
 
 
 /// Stores a code.
 pub async fn insert(tx: &mut Tx, new: &NewCode<'_>, now: i64) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO auth_codes (code_hash, client_id, user_id, company_id, redirect_uri, scopes, code_challenge, \
-         family_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO auth_codes (code_hash, client_id, user_id, admin_id, company_id, redirect_uri, scopes, \
+         code_challenge, family_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(new.code_hash)
     .bind(new.client_id)
     .bind(new.user_id)
+    .bind(new.admin_id)
     .bind(new.company_id)
     .bind(new.redirect_uri)
     .bind(new.scopes)

@@ -103,6 +103,44 @@ pub async fn find_admin_by_email<'e>(
         .transpose()
 }
 
+/// The admin of a live session.
+pub async fn find_admin_by_session<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    session_hash: &str,
+    now: i64,
+) -> StoreResult<Option<AdminRow>> {
+    sqlx::query(
+        "SELECT a.id, a.company_id, a.email, a.password_hash, a.role FROM sessions s \
+         JOIN admins a ON a.id = s.admin_id WHERE s.session_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(session_hash)
+    .bind(now)
+    .fetch_optional(exec)
+    .await?
+    .map(super::read)
+    .transpose()
+}
+
+/// Opens a session for an admin.
+pub async fn insert_admin_session(
+    tx: &mut Tx,
+    session_hash: &str,
+    admin_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (session_hash, admin_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(session_hash)
+    .bind(admin_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// E-mail addresses of a company's admins, super admins first.
 pub async fn admin_emails<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,

@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_rewards"),
     migration!(4, "0004_links"),
     migration!(5, "0005_client_deletion"),
+    migration!(6, "0006_admin_grants"),
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating.

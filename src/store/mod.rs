@@ -150,8 +150,10 @@ impl Db {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                                // busy_timeout first: switching to WAL
+                                // needs a lock another process may hold.
+                                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                             )
                             .await?;
                             Ok(())

@@ -1,4 +1,9 @@
-//! Exchanging an authorization code (RFC 6749 §4.1.3) with PKCE (RFC 7636).
+//! Authorization codes: who may grant what ([`may_grant`]), issuing a code
+//! on consent ([`issue`]), and exchanging it (RFC 6749 §4.1.3) with PKCE
+//! (RFC 7636).
+//!
+//! A storefront user grants user scopes; company scopes (they act on a
+//! company's money) only an admin of the company the token will act on.
 //!
 //! A code is claimed once, atomically. Presenting it again revokes every
 //! token issued from it (RFC 6749 §4.1.2, RFC 9700 §4.2.4). The
@@ -9,15 +14,176 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
 
+use serde_json::json;
+
 use super::{issue, require_grant, revoke_replayed_grant, Grant, TokenError, TokenResponse, Tokens};
 use crate::{
+    clock::Clock,
     crypto,
     domain::{
-        clients,
+        self, clients,
         scopes::{GrantType, Scope, ScopeSet, TokenType},
+        Actor,
     },
-    store::{clients::ClientRow, codes},
+    store::{clients::ClientRow, codes, companies::AdminRow, users, users::UserRow, Db},
 };
+
+/// How long an authorization code lives (5 minutes).
+pub const CODE_TTL_MS: i64 = 5 * 60 * 1000;
+
+/// Who answers an authorization request.
+#[derive(Clone, Debug)]
+pub enum Grantor {
+    /// A storefront user (user scopes).
+    User(UserRow),
+    /// A company admin (company scopes, acting on the admin's company).
+    Admin(AdminRow),
+}
+
+impl Grantor {
+    /// The company the tokens will act in.
+    pub fn company_id(&self) -> i64 {
+        match self {
+            Grantor::User(user) => user.company_id,
+            Grantor::Admin(admin) => admin.company_id,
+        }
+    }
+
+    /// The e-mail address the grantor logged in with.
+    pub fn email(&self) -> &str {
+        match self {
+            Grantor::User(user) => &user.email,
+            Grantor::Admin(admin) => &admin.email,
+        }
+    }
+
+    fn actor(&self) -> Actor {
+        match self {
+            Grantor::User(user) => Actor::User(user.id),
+            Grantor::Admin(admin) => Actor::Admin(admin.id),
+        }
+    }
+}
+
+/// Whether `grantor` may grant `scopes` to `client`; the error is a
+/// sentence for the page that refuses.
+///
+/// - A storefront user may use an app of their own company, of the company
+///   whose sign-ups the app takes, or any approved public app — and grants
+///   user scopes only.
+/// - An admin grants for their own company, through an app of that company
+///   or an approved public app.
+pub fn may_grant(grantor: &Grantor, client: &ClientRow, scopes: ScopeSet) -> Result<(), String> {
+    let usable_by = |company_id: i64| {
+        company_id == client.company_id
+            || company_id == clients::storefront_company(client)
+            || clients::approved_public(client)
+    };
+    match grantor {
+        Grantor::User(user) => {
+            if scopes.has_company_scope() {
+                return Err(format!(
+                    "{} asks to act on a company's money ({}). Only an admin of that company can allow this, logged in with the admin account.",
+                    client.name,
+                    company_scopes(scopes)
+                ));
+            }
+            if !usable_by(user.company_id) {
+                return Err(format!("{} is not available to your account.", client.name));
+            }
+            Ok(())
+        }
+        Grantor::Admin(admin) => {
+            if admin.company_id != client.company_id && !clients::approved_public(client) {
+                return Err(format!(
+                    "{} belongs to another company and is not approved for use by other companies, so it cannot act on your company's balance.",
+                    client.name
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn company_scopes(scopes: ScopeSet) -> String {
+    scopes
+        .iter()
+        .filter(|s| s.is_company())
+        .map(Scope::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What an authorization request asks for, once checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The app.
+    pub client: &'a ClientRow,
+    /// The exact registered callback the code goes back to.
+    pub redirect_uri: &'a str,
+    /// The scopes asked for.
+    pub scopes: ScopeSet,
+    /// The PKCE `S256` challenge, if sent.
+    pub challenge: Option<&'a str>,
+}
+
+/// Issues a single-use code for `request`, consented to by `grantor`
+/// (checked with [`may_grant`] again here). A user's consent is
+/// remembered, so the same scopes are not asked again; an admin is asked
+/// every time, and the grant goes to the audit trail.
+pub async fn issue_code(
+    db: &Db,
+    clock: &dyn Clock,
+    grantor: &Grantor,
+    request: Request<'_>,
+) -> domain::Result<String> {
+    may_grant(grantor, request.client, request.scopes).map_err(domain::Error::Invalid)?;
+    let code = crypto::new_secret("gly_ac_");
+    let now = clock.now_ms();
+    let scopes = request.scopes.to_string();
+    let client_id = &request.client.client_id;
+    let (user_id, admin_id) = match grantor {
+        Grantor::User(user) => (Some(user.id), None),
+        Grantor::Admin(admin) => (None, Some(admin.id)),
+    };
+    let mut tx = db.begin().await?;
+    match grantor {
+        Grantor::User(user) => {
+            users::save_consent(&mut tx, user.id, client_id, &scopes, now).await?;
+        }
+        Grantor::Admin(admin) => {
+            domain::record(
+                &mut tx,
+                &grantor.actor(),
+                admin.company_id,
+                "client.authorized",
+                &format!("client:{client_id}"),
+                json!({ "scopes": scopes }),
+                now,
+            )
+            .await?;
+        }
+    }
+    codes::insert(
+        &mut tx,
+        &codes::NewCode {
+            code_hash: &crypto::hash_secret(&code),
+            client_id,
+            user_id,
+            admin_id,
+            company_id: grantor.company_id(),
+            redirect_uri: request.redirect_uri,
+            scopes: &scopes,
+            code_challenge: request.challenge,
+            family_id: &crypto::new_id(),
+            expires_at: now + CODE_TTL_MS,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
 
 /// What the client presented with the code.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +215,16 @@ pub async fn exchange(
     // Any failure below still consumes the code: it was presented once.
     let result = match check(&row, presented, now) {
         Ok(scopes) => {
-            let subject = format!("user:{}", row.user_id);
+            let subject = match (row.user_id, row.admin_id) {
+                (_, Some(admin_id)) => Actor::Admin(admin_id).to_string(),
+                (Some(user_id), None) => Actor::User(user_id).to_string(),
+                (None, None) => {
+                    return Err(TokenError::Internal(anyhow::anyhow!(
+                        "code of client {} has neither user nor admin",
+                        client.client_id
+                    )))
+                }
+            };
             issue(
                 &mut tx,
                 &tokens.settings,

@@ -3,8 +3,13 @@
 //! before) and `POST /v1/oauth/authorize` (the consent decision), ending in
 //! a redirect with a single-use code.
 //!
-//! May read the browser session (`pages::session`) and the user's consents,
-//! and writes the consent and the code (`store::users`, `store::codes`).
+//! Who answers depends on the scopes: user scopes a storefront user,
+//! company scopes an admin of the company the token will act on (see
+//! [`crate::domain::tokens::code::may_grant`]); anyone else gets a page
+//! that says why, and the app `error=access_denied`.
+//!
+//! May read the browser session (`pages::session`) and the user's
+//! consents; the code and consent are written by the domain.
 
 use axum::{
     extract::{RawQuery, State},
@@ -14,20 +19,19 @@ use axum::{
 };
 
 use super::{
-    pages::{consent_page, error_page, login_page, reject, see_other},
+    pages::{consent_page, error_page, login_page, refused_page, reject, see_other},
     request::{check_form, check_query, error_redirect, redirect_with, PageForm, Rejection, Valid},
 };
 use crate::{
-    state::AppState,
-    crypto,
-    domain::scopes::ScopeSet,
-    domain::clients::{self, storefront_company},
-    store::{clients::ClientRow, codes, users},
+    domain::{
+        self,
+        scopes::ScopeSet,
+        tokens::code::{issue_code, may_grant, Grantor, Request},
+    },
     pages::session,
+    state::AppState,
+    store::users,
 };
-
-/// How long an authorization code lives (seed 001: 5 minutes).
-pub const CODE_TTL_MS: i64 = 5 * 60 * 1000;
 
 /// `GET /v1/oauth/authorize`.
 pub(super) async fn authorize(
@@ -46,24 +50,21 @@ async fn show(
     query: Option<&str>,
 ) -> Result<Response, Rejection> {
     let (params, valid) = check_query(state, query).await?;
-    let Some(user) = session_user(state, headers, &valid.client).await? else {
-        return Ok(login_page(
-            state,
-            headers,
-            &params,
-            &valid.client,
-            StatusCode::OK,
-            None,
-            "",
-        ));
+    let Some(grantor) = session_grantor(state, headers, &valid).await? else {
+        return Ok(login_page(state, headers, &params, &valid, StatusCode::OK, None, ""));
     };
-    // Not asked again for scopes already granted to this app.
-    let granted = users::consent(state.db.reader(), user.id, &valid.client.client_id).await?;
-    if granted.is_some_and(|g| ScopeSet::parse(&g).is_ok_and(|g| valid.scopes.is_subset_of(g))) {
-        grant_code(state, &valid, &user).await
-    } else {
-        Ok(consent_page(state, headers, &params, &valid, &user))
+    if let Err(why) = may_grant(&grantor, &valid.client, valid.scopes) {
+        return Ok(refused_page(state, &valid, &why));
     }
+    // A user is not asked again for scopes already granted to this app; an
+    // admin, who grants access to money, is asked every time.
+    if let Grantor::User(user) = &grantor {
+        let granted = users::consent(state.db.reader(), user.id, &valid.client.client_id).await?;
+        if granted.is_some_and(|g| ScopeSet::parse(&g).is_ok_and(|g| valid.scopes.is_subset_of(g))) {
+            return grant_code(state, &valid, &grantor).await;
+        }
+    }
+    Ok(consent_page(state, headers, &params, &valid, &grantor).await?)
 }
 
 /// `POST /v1/oauth/authorize`: the consent decision.
@@ -83,19 +84,14 @@ async fn decision(
     form: &PageForm,
 ) -> Result<Response, Rejection> {
     let valid = check_form(state, headers, form).await?;
-    let Some(user) = session_user(state, headers, &valid.client).await? else {
-        return Ok(login_page(
-            state,
-            headers,
-            &form.params,
-            &valid.client,
-            StatusCode::OK,
-            None,
-            "",
-        ));
+    let Some(grantor) = session_grantor(state, headers, &valid).await? else {
+        return Ok(login_page(state, headers, &form.params, &valid, StatusCode::OK, None, ""));
     };
     match form.decision.as_deref() {
-        Some("allow") => grant_code(state, &valid, &user).await,
+        Some("allow") => match may_grant(&grantor, &valid.client, valid.scopes) {
+            Ok(()) => grant_code(state, &valid, &grantor).await,
+            Err(why) => Ok(refused_page(state, &valid, &why)),
+        },
         Some("deny") => Err(error_redirect(
             &valid.callback,
             "access_denied",
@@ -111,50 +107,41 @@ async fn decision(
     }
 }
 
-/// The user of the browser's session, if they may use this app: a user of
-/// its storefront company or of the company that owns it, or any user once
-/// the app is public and approved.
-async fn session_user(
+/// Who the browser's session is, as far as this request goes: for company
+/// scopes only an admin session counts, for user scopes only a storefront
+/// user's. `None` means: show the log-in page (for the right account).
+async fn session_grantor(
     state: &AppState,
     headers: &HeaderMap,
-    client: &ClientRow,
-) -> Result<Option<users::UserRow>, Rejection> {
-    let user = session::current_user(state, headers).await?;
-    Ok(user.filter(|user| {
-        user.company_id == storefront_company(client)
-            || user.company_id == client.company_id
-            || clients::approved_public(client)
-    }))
+    valid: &Valid,
+) -> Result<Option<Grantor>, Rejection> {
+    if valid.scopes.has_company_scope() {
+        if let Some(admin) = session::current_admin(state, headers).await? {
+            return Ok(Some(Grantor::Admin(admin)));
+        }
+        // A storefront user asking for company scopes is told why not.
+        return Ok(session::current_user(state, headers)
+            .await?
+            .map(Grantor::User));
+    }
+    Ok(session::current_user(state, headers)
+        .await?
+        .map(Grantor::User))
 }
 
-/// Saves the consent, issues a code and answers the redirect to the app.
-async fn grant_code(
-    state: &AppState,
-    valid: &Valid,
-    user: &users::UserRow,
-) -> Result<Response, Rejection> {
-    let code = crypto::new_secret("gly_ac_");
-    let now = state.clock.now_ms();
-    let scopes = valid.scopes.to_string();
-    let mut tx = state.db.begin().await?;
-    users::save_consent(&mut tx, user.id, &valid.client.client_id, &scopes, now).await?;
-    codes::insert(
-        &mut tx,
-        &codes::NewCode {
-            code_hash: &crypto::hash_secret(&code),
-            client_id: &valid.client.client_id,
-            user_id: user.id,
-            company_id: user.company_id,
-            redirect_uri: &valid.redirect_uri,
-            scopes: &scopes,
-            code_challenge: valid.challenge.as_deref(),
-            family_id: &crypto::new_id(),
-            expires_at: now + CODE_TTL_MS,
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+/// Issues a code and answers the redirect to the app.
+async fn grant_code(state: &AppState, valid: &Valid, grantor: &Grantor) -> Result<Response, Rejection> {
+    let request = Request {
+        client: &valid.client,
+        redirect_uri: &valid.redirect_uri,
+        scopes: valid.scopes,
+        challenge: valid.challenge.as_deref(),
+    };
+    let code = match issue_code(&state.db, &*state.clock, grantor, request).await {
+        Ok(code) => code,
+        Err(domain::Error::Invalid(why)) => return Ok(refused_page(state, valid, &why)),
+        Err(e) => return Err(Rejection::Internal(e.into())),
+    };
     let mut pairs = vec![("code", code.as_str())];
     if let Some(st) = valid.state.as_deref() {
         pairs.push(("state", st));

@@ -20,7 +20,11 @@ use super::{
     request::{check_form, AuthorizeParams, PageForm, Rejection},
 };
 use crate::{
-    state::AppState, domain, domain::clients::storefront_company, store::rate_limits, pages::session,
+    domain,
+    domain::clients::storefront_company,
+    pages::session::{self, Owner},
+    state::AppState,
+    store::rate_limits,
 };
 
 /// Failed log-ins allowed per account per window.
@@ -63,15 +67,26 @@ async fn attempt(
             state,
             headers,
             &form.params,
-            &valid.client,
+            &valid,
             StatusCode::TOO_MANY_REQUESTS,
             Some("Too many failed attempts. Wait 15 minutes, then try again."),
             email,
         ));
     }
     let password = form.password.clone().unwrap_or_default();
-    match domain::users::log_in(&state.db, company, email, password).await {
-        Ok(Some(user)) => logged_in(state, user.id, &form.params).await,
+    // Company scopes are granted by a company admin: the form then takes
+    // the admin account.
+    let owner = if valid.scopes.has_company_scope() {
+        domain::users::admin_log_in(&state.db, email, password)
+            .await
+            .map(|admin| admin.map(|a| Owner::Admin(a.id)))
+    } else {
+        domain::users::log_in(&state.db, company, email, password)
+            .await
+            .map(|user| user.map(|u| Owner::User(u.id)))
+    };
+    match owner {
+        Ok(Some(owner)) => logged_in(state, owner, &form.params).await,
         Ok(None) => {
             for bucket in [&account, &address] {
                 count(state, bucket).await?;
@@ -80,7 +95,7 @@ async fn attempt(
                 state,
                 headers,
                 &form.params,
-                &valid.client,
+                &valid,
                 StatusCode::UNAUTHORIZED,
                 Some("The e-mail address or the password is not right."),
                 email,
@@ -93,14 +108,14 @@ async fn attempt(
     }
 }
 
-/// Opens a session for `user_id` and sends the browser back to the
+/// Opens a session for `owner` and sends the browser back to the
 /// authorization request.
 pub(super) async fn logged_in(
     state: &AppState,
-    user_id: i64,
+    owner: Owner,
     params: &AuthorizeParams,
 ) -> Result<Response, Rejection> {
-    let cookie = session::open(state, user_id).await?;
+    let cookie = session::open(state, owner).await?;
     Ok(see_other(&authorize_url(state, params), Some(cookie)))
 }
 

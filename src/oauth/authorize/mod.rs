@@ -39,7 +39,7 @@ use axum::{
     Router,
 };
 
-pub use consent::CODE_TTL_MS;
+pub use crate::domain::tokens::code::CODE_TTL_MS;
 pub use request::{AuthorizeParams, PageForm};
 
 use crate::state::AppState;

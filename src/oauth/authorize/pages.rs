@@ -15,9 +15,10 @@ use serde_json::json;
 
 use super::request::{AuthorizeParams, Rejection, Valid};
 use crate::{
-    state::AppState,
-    store::{clients::ClientRow, users::UserRow},
+    domain::tokens::code::Grantor,
     pages::session,
+    state::AppState,
+    store::{clients::ClientRow, companies, StoreError},
 };
 
 /// The answer to a request that cannot go on: an error page, or the
@@ -102,11 +103,13 @@ pub(super) fn authorize_url(state: &AppState, params: &AuthorizeParams) -> Strin
 }
 
 /// The log-in page, with an error and the e-mail address typed so far.
+/// For a request with company scopes it asks for a company admin account
+/// and offers no sign-up.
 pub(super) fn login_page(
     state: &AppState,
     headers: &HeaderMap,
     params: &AuthorizeParams,
-    client: &ClientRow,
+    valid: &Valid,
     status: StatusCode,
     error: Option<&str>,
     email: &str,
@@ -118,12 +121,38 @@ pub(super) fn login_page(
         "login.html",
         context! {
             base_path, csrf, error, email,
-            client_name => client.name,
+            client_name => valid.client.name,
+            admin => valid.scopes.has_company_scope(),
             params => params.pairs(),
             signup_url => format!("{base_path}/v1/oauth/authorize/signup?{}", params.query()),
         },
     );
     with_cookie(page, cookie)
+}
+
+/// The page for a request the logged-in account may not grant: it says
+/// why, and offers the way back to the app with `error=access_denied`
+/// (the request's redirect URI is the registered one by now).
+pub(super) fn refused_page(state: &AppState, valid: &Valid, why: &str) -> Response {
+    let mut back = valid.callback.clone();
+    {
+        let mut query = back.query_pairs_mut();
+        query.append_pair("error", "access_denied");
+        query.append_pair("error_description", "The account may not grant the requested scopes");
+        if let Some(st) = valid.state.as_deref() {
+            query.append_pair("state", st);
+        }
+    }
+    state.templates.page(
+        StatusCode::FORBIDDEN,
+        "refused.html",
+        context! {
+            base_path => state.config.public_url.base_path(),
+            client_name => valid.client.name,
+            message => why,
+            back_url => back.as_str(),
+        },
+    )
 }
 
 /// What the sign-up form shows again: the values the user typed.
@@ -159,19 +188,32 @@ pub(super) fn signup_page(
     with_cookie(page, cookie)
 }
 
-/// The consent page: the app asks `user` for the request's scopes.
-pub(super) fn consent_page(
+/// The consent page: the app asks `grantor` for the request's scopes. An
+/// admin reads, in words, what the app may do with the company's money.
+pub(super) async fn consent_page(
     state: &AppState,
     headers: &HeaderMap,
     params: &AuthorizeParams,
     valid: &Valid,
-    user: &UserRow,
-) -> Response {
+    grantor: &Grantor,
+) -> Result<Response, StoreError> {
+    let company = match grantor {
+        Grantor::Admin(admin) => companies::find(state.db.reader(), admin.company_id)
+            .await?
+            .map(|c| c.name),
+        Grantor::User(_) => None,
+    };
     let (csrf, cookie) = session::csrf_token(state, headers);
     let scopes: Vec<_> = valid
         .scopes
         .iter()
-        .map(|s| json!({ "name": s.as_str(), "description": s.describe() }))
+        .map(|s| {
+            let description = match &company {
+                Some(company) => s.describe_for_company(company),
+                None => s.describe().to_string(),
+            };
+            json!({ "name": s.as_str(), "description": description })
+        })
         .collect();
     let redirect_host = valid
         .callback
@@ -182,11 +224,11 @@ pub(super) fn consent_page(
         StatusCode::OK,
         "consent.html",
         context! {
-            base_path => state.config.public_url.base_path(), csrf, scopes, redirect_host,
+            base_path => state.config.public_url.base_path(), csrf, scopes, redirect_host, company,
             client_name => valid.client.name,
-            user_email => user.email,
+            user_email => grantor.email(),
             params => params.pairs(),
         },
     );
-    with_cookie(page, cookie)
+    Ok(with_cookie(page, cookie))
 }

@@ -142,12 +142,12 @@ pub(super) enum Rejection {
     /// Sent back to the client's (verified) redirect URI.
     Redirect(String),
     /// Storage failed.
-    Internal(StoreError),
+    Internal(anyhow::Error),
 }
 
 impl From<StoreError> for Rejection {
     fn from(e: StoreError) -> Self {
-        Rejection::Internal(e)
+        Rejection::Internal(e.into())
     }
 }
 

@@ -16,10 +16,12 @@ use axum::{
 };
 use super::{
     login::{count, limited, logged_in, LOGIN_LIMIT_PER_ADDRESS},
-    pages::{reject, server_error, signup_page, Typed},
-    request::{check_form, check_query, PageForm, Rejection},
+    pages::{refused_page, reject, server_error, signup_page, Typed},
+    request::{check_form, check_query, PageForm, Rejection, Valid},
 };
-use crate::{domain, domain::clients::storefront_company, state::AppState};
+use crate::{
+    domain, domain::clients::storefront_company, pages::session::Owner, state::AppState,
+};
 
 /// `GET /v1/oauth/authorize/signup`.
 pub(super) async fn form(
@@ -28,6 +30,7 @@ pub(super) async fn form(
     RawQuery(query): RawQuery,
 ) -> Response {
     match check_query(&state, query.as_deref()).await {
+        Ok((_, valid)) if valid.scopes.has_company_scope() => no_admin_sign_up(&state, &valid),
         Ok((params, valid)) => signup_page(
             &state,
             &headers,
@@ -61,6 +64,9 @@ async fn attempt(
     form: &PageForm,
 ) -> Result<Response, Rejection> {
     let valid = check_form(state, headers, form).await?;
+    if valid.scopes.has_company_scope() {
+        return Ok(no_admin_sign_up(state, &valid));
+    }
     let address = format!("signup:address:{}", peer.ip());
     let typed = Typed {
         name: form.name.as_deref().unwrap_or_default(),
@@ -91,7 +97,7 @@ async fn attempt(
     )
     .await;
     match signed_up {
-        Ok(user_id) => logged_in(state, user_id, &form.params).await,
+        Ok(user_id) => logged_in(state, Owner::User(user_id), &form.params).await,
         Err(domain::Error::Invalid(message)) => Ok(signup_page(
             state,
             headers,
@@ -106,4 +112,14 @@ async fn attempt(
             Ok(server_error(state))
         }
     }
+}
+
+/// Company scopes are granted by company admins, whose accounts are not
+/// made on these pages.
+fn no_admin_sign_up(state: &AppState, valid: &Valid) -> Response {
+    refused_page(
+        state,
+        valid,
+        "Only an admin of a company can allow access to its balance, and admin accounts are not created here. Log in with your company admin account instead.",
+    )
 }
