@@ -40,22 +40,16 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
         let body = json!({"query": "plumProAPI.query.getBalance", "variables": {}});
-        let (status, reply) = app.api("gly_at_unknown", body.clone()).await;
-        assert_eq!(
-            (status, reply["error"].as_str()),
-            (401, Some("invalid_token"))
-        );
+        let reply = app.api("gly_at_unknown", body.clone()).await;
+        assert_error(&reply, 401, "invalid_token");
         app.form(
             "/v1/oauth/revoke",
             &[("token", &s.tokens.access)],
             Some(&s.client),
         )
         .await;
-        let (status, reply) = app.api(&s.tokens.access, body).await;
-        assert_eq!(
-            (status, reply["error"].as_str()),
-            (401, Some("invalid_token"))
-        );
+        let reply = app.api(&s.tokens.access, body).await;
+        assert_error(&reply, 401, "invalid_token");
     }
 );
 

@@ -2,7 +2,10 @@
 //! PKCE, sessions and CSRF. Tests named `rfc9700_*` each check one MUST of
 //! the OAuth security BCP that applies to an authorization server.
 
+use std::sync::LazyLock;
+
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use galley::domain::clients::NewClient;
 use reqwest::{header, redirect::Policy, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -11,9 +14,20 @@ use crate::{both_engines, common::*};
 
 const CALLBACK: &str = "https://app.example.com/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-galley-test";
+/// The S256 challenge of [`VERIFIER`].
+static CHALLENGE: LazyLock<String> = LazyLock::new(|| challenge(VERIFIER));
 
+/// The PKCE S256 challenge of `verifier`.
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// The authorize parameters of a PKCE request with [`VERIFIER`].
+fn pkce() -> [(&'static str, &'static str); 2] {
+    [
+        ("code_challenge", CHALLENGE.as_str()),
+        ("code_challenge_method", "S256"),
+    ]
 }
 
 /// A browser: keeps cookies, does not follow redirects.
@@ -28,6 +42,7 @@ pub struct Page {
 }
 
 impl Page {
+    /// The `Location` header, or "".
     pub fn location(&self) -> String {
         self.headers
             .get(header::LOCATION)
@@ -35,6 +50,7 @@ impl Page {
             .unwrap_or_default()
     }
 
+    /// The CSRF token of the page's form.
     fn csrf(&self) -> String {
         let start = self
             .body
@@ -67,6 +83,7 @@ impl Page {
 }
 
 impl Browser {
+    /// A fresh browser: no cookies yet.
     pub fn new() -> Self {
         Self {
             http: reqwest::Client::builder()
@@ -77,6 +94,7 @@ impl Browser {
         }
     }
 
+    /// Reads a response into a [`Page`].
     async fn page(response: reqwest::Response) -> Page {
         let status = response.status();
         let headers = response.headers().clone();
@@ -87,10 +105,12 @@ impl Browser {
         }
     }
 
+    /// GETs `url`.
     pub async fn get(&self, url: &str) -> Page {
         Self::page(self.http.get(url).send().await.unwrap()).await
     }
 
+    /// POSTs `fields` as a form to `url`.
     async fn post(&self, url: &str, fields: &[(String, String)]) -> Page {
         Self::page(self.http.post(url).form(fields).send().await.unwrap()).await
     }
@@ -118,8 +138,43 @@ impl Browser {
         fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         self.post(&format!("{base}{path}"), &fields).await
     }
+
+    /// Answers the consent page with `decision` (`allow` or `deny`).
+    async fn decide(&self, app: &TestApp, consent: &Page, decision: &str) -> Page {
+        self.submit(
+            app,
+            consent,
+            "/v1/oauth/authorize",
+            &[("decision", decision)],
+        )
+        .await
+    }
+
+    /// Submits the log-in form of `login` with an e-mail and a password.
+    async fn log_in(&self, app: &TestApp, login: &Page, email: &str, password: &str) -> Page {
+        let fields = [("email", email), ("password", password)];
+        self.submit(app, login, "/v1/oauth/authorize/login", &fields)
+            .await
+    }
+
+    /// Opens the sign-up page of `authorize_url` and signs up with `fields`;
+    /// returns the redirect that follows.
+    async fn sign_up(&self, app: &TestApp, authorize_url: &str, fields: &[(&str, &str)]) -> Page {
+        let query = authorize_url.split_once('?').unwrap().1;
+        let signup = self
+            .get(&app.url(&format!("/v1/oauth/authorize/signup?{query}")))
+            .await;
+        assert_eq!(signup.status, 200);
+        assert!(signup.body.contains("name=\"name\""));
+        let done = self
+            .submit(app, &signup, "/v1/oauth/authorize/signup", fields)
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        done
+    }
 }
 
+/// An authorization request of `client_id` (state `xyz-state`), plus `extra`.
 fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query
@@ -135,6 +190,7 @@ fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> Stri
     app.url(&format!("/v1/oauth/authorize?{}", query.finish()))
 }
 
+/// The query parameter `name` of a URL.
 fn query_param(location: &str, name: &str) -> Option<String> {
     url::Url::parse(location)
         .unwrap()
@@ -151,32 +207,41 @@ struct Flow {
     browser: Browser,
 }
 
+/// A client of `company_id` for the authorization-code flow to [`CALLBACK`].
 async fn client_for_flow(app: &TestApp, company_id: i64, public: bool, name: &str) -> Client {
-    let created = galley::domain::clients::create(
-        &app.db,
-        &*app.clock,
-        &galley::domain::Actor::Cli,
-        galley::domain::clients::NewClient {
-            company_id,
-            name: name.into(),
-            redirect_uri: CALLBACK.into(),
-            scopes: "user_session,company_session,profile_read,points_read".into(),
-            grant_types: Some("authorization_code,refresh_token".into()),
-            public,
-            signup_company: None,
-        },
-    )
+    app.create_client(NewClient {
+        company_id,
+        name: name.into(),
+        redirect_uri: CALLBACK.into(),
+        scopes: "user_session,company_session,profile_read,points_read".into(),
+        grant_types: Some("authorization_code,refresh_token".into()),
+        public,
+        signup_company: None,
+    })
     .await
-    .unwrap();
-    Client {
-        id: created.client_id,
-        secret: created.client_secret,
+}
+
+impl Flow {
+    /// Opens the plain authorization request in the user's browser.
+    async fn authorize(&self, app: &TestApp) -> Page {
+        self.browser
+            .get(&authorize_url(app, &self.client.id, &[]))
+            .await
     }
 }
 
-async fn signed_up(app: &TestApp) -> Flow {
+/// The company "Shop" and its private client "Shop App".
+async fn shop_app(app: &TestApp) -> (i64, Client) {
     let (company_id, _) = app.company("Shop").await;
-    let client = client_for_flow(app, company_id, false, "Shop App").await;
+    (
+        company_id,
+        client_for_flow(app, company_id, false, "Shop App").await,
+    )
+}
+
+/// The "Shop" company and app, and Asha signed up and logged in.
+async fn signed_up(app: &TestApp) -> Flow {
+    let (company_id, client) = shop_app(app).await;
     let browser = Browser::new();
     let url = authorize_url(app, &client.id, &[]);
     let login = browser.get(&url).await;
@@ -186,19 +251,10 @@ async fn signed_up(app: &TestApp) -> Flow {
         "{}",
         login.body
     );
-    let signup = browser
-        .get(&app.url(&format!(
-            "/v1/oauth/authorize/signup?{}",
-            url.split_once('?').unwrap().1
-        )))
-        .await;
-    assert_eq!(signup.status, 200);
-    assert!(signup.body.contains("name=\"name\""));
     let done = browser
-        .submit(
+        .sign_up(
             app,
-            &signup,
-            "/v1/oauth/authorize/signup",
+            &url,
             &[
                 ("name", "Asha"),
                 ("email", "asha@shop.test"),
@@ -206,7 +262,6 @@ async fn signed_up(app: &TestApp) -> Flow {
             ],
         )
         .await;
-    assert_eq!(done.status, 303, "{}", done.body);
     assert!(done.location().contains("/v1/oauth/authorize?"));
     let cookie = done
         .headers
@@ -244,14 +299,7 @@ async fn consent_and_get_code(app: &TestApp, flow: &Flow, extra: &[(&str, &str)]
         assert_eq!(consent.status, 200, "{}", consent.body);
         assert!(consent.body.contains("name=\"decision\" value=\"allow\""));
         assert!(consent.body.contains("name=\"decision\" value=\"deny\""));
-        flow.browser
-            .submit(
-                app,
-                &consent,
-                "/v1/oauth/authorize",
-                &[("decision", "allow")],
-            )
-            .await
+        flow.browser.decide(app, &consent, "allow").await
     };
     assert_eq!(back.status, 303);
     let location = back.location();
@@ -263,6 +311,7 @@ async fn consent_and_get_code(app: &TestApp, flow: &Flow, extra: &[(&str, &str)]
     query_param(&location, "code").expect("code in the redirect")
 }
 
+/// Exchanges `code` for tokens at `path` (Basic credentials of `client`).
 async fn exchange(
     app: &TestApp,
     client: &Client,
@@ -282,24 +331,13 @@ async fn exchange(
 both_engines!(sign_up_consent_exchange_and_refresh, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let flow = signed_up(&app).await;
-    let consent = flow
-        .browser
-        .get(&authorize_url(&app, &flow.client.id, &[]))
-        .await;
+    let consent = flow.authorize(&app).await;
     assert!(consent.body.contains("Shop App"));
     assert!(
         consent.body.contains("Read your profile"),
         "scopes are described in words"
     );
-    let code = consent_and_get_code(
-        &app,
-        &flow,
-        &[
-            ("code_challenge", &challenge(VERIFIER)),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
+    let code = consent_and_get_code(&app, &flow, &pkce()).await;
     assert!(code.len() >= 43, "at least 128 bits");
     let (status, tokens) = exchange(
         &app,
@@ -337,8 +375,7 @@ both_engines!(
     rfc9700_exact_redirect_uri_matching_and_no_open_redirector,
     |engine| async move {
         let app = TestApp::spawn(engine).await;
-        let (company_id, _) = app.company("Shop").await;
-        let client = client_for_flow(&app, company_id, false, "Shop App").await;
+        let (_, client) = shop_app(&app).await;
         let browser = Browser::new();
         let near_misses = [
             "https://app.example.com/callback/",
@@ -389,8 +426,7 @@ both_engines!(
     errors_after_the_redirect_check_go_back_with_state,
     |engine| async move {
         let app = TestApp::spawn(engine).await;
-        let (company_id, _) = app.company("Shop").await;
-        let client = client_for_flow(&app, company_id, false, "Shop App").await;
+        let (_, client) = shop_app(&app).await;
         let browser = Browser::new();
         let base = authorize_url(&app, &client.id, &[]);
         let cases = [
@@ -413,7 +449,7 @@ both_engines!(
             (
                 format!(
                     "{base}&code_challenge={}&code_challenge_method=plain",
-                    challenge(VERIFIER)
+                    *CHALLENGE
                 ),
                 "invalid_request",
             ),
@@ -445,19 +481,8 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn(engine).await;
         let flow = signed_up(&app).await;
-        let consent = flow
-            .browser
-            .get(&authorize_url(&app, &flow.client.id, &[]))
-            .await;
-        let back = flow
-            .browser
-            .submit(
-                &app,
-                &consent,
-                "/v1/oauth/authorize",
-                &[("decision", "deny")],
-            )
-            .await;
+        let consent = flow.authorize(&app).await;
+        let back = flow.browser.decide(&app, &consent, "deny").await;
         assert_eq!(back.status, 303);
         assert_eq!(
         back.location(),
@@ -471,14 +496,9 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn(engine).await;
         let flow = signed_up(&app).await;
-        let pkce = [
-            ("code_challenge", challenge(VERIFIER)),
-            ("code_challenge_method", "S256".to_string()),
-        ];
-        let pkce: Vec<(&str, &str)> = pkce.iter().map(|(k, v)| (*k, v.as_str())).collect();
         // Wrong verifier, then missing verifier: refused (each burns its code).
-        let code = consent_and_get_code(&app, &flow, &pkce).await;
-        let (status, body) = exchange(
+        let code = consent_and_get_code(&app, &flow, &pkce()).await;
+        let reply = exchange(
             &app,
             &flow.client,
             &code,
@@ -486,16 +506,10 @@ both_engines!(
             "/v1/oauth/token/user",
         )
         .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
-        let code = consent_and_get_code(&app, &flow, &pkce).await;
-        let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        assert_error(&reply, 400, "invalid_grant");
+        let code = consent_and_get_code(&app, &flow, &pkce()).await;
+        let reply = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
+        assert_error(&reply, 400, "invalid_grant");
         // A public app must send a challenge.
         let public = client_for_flow(&app, flow.company_id, true, "Public App").await;
         let page = flow
@@ -511,7 +525,7 @@ both_engines!(
             .contains("PKCE"));
         let page = flow
             .browser
-            .get(&authorize_url(&app, &public.id, &pkce))
+            .get(&authorize_url(&app, &public.id, &pkce()))
             .await;
         assert_eq!(
             page.status, 200,
@@ -524,7 +538,7 @@ both_engines!(rfc9700_no_pkce_downgrade, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let flow = signed_up(&app).await;
     let code = consent_and_get_code(&app, &flow, &[]).await;
-    let (status, body) = exchange(
+    let reply = exchange(
         &app,
         &flow.client,
         &code,
@@ -532,11 +546,8 @@ both_engines!(rfc9700_no_pkce_downgrade, |engine| async move {
         "/v1/oauth/token/user",
     )
     .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
-    assert!(body["error_description"]
+    assert_error(&reply, 400, "invalid_grant");
+    assert!(reply.1["error_description"]
         .as_str()
         .unwrap()
         .contains("code_challenge"));
@@ -551,24 +562,13 @@ both_engines!(
         let (status, tokens) =
             exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
         assert_eq!(status, 200);
-        let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
-        assert_eq!(
-            app.validate(tokens["access_token"].as_str().unwrap())
-                .await
-                .0,
-            401
-        );
-        let (status, body) = app
+        let reply = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
+        assert_error(&reply, 400, "invalid_grant");
+        assert_eq!(app.validate_reply(&tokens).await, 401);
+        let reply = app
             .refresh(&flow.client, tokens["refresh_token"].as_str().unwrap())
             .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        assert_error(&reply, 400, "invalid_grant");
     }
 );
 
@@ -579,12 +579,9 @@ both_engines!(
         let flow = signed_up(&app).await;
         let code = consent_and_get_code(&app, &flow, &[]).await;
         app.clock.advance_secs(301);
-        let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
-        assert!(body["error_description"]
+        let reply = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
+        assert_error(&reply, 400, "invalid_grant");
+        assert!(reply.1["error_description"]
             .as_str()
             .unwrap()
             .contains("expired"));
@@ -595,28 +592,22 @@ both_engines!(
             ("code", code.as_str()),
             ("redirect_uri", "https://app.example.com/other"),
         ];
-        let (status, body) = app
+        let reply = app
             .form("/v1/oauth/token/user", &form, Some(&flow.client))
             .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        assert_error(&reply, 400, "invalid_grant");
 
         let other = client_for_flow(&app, flow.company_id, false, "Other").await;
         let code = consent_and_get_code(&app, &flow, &[]).await;
-        let (status, body) = exchange(&app, &other, &code, &[], "/v1/oauth/token/user").await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        let reply = exchange(&app, &other, &code, &[], "/v1/oauth/token/user").await;
+        assert_error(&reply, 400, "invalid_grant");
         // Another client's attempt neither burns the code nor revokes
         // anything: its owner still exchanges it once.
         let (status, tokens) =
             exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/user").await;
         assert_eq!(status, 200, "{tokens}");
-        let (status, body) = exchange(&app, &other, &code, &[], "/v1/oauth/token/user").await;
-        assert_eq!(status, 400, "{body}");
+        let reply = exchange(&app, &other, &code, &[], "/v1/oauth/token/user").await;
+        assert_error(&reply, 400, "invalid_grant");
         assert_eq!(
             app.validate(tokens["access_token"].as_str().unwrap())
                 .await
@@ -631,25 +622,14 @@ both_engines!(company_tokens_need_company_session, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let flow = signed_up(&app).await;
     let code = consent_and_get_code(&app, &flow, &[]).await;
-    let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    let reply = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
+    assert_error(&reply, 400, "invalid_grant");
     let url = authorize_url(&app, &flow.client.id, &[]).replace(
         "scope=user_session%2Cprofile_read",
         "scope=user_session%2Ccompany_session",
     );
     let consent = flow.browser.get(&url).await;
-    let back = flow
-        .browser
-        .submit(
-            &app,
-            &consent,
-            "/v1/oauth/authorize",
-            &[("decision", "allow")],
-        )
-        .await;
+    let back = flow.browser.decide(&app, &consent, "allow").await;
     let code = query_param(&back.location(), "code").unwrap();
     let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
     assert_eq!(status, 200, "{body}");
@@ -661,10 +641,7 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let flow = signed_up(&app).await;
         consent_and_get_code(&app, &flow, &[]).await;
-        let again = flow
-            .browser
-            .get(&authorize_url(&app, &flow.client.id, &[]))
-            .await;
+        let again = flow.authorize(&app).await;
         assert_eq!(again.status, 303, "no second consent page");
         assert!(query_param(&again.location(), "code").is_some());
         let wider = authorize_url(&app, &flow.client.id, &[]).replace(
@@ -688,22 +665,12 @@ both_engines!(
         let url = authorize_url(&app, &flow.client.id, &[]);
         let login = browser.get(&url).await;
         let wrong = browser
-            .submit(
-                &app,
-                &login,
-                "/v1/oauth/authorize/login",
-                &[("email", "asha@shop.test"), ("password", "wrong password")],
-            )
+            .log_in(&app, &login, "asha@shop.test", "wrong password")
             .await;
         assert_eq!(wrong.status, 401);
         assert!(wrong.body.contains("not right"));
         let right = browser
-            .submit(
-                &app,
-                &login,
-                "/v1/oauth/authorize/login",
-                &[("email", "ASHA@shop.test"), ("password", "correct horse")],
-            )
+            .log_in(&app, &login, "ASHA@shop.test", "correct horse")
             .await;
         assert_eq!(right.status, 303, "{}", right.body);
         // Ten failures (one above, nine here) lock the account for the window,
@@ -712,32 +679,17 @@ both_engines!(
         let login = attacker.get(&url).await;
         for _ in 0..9 {
             let page = attacker
-                .submit(
-                    &app,
-                    &login,
-                    "/v1/oauth/authorize/login",
-                    &[("email", "asha@shop.test"), ("password", "guess guess")],
-                )
+                .log_in(&app, &login, "asha@shop.test", "guess guess")
                 .await;
             assert_eq!(page.status, 401);
         }
         let page = attacker
-            .submit(
-                &app,
-                &login,
-                "/v1/oauth/authorize/login",
-                &[("email", "asha@shop.test"), ("password", "correct horse")],
-            )
+            .log_in(&app, &login, "asha@shop.test", "correct horse")
             .await;
         assert_eq!(page.status, 429);
         app.clock.advance_secs(15 * 60);
         let page = attacker
-            .submit(
-                &app,
-                &login,
-                "/v1/oauth/authorize/login",
-                &[("email", "asha@shop.test"), ("password", "correct horse")],
-            )
+            .log_in(&app, &login, "asha@shop.test", "correct horse")
             .await;
         assert_eq!(page.status, 303, "the next window is open again");
     }
@@ -746,10 +698,7 @@ both_engines!(
 both_engines!(forms_need_a_matching_csrf_token, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let flow = signed_up(&app).await;
-    let consent = flow
-        .browser
-        .get(&authorize_url(&app, &flow.client.id, &[]))
-        .await;
+    let consent = flow.authorize(&app).await;
     let mut fields: Vec<(String, String)> = consent
         .hidden()
         .into_iter()
@@ -786,10 +735,6 @@ both_engines!(
             .send()
             .await
             .unwrap();
-        assert!(response
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none());
         let preflight = app
             .http
             .request(reqwest::Method::OPTIONS, &url)
@@ -798,10 +743,12 @@ both_engines!(
             .send()
             .await
             .unwrap();
-        assert!(preflight
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none());
+        for answer in [&response, &preflight] {
+            assert!(answer
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none());
+        }
         assert_eq!(
             response.headers()["x-frame-options"],
             "DENY",
@@ -820,13 +767,10 @@ both_engines!(
             ("username", "asha@shop.test"),
             ("password", "correct horse"),
         ];
-        let (status, body) = app
+        let reply = app
             .form("/v1/oauth/token/user", &form, Some(&flow.client))
             .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("unsupported_grant_type"))
-        );
+        assert_error(&reply, 400, "unsupported_grant_type");
         let page = flow
             .browser
             .get(
@@ -867,18 +811,13 @@ both_engines!(hostile_app_names_are_shown_as_text, |engine| async move {
 });
 
 both_engines!(secure_cookies_on_https_public_urls, |engine| async move {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let app = TestApp::spawn_with(engine, |c| {
         c.listen = format!("127.0.0.1:{port}");
         c.public_url = Some(format!("https://127.0.0.1:{port}"));
     })
     .await;
-    let (company_id, _) = app.company("Shop").await;
-    let client = client_for_flow(&app, company_id, false, "Shop App").await;
+    let (_, client) = shop_app(&app).await;
     let url = authorize_url(&app, &client.id, &[]).replace("https://", "http://");
     let page = Browser::new().get(&url).await;
     let cookie = page.headers[header::SET_COOKIE].to_str().unwrap();
@@ -897,11 +836,8 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let (owner, _) = app.company("Vendor").await;
         let (customer, _) = app.company("Customer").await;
-        let created = galley::domain::clients::create(
-            &app.db,
-            &*app.clock,
-            &galley::domain::Actor::Cli,
-            galley::domain::clients::NewClient {
+        let client = app
+            .create_client(NewClient {
                 company_id: owner,
                 name: "Marketplace App".into(),
                 redirect_uri: CALLBACK.into(),
@@ -909,32 +845,14 @@ both_engines!(
                 grant_types: Some("authorization_code,refresh_token".into()),
                 public: true,
                 signup_company: Some(customer),
-            },
-        )
-        .await
-        .unwrap();
-        let client = Client {
-            id: created.client_id,
-            secret: created.client_secret,
-        };
-        let pkce = [
-            ("code_challenge", challenge(VERIFIER)),
-            ("code_challenge_method", "S256".to_string()),
-        ];
-        let pkce: Vec<(&str, &str)> = pkce.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let browser = Browser::new();
-        let url = authorize_url(&app, &client.id, &pkce);
-        let signup = browser
-            .get(&app.url(&format!(
-                "/v1/oauth/authorize/signup?{}",
-                url.split_once('?').unwrap().1
-            )))
+            })
             .await;
-        let done = browser
-            .submit(
+        let browser = Browser::new();
+        let url = authorize_url(&app, &client.id, &pkce());
+        browser
+            .sign_up(
                 &app,
-                &signup,
-                "/v1/oauth/authorize/signup",
+                &url,
                 &[
                     ("name", "Cora"),
                     ("email", "cora@customer.test"),
@@ -942,16 +860,8 @@ both_engines!(
                 ],
             )
             .await;
-        assert_eq!(done.status, 303, "{}", done.body);
         let consent = browser.get(&url).await;
-        let back = browser
-            .submit(
-                &app,
-                &consent,
-                "/v1/oauth/authorize",
-                &[("decision", "allow")],
-            )
-            .await;
+        let back = browser.decide(&app, &consent, "allow").await;
         let code = query_param(&back.location(), "code").unwrap();
         let (status, tokens) = exchange(
             &app,
@@ -982,18 +892,28 @@ both_engines!(
             page.body.contains("name=\"password\""),
             "not approved: the log-in page"
         );
-        galley::domain::clients::approve(&app.db, &*app.clock, &galley::domain::Actor::Cli, &client.id)
-            .await
-            .unwrap();
+        galley::domain::clients::approve(
+            &app.db,
+            &*app.clock,
+            &galley::domain::Actor::Cli,
+            &client.id,
+        )
+        .await
+        .unwrap();
         let page = flow.browser.get(&url).await;
         assert!(
             page.body.contains("name=\"decision\""),
             "approved: straight to consent"
         );
         assert!(
-            galley::domain::clients::approve(&app.db, &*app.clock, &galley::domain::Actor::Cli, &flow.client.id)
-                .await
-                .is_err(),
+            galley::domain::clients::approve(
+                &app.db,
+                &*app.clock,
+                &galley::domain::Actor::Cli,
+                &flow.client.id
+            )
+            .await
+            .is_err(),
             "private apps need no approval"
         );
     }

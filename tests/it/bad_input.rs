@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::{both_engines, common::*};
 
+/// Asserts a 4xx reply with a non-empty OAuth `error`.
 fn assert_oauth_error(status: u16, body: &Value, context: &str) {
     assert!(
         (400..500).contains(&status),

@@ -3,23 +3,121 @@
 
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use serde_json::json;
-
-use crate::{both_engines, common::*};
+use crate::{both_engines, common::*, concurrency::serve_command};
 
 /// Runs `galley <args>`; returns (success, stdout parsed as JSON or Null, stderr).
 pub fn galley(args: &[&str]) -> (bool, Value, String) {
+    galley_env(args, &[])
+}
+
+/// Like [`galley`] with extra environment variables.
+pub fn galley_env(args: &[&str], env: &[(&str, &str)]) -> (bool, Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_galley"))
         .args(args)
         .env_remove("GALLEY_DATABASE_URL")
+        .envs(env.iter().copied())
         .output()
         .expect("run galley");
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
     (output.status.success(), json, stderr)
+}
+
+/// The arguments of `galley company create`; callers add the rest.
+pub fn company_create<'a>(
+    name: &'a str,
+    currency: &'a str,
+    email: &'a str,
+    password: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "company",
+        "create",
+        "--name",
+        name,
+        "--base-currency",
+        currency,
+        "--admin-email",
+        email,
+        "--admin-password",
+        password,
+    ]
+}
+
+/// The arguments of `galley client create`; callers add the rest.
+pub fn client_create<'a>(
+    company: &'a str,
+    name: &'a str,
+    redirect_uri: &'a str,
+    scopes: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "client",
+        "create",
+        "--company",
+        company,
+        "--name",
+        name,
+        "--redirect-uri",
+        redirect_uri,
+        "--scopes",
+        scopes,
+    ]
+}
+
+/// `galley catalog import --file <file> --json` on `database_url`.
+pub fn import_catalog(database_url: &str, file: &str) -> (bool, Value, String) {
+    galley(&[
+        "catalog",
+        "import",
+        "--file",
+        file,
+        "--json",
+        "--database-url",
+        database_url,
+    ])
+}
+
+/// `galley codes import` of `file` for one product and denomination, `--json`.
+pub fn import_codes(
+    database_url: &str,
+    product: &str,
+    denomination: &str,
+    file: &str,
+) -> (bool, Value, String) {
+    galley(&[
+        "codes",
+        "import",
+        "--product",
+        product,
+        "--denomination",
+        denomination,
+        "--file",
+        file,
+        "--json",
+        "--database-url",
+        database_url,
+    ])
+}
+
+/// `galley fx set` of one exchange rate, `--json`.
+pub fn fx_set(database_url: &str, from: &str, to: &str, rate: &str) -> (bool, Value, String) {
+    galley(&[
+        "fx",
+        "set",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--rate",
+        rate,
+        "--json",
+        "--database-url",
+        database_url,
+    ])
 }
 
 both_engines!(cli_provisions_a_working_integration, |engine| async move {
@@ -29,43 +127,23 @@ both_engines!(cli_provisions_a_working_integration, |engine| async move {
     assert!(ok, "{err}");
     assert_eq!(out["migrated"], true);
 
-    let (ok, company, err) = galley(&[
-        "company",
-        "create",
-        "--name",
-        "Acme",
-        "--base-currency",
-        "inr",
-        "--admin-email",
-        "Boss@Acme.test",
-        "--admin-password",
-        "s3cret-pass",
-        "--json",
-        "--database-url",
-        url,
-    ]);
+    let mut args = company_create("Acme", "inr", "Boss@Acme.test", "s3cret-pass");
+    args.extend(["--json", "--database-url", url]);
+    let (ok, company, err) = galley(&args);
     assert!(ok, "{err}");
     let company_id = company["company_id"].as_i64().unwrap();
     assert!(company["admin_id"].as_i64().is_some());
     let company_arg = company_id.to_string();
 
-    let (ok, client, err) = galley(&[
-        "client",
-        "create",
-        "--company",
+    let mut args = client_create(
         &company_arg,
-        "--name",
         "Shop",
-        "--redirect-uri",
         "https://shop.example.com/cb",
-        "--scopes",
         "plum_pro_api,xoxo_link",
-        "--grant-types",
-        "refresh_token,client_credentials",
-        "--json",
-        "--database-url",
-        url,
-    ]);
+    );
+    args.extend(["--grant-types", "refresh_token,client_credentials"]);
+    args.extend(["--json", "--database-url", url]);
+    let (ok, client, err) = galley(&args);
     assert!(ok, "{err}");
     let client_id = client["client_id"].as_str().unwrap().to_string();
     assert!(client["client_secret"]
@@ -97,30 +175,23 @@ both_engines!(cli_provisions_a_working_integration, |engine| async move {
         .starts_with("gly_rt_"));
     assert_eq!(tokens["expires_in"], 2592000);
 
-    let (ok, funds, err) = galley(&[
-        "funds",
-        "add",
-        "--company",
-        &company_arg,
-        "--amount",
-        "1000.50",
-        "--json",
-        "--database-url",
-        url,
-    ]);
+    let add_funds = |amount: &str| {
+        galley(&[
+            "funds",
+            "add",
+            "--company",
+            &company_arg,
+            "--amount",
+            amount,
+            "--json",
+            "--database-url",
+            url,
+        ])
+    };
+    let (ok, funds, err) = add_funds("1000.50");
     assert!(ok, "{err}");
     assert_eq!(funds["balance"], 1000.5);
-    let (_, funds, _) = galley(&[
-        "funds",
-        "add",
-        "--company",
-        &company_arg,
-        "--amount",
-        "20",
-        "--json",
-        "--database-url",
-        url,
-    ]);
+    let (_, funds, _) = add_funds("20");
     assert_eq!(funds["balance"], 1020.5);
 
     let (ok, rotated, err) = galley(&[
@@ -140,32 +211,19 @@ both_engines!(cli_provisions_a_working_integration, |engine| async move {
         c.database_url = galley::config::Redacted(db.url.clone())
     })
     .await;
-    assert_eq!(
-        app.validate(tokens["access_token"].as_str().unwrap())
-            .await
-            .0,
-        200
-    );
-    let old = Client {
-        id: client_id.clone(),
-        secret: client["client_secret"].as_str().unwrap().into(),
-    };
-    assert_eq!(
-        app.refresh(&old, tokens["refresh_token"].as_str().unwrap())
-            .await
-            .0,
-        401
-    );
-    let new = Client {
-        id: client_id,
-        secret: rotated["client_secret"].as_str().unwrap().into(),
-    };
-    assert_eq!(
-        app.refresh(&new, tokens["refresh_token"].as_str().unwrap())
-            .await
-            .0,
-        200
-    );
+    assert_eq!(app.validate_reply(&tokens).await, 200);
+    // The old secret is refused, the rotated one works.
+    for (secret, status) in [
+        (&client["client_secret"], 401),
+        (&rotated["client_secret"], 200),
+    ] {
+        let client = Client {
+            id: client_id.clone(),
+            secret: secret.as_str().unwrap().into(),
+        };
+        let refresh = tokens["refresh_token"].as_str().unwrap();
+        assert_eq!(app.refresh(&client, refresh).await.0, status, "{secret}");
+    }
 });
 
 both_engines!(
@@ -175,78 +233,20 @@ both_engines!(
         let url = db.url.as_str();
         let cases: Vec<(Vec<&str>, &str)> = vec![
             (
-                vec![
-                    "company",
-                    "create",
-                    "--name",
-                    "A",
-                    "--base-currency",
-                    "RUPEES",
-                    "--admin-email",
-                    "a@b.test",
-                    "--admin-password",
-                    "longenough",
-                ],
+                company_create("A", "RUPEES", "a@b.test", "longenough"),
                 "currency",
             ),
             (
-                vec![
-                    "company",
-                    "create",
-                    "--name",
-                    "A",
-                    "--base-currency",
-                    "INR",
-                    "--admin-email",
-                    "not-an-email",
-                    "--admin-password",
-                    "longenough",
-                ],
+                company_create("A", "INR", "not-an-email", "longenough"),
                 "e-mail",
             ),
+            (company_create("A", "INR", "a@b.test", "short"), "password"),
             (
-                vec![
-                    "company",
-                    "create",
-                    "--name",
-                    "A",
-                    "--base-currency",
-                    "INR",
-                    "--admin-email",
-                    "a@b.test",
-                    "--admin-password",
-                    "short",
-                ],
-                "password",
-            ),
-            (
-                vec![
-                    "client",
-                    "create",
-                    "--company",
-                    "999",
-                    "--name",
-                    "X",
-                    "--redirect-uri",
-                    "https://x.test/cb",
-                    "--scopes",
-                    "plum_pro_api",
-                ],
+                client_create("999", "X", "https://x.test/cb", "plum_pro_api"),
                 "company not found",
             ),
             (
-                vec![
-                    "client",
-                    "create",
-                    "--company",
-                    "1",
-                    "--name",
-                    "X",
-                    "--redirect-uri",
-                    "http://x.test/cb",
-                    "--scopes",
-                    "plum_pro_api",
-                ],
+                client_create("1", "X", "http://x.test/cb", "plum_pro_api"),
                 "redirect URI",
             ),
             (
@@ -280,42 +280,18 @@ both_engines!(
             format!("database_url = \"{}\"\naccess_token_ttl = 600\n", db.url),
         )
         .unwrap();
-        let (ok, company, err) = galley(&[
-            "company",
-            "create",
-            "--name",
-            "Cfg",
-            "--base-currency",
-            "EUR",
-            "--admin-email",
-            "cfg@cfg.test",
-            "--admin-password",
-            "long-enough",
-            "--json",
-            "--config",
-            file.to_str().unwrap(),
-        ]);
+        let config = file.to_str().unwrap();
+        let mut args = company_create("Cfg", "EUR", "cfg@cfg.test", "long-enough");
+        args.extend(["--json", "--config", config]);
+        let (ok, company, err) = galley(&args);
         assert!(ok, "{err}");
         let company_arg = company["company_id"].to_string();
-        let (ok, client, err) = galley(&[
-            "client",
-            "create",
-            "--company",
-            &company_arg,
-            "--name",
-            "Cfg",
-            "--redirect-uri",
-            "https://cfg.test/cb",
-            "--scopes",
-            "plum_pro_api",
-            "--json",
-            "--config",
-            file.to_str().unwrap(),
-        ]);
+        let mut args = client_create(&company_arg, "Cfg", "https://cfg.test/cb", "plum_pro_api");
+        args.extend(["--json", "--config", config]);
+        let (ok, client, err) = galley(&args);
         assert!(ok, "{err}");
         let client_id = client["client_id"].as_str().unwrap();
-        // The file's TTL applies...
-        let (ok, tokens, err) = galley(&[
+        let issue = [
             "token",
             "issue",
             "--client-id",
@@ -326,35 +302,22 @@ both_engines!(
             "plum_pro_api",
             "--json",
             "--config",
-            file.to_str().unwrap(),
-        ]);
+            config,
+        ];
+        // The file's TTL applies...
+        let (ok, tokens, err) = galley(&issue);
         assert!(ok, "{err}");
         assert_eq!(tokens["expires_in"], 600);
         // ...and the environment overrides the file.
-        let output = Command::new(env!("CARGO_BIN_EXE_galley"))
-            .args([
-                "token",
-                "issue",
-                "--client-id",
-                client_id,
-                "--admin-email",
-                "cfg@cfg.test",
-                "--scopes",
-                "plum_pro_api",
-                "--json",
-            ])
-            .args(["--config", file.to_str().unwrap()])
-            .env("GALLEY_ACCESS_TOKEN_TTL", "900")
-            .output()
-            .unwrap();
-        let tokens: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let (ok, tokens, err) = galley_env(&issue, &[("GALLEY_ACCESS_TOKEN_TTL", "900")]);
+        assert!(ok, "{err}");
         assert_eq!(tokens["expires_in"], 900);
         // A wrong type or an unknown key in the file is refused with its name.
         std::fs::write(&file, "access_token_ttl = \"soon\"\n").unwrap();
-        let (ok, _, err) = galley(&["migrate", "--config", file.to_str().unwrap()]);
+        let (ok, _, err) = galley(&["migrate", "--config", config]);
         assert!(!ok && err.contains("access_token_ttl"), "{err}");
         std::fs::write(&file, "acces_token_ttl = 5\n").unwrap();
-        let (ok, _, err) = galley(&["migrate", "--config", file.to_str().unwrap()]);
+        let (ok, _, err) = galley(&["migrate", "--config", config]);
         assert!(!ok && err.contains("acces_token_ttl"), "{err}");
     }
 );
@@ -364,46 +327,16 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_galley"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--database-url",
-                &app.test_db.url,
-            ])
+        let (mut serve, base) = serve_command(&app.test_db.url);
+        let child = serve
             .env("GALLEY_LOG_FORMAT", "json")
             .env("GALLEY_LOG_LEVEL", "debug")
             .stderr(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if app
-                .http
-                .get(format!("{base}/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        let response = app
-            .http
-            .get(format!("{base}/v1/oauth/token"))
-            .bearer_auth(&s.tokens.access)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        wait_ready(&app.http, &base).await;
+        assert_eq!(app.validate_on(&base, &s.tokens.access).await.0, 200);
         let body = json!({"grant_type": "refresh_token", "refresh_token": s.tokens.refresh, "client_id": s.client.id, "client_secret": s.client.secret});
         app.http
             .post(format!("{base}/v1/oauth/token/user"))
@@ -448,41 +381,18 @@ both_engines!(
         let url = db.url.as_str();
         let mut ids = Vec::new();
         for (name, email) in [("Vendor", "v@vendor.test"), ("Customer", "c@customer.test")] {
-            let (ok, out, err) = galley(&[
-                "company",
-                "create",
-                "--name",
-                name,
-                "--base-currency",
-                "INR",
-                "--admin-email",
-                email,
-                "--admin-password",
-                "long-enough",
-                "--json",
-                "--database-url",
-                url,
-            ]);
+            let mut args = company_create(name, "INR", email, "long-enough");
+            args.extend(["--json", "--database-url", url]);
+            let (ok, out, err) = galley(&args);
             assert!(ok, "{err}");
             ids.push(out["company_id"].to_string());
         }
-        let base = [
-            "client",
-            "create",
-            "--company",
-            &ids[0],
-            "--name",
-            "Market",
-            "--redirect-uri",
-            "https://m.test/cb",
-            "--scopes",
-            "user_session",
-        ];
-        let mut private: Vec<&str> = base.to_vec();
+        let base = client_create(&ids[0], "Market", "https://m.test/cb", "user_session");
+        let mut private: Vec<&str> = base.clone();
         private.extend(["--signup-company", &ids[1], "--database-url", url]);
         let (ok, _, err) = galley(&private);
         assert!(!ok && err.contains("public app"), "{err}");
-        let mut public: Vec<&str> = base.to_vec();
+        let mut public: Vec<&str> = base;
         public.extend([
             "--public",
             "--signup-company",

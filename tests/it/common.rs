@@ -7,12 +7,18 @@
 
 #![allow(dead_code)]
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    sync::Arc,
+    time::Duration,
+};
 
 use galley::{
     app::App,
     clock::ManualClock,
     config::{Config, Redacted},
+    domain::clients::NewClient,
     store::Db,
 };
 use serde_json::{json, Value};
@@ -51,6 +57,7 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A new database on `engine`.
     pub async fn new(engine: Engine) -> Self {
         match engine {
             Engine::Sqlite => {
@@ -126,18 +133,19 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Starts a server on a fresh database of `engine`.
     pub async fn spawn(engine: Engine) -> Self {
         Self::spawn_with(engine, |_| {}).await
     }
 
+    /// Like [`TestApp::spawn`] with the test configuration changed by `tweak`.
     pub async fn spawn_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> Self {
         let test_db = TestDb::new(engine).await;
         let mut config = test_config(&test_db.url);
         tweak(&mut config);
         // Pick the port first so that the public URL can name it.
         if config.listen.ends_with(":0") {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            config.listen = format!("127.0.0.1:{}", probe.local_addr().unwrap().port());
+            config.listen = format!("127.0.0.1:{}", free_port());
         }
         if config.public_url.is_none() {
             config.public_url = Some(format!("http://{}", config.listen));
@@ -183,12 +191,18 @@ impl TestApp {
         }
     }
 
+    /// The absolute URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
     /// A company with a super admin; returns (company_id, admin e-mail).
     pub async fn company(&self, name: &str) -> (i64, String) {
+        self.company_in(name, "INR").await
+    }
+
+    /// Like [`TestApp::company`] with another base currency.
+    pub async fn company_in(&self, name: &str, base_currency: &str) -> (i64, String) {
         let email = format!(
             "{}@{}.test",
             galley::crypto::new_id(),
@@ -200,7 +214,7 @@ impl TestApp {
             &galley::domain::Actor::Cli,
             galley::domain::companies::NewCompany {
                 name: name.into(),
-                base_currency: "INR".into(),
+                base_currency: base_currency.into(),
                 country: None,
                 admin_email: email.clone(),
                 admin_password: Redacted("password123".into()),
@@ -221,20 +235,27 @@ impl TestApp {
         .await
     }
 
+    /// A private client of `company_id` with the given scopes and grant types.
     pub async fn client_with(&self, company_id: i64, scopes: &str, grants: &str) -> Client {
+        self.create_client(NewClient {
+            company_id,
+            name: "Test App".into(),
+            redirect_uri: "https://app.example.com/callback".into(),
+            scopes: scopes.into(),
+            grant_types: Some(grants.into()),
+            public: false,
+            signup_company: None,
+        })
+        .await
+    }
+
+    /// Registers any client, as the operator; returns its credentials.
+    pub async fn create_client(&self, new: NewClient) -> Client {
         let created = galley::domain::clients::create(
             &self.db,
             &*self.clock,
             &galley::domain::Actor::Cli,
-            galley::domain::clients::NewClient {
-                company_id,
-                name: "Test App".into(),
-                redirect_uri: "https://app.example.com/callback".into(),
-                scopes: scopes.into(),
-                grant_types: Some(grants.into()),
-                public: false,
-                signup_company: None,
-            },
+            new,
         )
         .await
         .unwrap();
@@ -329,9 +350,20 @@ impl TestApp {
 
     /// `GET /v1/oauth/token` with a bearer token.
     pub async fn validate(&self, access_token: &str) -> (u16, Value) {
+        self.validate_on(&self.base, access_token).await
+    }
+
+    /// The validation status of the access token in a token reply.
+    pub async fn validate_reply(&self, token_reply: &Value) -> u16 {
+        let access_token = token_reply["access_token"].as_str().unwrap();
+        self.validate(access_token).await.0
+    }
+
+    /// Like [`TestApp::validate`] against another node's base URL.
+    pub async fn validate_on(&self, base: &str, access_token: &str) -> (u16, Value) {
         status_json(
             self.http
-                .get(self.url("/v1/oauth/token"))
+                .get(format!("{base}/v1/oauth/token"))
                 .bearer_auth(access_token)
                 .send()
                 .await
@@ -342,17 +374,49 @@ impl TestApp {
 
     /// `POST /v1/oauth/api` with a bearer token.
     pub async fn api(&self, access_token: &str, body: Value) -> (u16, Value) {
-        status_json(
-            self.http
-                .post(self.url("/v1/oauth/api"))
-                .bearer_auth(access_token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        api_on(&self.http, &self.base, access_token, &body).await
     }
+}
+
+/// `POST {base}/v1/oauth/api` with a bearer token, on any node.
+pub async fn api_on(
+    http: &reqwest::Client,
+    base: &str,
+    access_token: &str,
+    body: &Value,
+) -> (u16, Value) {
+    status_json(
+        http.post(format!("{base}/v1/oauth/api"))
+            .bearer_auth(access_token)
+            .json(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Asserts an OAuth error reply: its status and its `error` code.
+#[track_caller]
+pub fn assert_error(reply: &(u16, Value), status: u16, error: &str) {
+    assert_reply_code(reply, "error", status, error);
+}
+
+/// Asserts a Plum API error reply: its status and its `errorId`.
+#[track_caller]
+pub fn assert_error_id(reply: &(u16, Value), status: u16, error_id: &str) {
+    assert_reply_code(reply, "errorId", status, error_id);
+}
+
+/// Asserts a reply's status and the code its body has under `field`.
+#[track_caller]
+fn assert_reply_code(reply: &(u16, Value), field: &str, status: u16, code: &str) {
+    assert_eq!(
+        (reply.0, reply.1[field].as_str()),
+        (status, Some(code)),
+        "{}",
+        reply.1
+    );
 }
 
 pub struct Client {
@@ -403,4 +467,207 @@ impl TestApp {
             .unwrap();
         format!("{:02}-{:02}-{}", t.day(), u8::from(t.month()), t.year())
     }
+}
+
+/// The sample catalog (products 101, 102, 103).
+pub const SAMPLE_CATALOG: &str = include_str!("../../samples/catalog.json");
+/// The sample gift card (product 104, codes generated on sale).
+pub const SAMPLE_GIFT_CARD: &str = include_str!("../../samples/gift-card.json");
+/// The sample codes of product 101 at 500 INR (`CCD-500-0001` to `-0004`).
+pub const SAMPLE_CODES: &str = include_str!("../../samples/codes.csv");
+
+impl TestApp {
+    /// Imports `catalogs`, then `codes` (CSV with header; none if empty) of
+    /// product 101 at 500 INR, and sets up a company funded with `funds` INR.
+    pub async fn stocked(&self, catalogs: &[&str], codes: &str, funds: &str) -> Setup {
+        let quiet = |_: usize, _: usize| {};
+        for catalog in catalogs {
+            galley::domain::catalog::import(&self.db, &*self.clock, catalog, &quiet)
+                .await
+                .unwrap();
+        }
+        if !codes.is_empty() {
+            galley::domain::catalog::import_codes(
+                &self.db,
+                &*self.clock,
+                101,
+                "500",
+                codes,
+                &quiet,
+            )
+            .await
+            .unwrap();
+        }
+        let s = self.setup().await;
+        self.fund(s.company_id, funds).await;
+        s
+    }
+
+    /// A campaign in India of `value` `currency` offering `products`; its id.
+    pub async fn campaign(
+        &self,
+        company_id: i64,
+        name: &str,
+        value: &str,
+        currency: &str,
+        products: &[i64],
+    ) -> i64 {
+        galley::domain::campaigns::create(
+            &self.db,
+            &*self.clock,
+            &galley::domain::Actor::Cli,
+            galley::domain::campaigns::NewCampaign {
+                company_id,
+                name: name.into(),
+                denomination: value.into(),
+                currency: currency.into(),
+                country: "IN".into(),
+                product_ids: products.to_vec(),
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A company's balance in minor units, asserting that it equals the sum
+    /// of its ledger (one statement, one snapshot: a sweep may commit at any
+    /// time).
+    pub async fn ledger_balance(&self, company_id: i64) -> i64 {
+        let (balance, sum): (i64, i64) = sqlx::query_as(
+            "SELECT balance_minor, CAST((SELECT COALESCE(SUM(amount_minor), 0) FROM ledger_entries \
+             WHERE company_id = $1) AS BIGINT) FROM companies WHERE id = $1",
+        )
+        .bind(company_id)
+        .fetch_one(self.db.reader())
+        .await
+        .unwrap();
+        assert_eq!(
+            balance, sum,
+            "the running balance equals the sum of the ledger"
+        );
+        balance
+    }
+
+    /// The one number a `SELECT COUNT(*) ...` statement returns.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap();
+        n
+    }
+
+    /// The stored link behind a reward-link URL; panics if there is none.
+    pub async fn link(&self, url: &str) -> galley::store::links::LinkRow {
+        galley::domain::links::find(&self.db, code_of(url))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no link {url}"))
+    }
+}
+
+/// The code of a reward-link URL (its last path segment).
+pub fn code_of(url: &str) -> &str {
+    url.rsplit('/').next().unwrap()
+}
+
+/// A CSRF token the tests present as cookie and form field (double submit).
+pub const CSRF: &str = "0123456789abcdef0123456789abcdef";
+
+/// A browser-like client for the reward-link pages: no redirects followed.
+pub fn link_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// POSTs a form `body` to a reward-link page with the [`CSRF`] cookie;
+/// returns (status, page).
+pub async fn post_link_form(http: &reqwest::Client, url: &str, body: String) -> (u16, String) {
+    let response = http
+        .post(url)
+        .header("cookie", format!("galley_csrf={CSRF}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// A free TCP port on 127.0.0.1 (bound once, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until `GET {base}/readyz` answers 200; panics after 30 s.
+pub async fn wait_ready(http: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{base} did not become ready");
+}
+
+/// tests/interop, asserting that the npm `package` is installed there.
+pub fn interop_dir(package: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
+    assert!(
+        dir.join("node_modules").join(package).exists(),
+        "{package} is not installed: run `npm ci` in tests/interop (scripts/test.sh does)"
+    );
+    dir
+}
+
+/// Asserts that Chromium is installed; returns target/screenshots/{engine}/,
+/// created.
+pub fn chromium_screenshots(engine: Engine) -> PathBuf {
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "Chromium is missing: apt-get install chromium (.ci/run does)"
+    );
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(format!("{engine:?}").to_lowercase());
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+/// Runs `node --test <script>` in `dir` with `env`; returns stdout after
+/// asserting success.
+pub async fn node_test(
+    dir: PathBuf,
+    script: &'static str,
+    env: Vec<(&'static str, String)>,
+) -> String {
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", script])
+            .current_dir(dir)
+            .envs(env)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }

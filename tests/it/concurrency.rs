@@ -1,32 +1,23 @@
 //! Real concurrency: dozens of simultaneous refreshes of one token, in one
 //! process and across two `galley serve` processes sharing one database.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::process::{Child, Command, Stdio};
 
 use futures::future::join_all;
 
 use crate::{both_engines, common::*};
 
-/// Fires `n` refreshes of one token at once, round-robin over `bases`;
-/// returns the statuses.
-async fn refresh_storm(
-    http: &reqwest::Client,
-    bases: &[String],
-    client: &Client,
-    token: &str,
-    n: usize,
-) -> Vec<u16> {
+/// Fires `n` refreshes of the refresh token of `s` at once, round-robin over
+/// `bases`; returns the statuses.
+async fn refresh_storm(app: &TestApp, bases: &[String], s: &Setup, n: usize) -> Vec<u16> {
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
     let requests = (0..n).map(|i| {
         let url = format!("{}/v1/oauth/token/user", bases[i % bases.len()]);
         let body = serde_json::json!({
-            "grant_type": "refresh_token", "refresh_token": token,
-            "client_id": client.id, "client_secret": client.secret,
+            "grant_type": "refresh_token", "refresh_token": s.tokens.refresh,
+            "client_id": s.client.id, "client_secret": s.client.secret,
         });
-        let http = http.clone();
+        let http = app.http.clone();
         let barrier = barrier.clone();
         tokio::spawn(async move {
             barrier.wait().await;
@@ -52,14 +43,7 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         for _ in 0..3 {
             let s = app.setup().await;
-            let statuses = refresh_storm(
-                &app.http,
-                std::slice::from_ref(&app.base),
-                &s.client,
-                &s.tokens.refresh,
-                50,
-            )
-            .await;
+            let statuses = refresh_storm(&app, std::slice::from_ref(&app.base), &s, 50).await;
             let won = statuses.iter().filter(|s| **s == 200).count();
             assert_eq!(won, 1, "{statuses:?}");
             assert!(
@@ -75,14 +59,7 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn_with(engine, |c| c.refresh_reuse_interval = 60).await;
         let s = app.setup().await;
-        let statuses = refresh_storm(
-            &app.http,
-            std::slice::from_ref(&app.base),
-            &s.client,
-            &s.tokens.refresh,
-            30,
-        )
-        .await;
+        let statuses = refresh_storm(&app, std::slice::from_ref(&app.base), &s, 30).await;
         assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     }
 );
@@ -97,14 +74,23 @@ impl Drop for Node {
     }
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// `galley serve` on a free port of 127.0.0.1 with `db_url`; returns the
+/// command (to be spawned) and the node's base URL.
+pub fn serve_command(db_url: &str) -> (Command, String) {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_galley"));
+    command.args([
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--database-url",
+        db_url,
+    ]);
+    (command, format!("http://127.0.0.1:{port}"))
 }
 
+/// Starts a `galley serve` node on `db_url`; returns it and its base URL once
+/// it is ready.
 pub async fn start_node(db_url: &str, http: &reqwest::Client) -> (Node, String) {
     start_node_with(db_url, http, &[]).await
 }
@@ -115,15 +101,8 @@ pub async fn start_node_with(
     http: &reqwest::Client,
     env: &[(&str, &str)],
 ) -> (Node, String) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_galley"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            db_url,
-        ])
+    let (mut serve, base) = serve_command(db_url);
+    let child = serve
         .env("GALLEY_LOG_LEVEL", "warn")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
@@ -131,16 +110,8 @@ pub async fn start_node_with(
         .spawn()
         .expect("start galley serve");
     let node = Node(child);
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..300 {
-        if let Ok(response) = http.get(format!("{base}/readyz")).send().await {
-            if response.status() == 200 {
-                return (node, base);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("galley serve on port {port} did not become ready");
+    wait_ready(http, &base).await;
+    (node, base)
 }
 
 both_engines!(
@@ -153,7 +124,7 @@ both_engines!(
         for _ in 0..3 {
             // Tokens issued by the in-process app live in the shared database.
             let s = app.setup().await;
-            let statuses = refresh_storm(&app.http, &bases, &s.client, &s.tokens.refresh, 60).await;
+            let statuses = refresh_storm(&app, &bases, &s, 60).await;
             assert_eq!(
                 statuses.iter().filter(|s| **s == 200).count(),
                 1,
@@ -161,14 +132,7 @@ both_engines!(
             );
             // Reuse seen by either node revoked the family for both.
             for base in &bases {
-                let response = app
-                    .http
-                    .get(format!("{base}/v1/oauth/token"))
-                    .bearer_auth(&s.tokens.access)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 401);
+                assert_eq!(app.validate_on(base, &s.tokens.access).await.0, 401);
             }
         }
     }

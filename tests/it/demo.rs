@@ -12,11 +12,7 @@ both_engines!(
     demo_prints_working_credentials_and_a_live_flow,
     |engine| async move {
         let db = TestDb::new(engine).await;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
             .args([
                 "demo",
@@ -42,17 +38,7 @@ both_engines!(
             serde_json::from_str(&line).expect("demo prints one JSON object");
         let http = reqwest::Client::new();
         let base = info["public_url"].as_str().unwrap();
-        for _ in 0..100 {
-            if http
-                .get(format!("{base}/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        wait_ready(&http, base).await;
         let access = info["access_token"].as_str().unwrap();
         let response = http
             .get(format!("{base}/v1/oauth/token"))

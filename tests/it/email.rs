@@ -10,7 +10,7 @@ use std::{
 
 use serde_json::{json, Value};
 
-use crate::{both_engines, cli::galley, common::*, concurrency::free_port};
+use crate::{both_engines, common::*};
 
 /// An aiosmtpd server storing messages in a maildir; killed on drop.
 struct Smtp {
@@ -20,6 +20,7 @@ struct Smtp {
 }
 
 impl Smtp {
+    /// Starts aiosmtpd on `port` and waits until it accepts connections.
     async fn start(port: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("mail");
@@ -54,6 +55,7 @@ impl Smtp {
         panic!("aiosmtpd did not start; is it installed (pip install aiosmtpd)?");
     }
 
+    /// The messages received so far, oldest first.
     fn messages(&self) -> Vec<String> {
         read_all(&self.maildir.join("new"))
     }
@@ -66,6 +68,7 @@ impl Drop for Smtp {
     }
 }
 
+/// The contents of the files in `dir` (not hidden ones), by name.
 fn read_all(dir: &Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
@@ -78,6 +81,7 @@ fn read_all(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Waits up to 20 s until `count()` reaches `expected`.
 async fn wait_for(what: &str, mut count: impl FnMut() -> usize, expected: usize) {
     for _ in 0..200 {
         if count() >= expected {
@@ -88,28 +92,18 @@ async fn wait_for(what: &str, mut count: impl FnMut() -> usize, expected: usize)
     panic!("timed out waiting for {expected} {what}");
 }
 
+/// A server whose outbox sends through the SMTP server on `port`.
+async fn app_with_smtp(engine: Engine, port: u16) -> TestApp {
+    TestApp::spawn_with(engine, |c| {
+        c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))
+    })
+    .await
+}
+
+/// The sample stock, a company with 5,000 INR, and its order `po` of two
+/// vouchers to be e-mailed to receiver@shop.test.
 async fn order_with_email(app: &TestApp, po: &str, notify_admin: bool) -> (Setup, Value) {
-    let url = app.test_db.url.clone();
-    let sample = |n: &str| format!("{}/samples/{n}", env!("CARGO_MANIFEST_DIR"));
-    for args in [
-        vec!["catalog", "import", "--file", &sample("catalog.json")],
-        vec![
-            "codes",
-            "import",
-            "--product",
-            "101",
-            "--denomination",
-            "500",
-            "--file",
-            &sample("codes.csv"),
-        ],
-    ] {
-        let mut args = args.clone();
-        args.extend(["--database-url", &url]);
-        assert!(galley(&args).0);
-    }
-    let s = app.setup().await;
-    app.fund(s.company_id, "5000").await;
+    let s = app.stocked(&[SAMPLE_CATALOG], SAMPLE_CODES, "5000").await;
     let data = json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": po,
                       "email": "receiver@shop.test", "notifyReceiverEmail": 1, "notifyAdminEmail": i32::from(notify_admin)});
     let (status, body) = app
@@ -127,10 +121,7 @@ both_engines!(
     |engine| async move {
         let port = free_port();
         let smtp = Smtp::start(port).await;
-        let app = TestApp::spawn_with(engine, |c| {
-            c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))
-        })
-        .await;
+        let app = app_with_smtp(engine, port).await;
         let (s, _) = order_with_email(&app, "MAIL-1", false).await;
         wait_for("e-mail", || smtp.messages().len(), 1).await;
         let mail = &smtp.messages()[0];
@@ -167,10 +158,7 @@ both_engines!(
     emails_wait_in_the_outbox_while_smtp_is_down,
     |engine| async move {
         let port = free_port();
-        let app = TestApp::spawn_with(engine, |c| {
-            c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))
-        })
-        .await;
+        let app = app_with_smtp(engine, port).await;
         order_with_email(&app, "MAIL-2", false).await;
         let attempts = || async {
             let rows: Vec<(i64, Option<String>)> =
@@ -232,60 +220,26 @@ both_engines!(
 both_engines!(a_crash_before_sending_loses_no_email, |engine| async move {
     use crate::concurrency::start_node_with;
     let smtp_port = free_port();
-    let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
     // Every node points at an SMTP server that is down for now.
-    let app = TestApp::spawn_with(engine, |c| {
-        c.smtp_url = Some(galley::config::Redacted(smtp_url.clone()))
-    })
-    .await;
+    let app = app_with_smtp(engine, smtp_port).await;
     let (node, base) = start_node_with(
         &app.test_db.url,
         &app.http,
-        &[("GALLEY_SMTP_URL", &smtp_url)],
+        &[("GALLEY_SMTP_URL", &format!("smtp://127.0.0.1:{smtp_port}"))],
     )
     .await;
-    let url = app.test_db.url.clone();
-    let sample = |n: &str| format!("{}/samples/{n}", env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        galley(&[
-            "catalog",
-            "import",
-            "--file",
-            &sample("catalog.json"),
-            "--database-url",
-            &url
-        ])
-        .0
-    );
-    assert!(
-        galley(&[
-            "codes",
-            "import",
-            "--product",
-            "101",
-            "--denomination",
-            "500",
-            "--file",
-            &sample("codes.csv"),
-            "--database-url",
-            &url
-        ])
-        .0
-    );
-    let s = app.setup().await;
-    app.fund(s.company_id, "5000").await;
+    let s = app.stocked(&[SAMPLE_CATALOG], SAMPLE_CODES, "5000").await;
     let data = json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "CRASH-1",
                       "email": "receiver@shop.test", "notifyReceiverEmail": 1});
     // The order is accepted by the child node...
-    let response = app
-        .http
-        .post(format!("{base}/v1/oauth/api"))
-        .bearer_auth(&s.tokens.access)
-        .json(&json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let (status, body) = api_on(
+        &app.http,
+        &base,
+        &s.tokens.access,
+        &json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
     // ...which is killed (SIGKILL) before it could deliver the e-mail.
     drop(node);
     let pending: Vec<(i64,)> = sqlx::query_as("SELECT id FROM outbox WHERE sent_at IS NULL")
@@ -307,36 +261,12 @@ both_engines!(
     |engine| async move {
         let port = free_port();
         let smtp = Smtp::start(port).await;
-        let app = TestApp::spawn_with(engine, |c| {
-            c.smtp_url = Some(galley::config::Redacted(format!("smtp://127.0.0.1:{port}")))
-        })
-        .await;
-        let quiet = |_: usize, _: usize| {};
-        let catalog = include_str!("../../samples/catalog.json");
-        galley::domain::catalog::import(&app.db, &*app.clock, catalog, &quiet)
-            .await
-            .unwrap();
+        let app = app_with_smtp(engine, port).await;
         let codes = "code,pin,validity\nMAILED-1,4321,2031-05-01\n";
-        galley::domain::catalog::import_codes(&app.db, &*app.clock, 101, "500", codes, &quiet)
-            .await
-            .unwrap();
-        let s = app.setup().await;
-        app.fund(s.company_id, "5000").await;
-        let campaign = galley::domain::campaigns::create(
-            &app.db,
-            &*app.clock,
-            &galley::domain::Actor::Cli,
-            galley::domain::campaigns::NewCampaign {
-                company_id: s.company_id,
-                name: "Team <Thanks>".into(),
-                denomination: "500".into(),
-                currency: "INR".into(),
-                country: "IN".into(),
-                product_ids: vec![101],
-            },
-        )
-        .await
-        .unwrap();
+        let s = app.stocked(&[SAMPLE_CATALOG], codes, "5000").await;
+        let campaign = app
+            .campaign(s.company_id, "Team <Thanks>", "500", "INR", &[101])
+            .await;
         let expiry = app.expiry(7);
         // The e-mail shows the same day as `07 Dec 2026`.
         let t =
@@ -408,11 +338,7 @@ both_engines!(
         }
 
         // The recipient redeems and asks for the voucher by e-mail.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let csrf = "0123456789abcdef0123456789abcdef";
+        let http = link_client();
         // Three addresses asked for at once: each gets its own message,
         // whatever the later requests write on the order.
         for (path, body) in [
@@ -421,19 +347,9 @@ both_engines!(
             ("/email", "email=bo%40team.test"),
             ("/email", "email=cy%40team.test"),
         ] {
-            let response = http
-                .post(format!("{}{path}", links[0]))
-                .header("cookie", format!("galley_csrf={csrf}"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(format!("csrf={csrf}&{body}"))
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                response.status().is_success() || response.status() == 303,
-                "{}",
-                response.status()
-            );
+            let url = format!("{}{path}", links[0]);
+            let (status, _) = post_link_form(&http, &url, format!("csrf={CSRF}&{body}")).await;
+            assert!((200..300).contains(&status) || status == 303, "{status}");
         }
         wait_for("voucher e-mails", || smtp.messages().len(), 5).await;
         let vouchers: Vec<String> = smtp

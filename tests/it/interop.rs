@@ -5,42 +5,12 @@
 //! `playwright-core` with `oauth4webapi` as the client app
 //! (tests/interop/browser-flow.test.mjs; screenshots in target/screenshots/).
 
-use std::{path::Path, process::Command};
+use galley::domain::clients::NewClient;
 
 use crate::{both_engines, common::*};
 
-/// Runs `node --test <script>` in tests/interop with `env`; returns stdout
-/// after asserting success.
-async fn node_test(
-    dir: std::path::PathBuf,
-    script: &'static str,
-    env: Vec<(&'static str, String)>,
-) -> String {
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["--test", "--test-concurrency=1", script])
-            .current_dir(dir)
-            .envs(env)
-            .output()
-            .expect("run node")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
 both_engines!(oauth4webapi, |engine| async move {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
-    assert!(
-        dir.join("node_modules/oauth4webapi").exists(),
-        "oauth4webapi is not installed: run `npm ci` in tests/interop (scripts/test.sh does)"
-    );
+    let dir = interop_dir("oauth4webapi");
     let app = TestApp::spawn(engine).await;
     let s = app.setup().await;
     let env = vec![
@@ -57,32 +27,13 @@ both_engines!(oauth4webapi, |engine| async move {
 });
 
 both_engines!(browser_flow, |engine| async move {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
-    assert!(
-        dir.join("node_modules/playwright-core").exists(),
-        "playwright-core is not installed: run `npm ci` in tests/interop (scripts/test.sh does)"
-    );
-    assert!(
-        Path::new("/usr/bin/chromium").exists(),
-        "Chromium is missing: apt-get install chromium (.ci/run does)"
-    );
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/screenshots")
-        .join(format!("{engine:?}").to_lowercase());
-    std::fs::create_dir_all(&shots).unwrap();
+    let dir = interop_dir("playwright-core");
+    let shots = chromium_screenshots(engine);
     let app = TestApp::spawn(engine).await;
     let (company_id, _) = app.company("Shop").await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let callback = format!("http://127.0.0.1:{port}/callback");
-    let created = galley::domain::clients::create(
-        &app.db,
-        &*app.clock,
-        &galley::domain::Actor::Cli,
-        galley::domain::clients::NewClient {
+    let callback = format!("http://127.0.0.1:{}/callback", free_port());
+    let client = app
+        .create_client(NewClient {
             company_id,
             name: "Browser Test App".into(),
             redirect_uri: callback.clone(),
@@ -90,14 +41,12 @@ both_engines!(browser_flow, |engine| async move {
             grant_types: Some("authorization_code,refresh_token".into()),
             public: false,
             signup_company: None,
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await;
     let env = vec![
         ("GALLEY_ISSUER", app.base.clone()),
-        ("GALLEY_CLIENT_ID", created.client_id),
-        ("GALLEY_CLIENT_SECRET", created.client_secret),
+        ("GALLEY_CLIENT_ID", client.id),
+        ("GALLEY_CLIENT_SECRET", client.secret),
         ("GALLEY_CALLBACK", callback),
         ("GALLEY_SCREENSHOTS", shots.display().to_string()),
     ];

@@ -5,14 +5,10 @@
 //! invalid one show their pages. Afterwards the database must hold exactly
 //! one order for the link. Screenshots go to target/screenshots/{engine}/.
 
-use std::{path::Path, process::Command};
-
 use serde_json::json;
 
 use crate::{both_engines, common::*};
 
-const CATALOG: &str = include_str!("../../samples/catalog.json");
-const GIFT_CARD: &str = include_str!("../../samples/gift-card.json");
 const SCREENSHOTS: [&str; 5] = [
     "redeem-choose.png",
     "redeem-voucher.png",
@@ -20,32 +16,6 @@ const SCREENSHOTS: [&str; 5] = [
     "redeem-expired.png",
     "redeem-invalid.png",
 ];
-
-/// Runs `node --test <script>` in tests/interop with `env`; returns stdout
-/// after asserting success. (A copy of the helper in interop.rs.)
-async fn node_test(
-    dir: std::path::PathBuf,
-    script: &'static str,
-    env: Vec<(&'static str, String)>,
-) -> String {
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["--test", "--test-concurrency=1", script])
-            .current_dir(dir)
-            .envs(env)
-            .output()
-            .expect("run node")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
 
 /// One link of `campaign` through `POST /v1/oauth/api`; returns its URL.
 async fn generate_link(app: &TestApp, token: &str, campaign: i64, expiry: &str) -> String {
@@ -73,63 +43,24 @@ async fn generate_link(app: &TestApp, token: &str, campaign: i64, expiry: &str) 
     url
 }
 
-fn code_of(url: &str) -> &str {
-    url.rsplit('/').next().unwrap()
-}
-
 both_engines!(redemption_in_chromium, |engine| async move {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
-    assert!(
-        dir.join("node_modules/playwright-core").exists(),
-        "playwright-core is not installed: run `npm ci` in tests/interop (scripts/test.sh does)"
-    );
-    assert!(
-        Path::new("/usr/bin/chromium").exists(),
-        "Chromium is missing: apt-get install chromium (.ci/run does)"
-    );
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/screenshots")
-        .join(format!("{engine:?}").to_lowercase());
-    std::fs::create_dir_all(&shots).unwrap();
+    let dir = interop_dir("playwright-core");
+    let shots = chromium_screenshots(engine);
     for name in SCREENSHOTS {
         let _ = std::fs::remove_file(shots.join(name));
     }
 
     let app = TestApp::spawn(engine).await;
-    let quiet = |_: usize, _: usize| {};
-    galley::domain::catalog::import(&app.db, &*app.clock, CATALOG, &quiet)
-        .await
-        .unwrap();
-    galley::domain::catalog::import(&app.db, &*app.clock, GIFT_CARD, &quiet)
-        .await
-        .unwrap();
-    galley::domain::catalog::import_codes(
-        &app.db,
-        &*app.clock,
-        101,
-        "500",
-        "code,pin,validity\nCODE-1,1234,2030-01-01\n",
-        &quiet,
-    )
-    .await
-    .unwrap();
-    let s = app.setup().await;
-    app.fund(s.company_id, "100000").await;
-    let campaign = galley::domain::campaigns::create(
-        &app.db,
-        &*app.clock,
-        &galley::domain::Actor::Cli,
-        galley::domain::campaigns::NewCampaign {
-            company_id: s.company_id,
-            name: "Browser Thank You".into(),
-            denomination: "500".into(),
-            currency: "INR".into(),
-            country: "IN".into(),
-            product_ids: vec![101, 104],
-        },
-    )
-    .await
-    .unwrap();
+    let s = app
+        .stocked(
+            &[SAMPLE_CATALOG, SAMPLE_GIFT_CARD],
+            "code,pin,validity\nCODE-1,1234,2030-01-01\n",
+            "100000",
+        )
+        .await;
+    let campaign = app
+        .campaign(s.company_id, "Browser Thank You", "500", "INR", &[101, 104])
+        .await;
 
     // One link valid for 30 days, one through the end of today; two days
     // later the second has expired and the first has 28 days left.
@@ -155,10 +86,7 @@ both_engines!(redemption_in_chromium, |engine| async move {
     }
 
     // The link was redeemed once, for the one Cafe Coffee Day code.
-    let row = galley::domain::links::find(&app.db, code_of(&link))
-        .await
-        .unwrap()
-        .expect("the link exists");
+    let row = app.link(&link).await;
     assert_eq!(row.status, "redeemed");
     let order_id = row.order_id.expect("the redeemed link has an order");
     let orders: Vec<(i64, String)> =
@@ -194,21 +122,15 @@ both_engines!(redemption_in_chromium, |engine| async move {
     galley::domain::links::sweep(&app.db, &*app.clock)
         .await
         .unwrap();
-    let gone = galley::domain::links::find(&app.db, code_of(&expired))
-        .await
-        .unwrap()
-        .expect("the expired link exists");
+    let gone = app.link(&expired).await;
     assert_eq!(gone.status, "refunded");
     assert_eq!(gone.order_id, None);
 
-    // 100,000 INR − 500 for each link + 500 back for the expired one.
-    let balance = galley::store::ledger::balance(app.db.reader(), s.company_id)
-        .await
-        .unwrap();
-    assert_eq!(balance, (100_000 - 500) * 100);
-    let sum = galley::store::ledger::sum_of_entries(app.db.reader(), s.company_id)
-        .await
-        .unwrap();
-    assert_eq!(balance, sum, "the balance equals the sum of the ledger");
+    // 100,000 INR − 500 for each link + 500 back for the expired one; the
+    // balance equals the sum of the ledger.
+    assert_eq!(
+        app.ledger_balance(s.company_id).await,
+        (100_000 - 500) * 100
+    );
     app.stop().await;
 });

@@ -7,15 +7,9 @@
 #![allow(clippy::inconsistent_digit_grouping)]
 
 use futures::future::join_all;
-use reqwest::redirect::Policy;
 use serde_json::{json, Value};
 
 use crate::{both_engines, cli::galley, common::*};
-
-const CATALOG: &str = include_str!("../../samples/catalog.json");
-const GIFT_CARD: &str = include_str!("../../samples/gift-card.json");
-/// A CSRF token the tests present as cookie and form field (double submit).
-const CSRF: &str = "0123456789abcdef0123456789abcdef";
 
 /// The catalog, the gift card (generated codes), `codes` inventory codes of
 /// product 101 at 500 INR, a company with 10,000 INR and a campaign of 500
@@ -26,71 +20,66 @@ async fn campaign_app(
     tweak: impl FnOnce(&mut galley::config::Config),
 ) -> (TestApp, Setup, i64) {
     let app = TestApp::spawn_with(engine, tweak).await;
-    let quiet = |_: usize, _: usize| {};
-    galley::domain::catalog::import(&app.db, &*app.clock, CATALOG, &quiet)
-        .await
-        .unwrap();
-    galley::domain::catalog::import(&app.db, &*app.clock, GIFT_CARD, &quiet)
-        .await
-        .unwrap();
-    if codes > 0 {
-        let file: String = (1..=codes)
-            .map(|i| format!("LINK-{i:03},{:04},2030-01-01\n", i * 11))
-            .collect();
-        galley::domain::catalog::import_codes(
-            &app.db,
-            &*app.clock,
-            101,
-            "500",
-            &format!("code,pin,validity\n{file}"),
-            &quiet,
-        )
-        .await
-        .unwrap();
-    }
-    let s = app.setup().await;
-    app.fund(s.company_id, "10000").await;
-    let campaign = create_campaign(
-        &app,
-        s.company_id,
-        "Diwali Thank You",
-        "500",
-        "INR",
-        &[101, 104],
-    )
-    .await;
+    let rows: String = (1..=codes)
+        .map(|i| format!("LINK-{i:03},{:04},2030-01-01\n", i * 11))
+        .collect();
+    let codes = if codes > 0 {
+        format!("code,pin,validity\n{rows}")
+    } else {
+        String::new()
+    };
+    let s = app
+        .stocked(&[SAMPLE_CATALOG, SAMPLE_GIFT_CARD], &codes, "10000")
+        .await;
+    let campaign = app
+        .campaign(s.company_id, "Diwali Thank You", "500", "INR", &[101, 104])
+        .await;
     (app, s, campaign)
 }
 
-async fn create_campaign(
-    app: &TestApp,
-    company_id: i64,
-    name: &str,
-    value: &str,
-    currency: &str,
-    products: &[i64],
-) -> i64 {
-    galley::domain::campaigns::create(
-        &app.db,
-        &*app.clock,
-        &galley::domain::Actor::Cli,
-        galley::domain::campaigns::NewCampaign {
-            company_id,
-            name: name.into(),
-            denomination: value.into(),
-            currency: currency.into(),
-            country: "IN".into(),
-            product_ids: products.to_vec(),
-        },
-    )
-    .await
-    .unwrap()
-}
-
+/// A Xoxo Link API call (`query` without the `xoxo_link.` prefix).
 async fn xoxo(app: &TestApp, token: &str, query: &str, variables: Value) -> (u16, Value) {
     app.api(token, json!({ "tag": "xoxo_link", "query": format!("xoxo_link.{query}"), "variables": variables })).await
 }
 
+/// campaignDetails of `campaign` with `token`.
+async fn campaign_details(app: &TestApp, token: &str, campaign: i64) -> (u16, Value) {
+    let variables = json!({"data": {"campaignId": campaign}});
+    xoxo(app, token, "mutation.campaignDetails", variables).await
+}
+
+/// generateLinkEmail: one link of `campaign` per address in `email_ids`.
+async fn generate_by_email(
+    app: &TestApp,
+    s: &Setup,
+    campaign: i64,
+    email_ids: &str,
+    expiry: &str,
+) -> (u16, Value) {
+    let data = json!({"campaignId": campaign, "email_ids": email_ids, "link_expiry": expiry});
+    xoxo(
+        app,
+        &s.tokens.access,
+        "mutation.generateLinkEmail",
+        json!({ "data": data }),
+    )
+    .await
+}
+
+/// Disables a campaign, as the operator.
+async fn disable(app: &TestApp, campaign: i64) {
+    galley::domain::campaigns::set_enabled(
+        &app.db,
+        &*app.clock,
+        &galley::domain::Actor::Cli,
+        campaign,
+        false,
+    )
+    .await
+    .unwrap();
+}
+
+/// generateLink, asserting HTTP 200; its `generateLink` object.
 async fn generate(app: &TestApp, s: &Setup, campaign: i64, quantity: Value, expiry: &str) -> Value {
     let data = json!({ "campaignId": campaign, "links_quantity": quantity, "link_expiry": expiry });
     let (status, body) = xoxo(
@@ -104,56 +93,17 @@ async fn generate(app: &TestApp, s: &Setup, campaign: i64, quantity: Value, expi
     body["data"]["generateLink"].clone()
 }
 
-async fn balance(app: &TestApp, company_id: i64) -> i64 {
-    // One statement, one snapshot: a sweep may commit at any time.
-    let (balance, sum): (i64, i64) = sqlx::query_as(
-        "SELECT balance_minor, CAST((SELECT COALESCE(SUM(amount_minor), 0) FROM ledger_entries \
-         WHERE company_id = $1) AS BIGINT) FROM companies WHERE id = $1",
-    )
-    .bind(company_id)
-    .fetch_one(app.db.reader())
-    .await
-    .unwrap();
-    assert_eq!(
-        balance, sum,
-        "the running balance equals the sum of the ledger"
-    );
-    balance
-}
-
+/// How many links exist.
 async fn link_count(app: &TestApp) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM links")
-        .fetch_one(app.db.reader())
-        .await
-        .unwrap();
-    n
+    app.count("SELECT COUNT(*) FROM links").await
 }
 
-fn code_of(url: &str) -> String {
-    url.rsplit('/').next().unwrap().to_string()
-}
-
-/// A browser-like client for the link page: no redirects followed.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
+/// Chooses `product` on a link page, sending `csrf` in the form.
 async fn choose(http: &reqwest::Client, url: &str, product: &str, csrf: &str) -> (u16, String) {
-    let response = http
-        .post(url)
-        .header("cookie", format!("galley_csrf={CSRF}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf={csrf}&product_id={product}"))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
+    post_link_form(http, url, format!("csrf={csrf}&product_id={product}")).await
 }
 
+/// GETs a link page: (status, HTML).
 async fn page(http: &reqwest::Client, url: &str) -> (u16, String) {
     let response = http.get(url).send().await.unwrap();
     let status = response.status().as_u16();
@@ -204,13 +154,7 @@ both_engines!(seed_003_examples_work_verbatim, |engine| async move {
         "{created}"
     );
 
-    let (status, details) = xoxo(
-        &app,
-        &s.tokens.access,
-        "mutation.campaignDetails",
-        json!({"data": {"campaignId": campaign}}),
-    )
-    .await;
+    let (status, details) = campaign_details(&app, &s.tokens.access, campaign).await;
     assert_eq!(status, 200);
     let d = &details["data"]["campaignDetails"];
     assert_eq!(d["success"], 1);
@@ -237,7 +181,10 @@ both_engines!(seed_003_examples_work_verbatim, |engine| async move {
     assert_eq!(g["denomination_value"], 500);
     assert_eq!(g["countryName"], "India");
     assert_eq!(g["currencyCode"], "INR");
-    assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 3 * 500_00);
+    assert_eq!(
+        app.ledger_balance(s.company_id).await,
+        10_000_00 - 3 * 500_00
+    );
     // Only hashes are stored.
     let stored: Vec<(String,)> = sqlx::query_as("SELECT code_hash FROM links")
         .fetch_all(app.db.reader())
@@ -245,49 +192,41 @@ both_engines!(seed_003_examples_work_verbatim, |engine| async move {
         .unwrap();
     for link in links {
         let code = code_of(link.as_str().unwrap());
-        assert!(stored.iter().all(|(h,)| !h.contains(&code)));
+        assert!(stored.iter().all(|(h,)| !h.contains(code)));
         assert!(stored
             .iter()
-            .any(|(h,)| *h == galley::crypto::hash_secret(&code)));
+            .any(|(h,)| *h == galley::crypto::hash_secret(code)));
     }
 
-    let (status, by_mail) = xoxo(
-        &app,
-        &s.tokens.access,
-        "mutation.generateLinkEmail",
-        json!({"data": {"campaignId": campaign, "email_ids": "a@x.test,b@y.test", "link_expiry": app.expiry(10)}}),
-    )
-    .await;
+    let (status, by_mail) =
+        generate_by_email(&app, &s, campaign, "a@x.test,b@y.test", &app.expiry(10)).await;
     assert_eq!(status, 200);
     let g = &by_mail["data"]["generateLink"];
     assert_eq!(g["success"], 1, "{by_mail}");
     assert_eq!(g["links"].as_array().unwrap().len(), 2);
-    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE kind = 'link_email'")
-        .fetch_one(app.db.reader())
-        .await
-        .unwrap();
+    let queued = app
+        .count("SELECT COUNT(*) FROM outbox WHERE kind = 'link_email'")
+        .await;
     assert_eq!(queued, 2);
-    assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 5 * 500_00);
+    assert_eq!(
+        app.ledger_balance(s.company_id).await,
+        10_000_00 - 5 * 500_00
+    );
 });
 
 both_engines!(campaign_list_filters_and_pages, |engine| async move {
     let (app, s, first) = campaign_app(engine, 0, |_| {}).await;
-    let second = create_campaign(
-        &app,
-        s.company_id,
-        "Summer Bonus",
-        "1000",
-        "INR",
-        &[101, 104],
-    )
-    .await;
-    let third = create_campaign(&app, s.company_id, "summer 50%_off", "500", "INR", &[104]).await;
-    galley::domain::campaigns::set_enabled(&app.db, &*app.clock, &galley::domain::Actor::Cli, second, false)
-        .await
-        .unwrap();
+    let second = app
+        .campaign(s.company_id, "Summer Bonus", "1000", "INR", &[101, 104])
+        .await;
+    let third = app
+        .campaign(s.company_id, "summer 50%_off", "500", "INR", &[104])
+        .await;
+    disable(&app, second).await;
     // Another company's campaign is never listed.
     let (other, _) = app.company("Other").await;
-    create_campaign(&app, other, "Summer Other", "500", "INR", &[101]).await;
+    app.campaign(other, "Summer Other", "500", "INR", &[101])
+        .await;
 
     let list = |add_data: Value| {
         let app = &app;
@@ -363,14 +302,16 @@ both_engines!(campaign_list_filters_and_pages, |engine| async move {
 
 both_engines!(generation_refusals_charge_nothing, |engine| async move {
     let (app, s, campaign) = campaign_app(engine, 0, |c| c.max_links_per_request = 5).await;
-    let before = balance(&app, s.company_id).await;
+    let before = app.ledger_balance(s.company_id).await;
     let (other, _) = app.company("Other").await;
-    let foreign = create_campaign(&app, other, "Not yours", "500", "INR", &[101]).await;
-    let disabled = create_campaign(&app, s.company_id, "Paused", "500", "INR", &[101]).await;
-    galley::domain::campaigns::set_enabled(&app.db, &*app.clock, &galley::domain::Actor::Cli, disabled, false)
-        .await
-        .unwrap();
-    let big = create_campaign(&app, s.company_id, "Big", "5000", "INR", &[103]).await;
+    let foreign = app.campaign(other, "Not yours", "500", "INR", &[101]).await;
+    let disabled = app
+        .campaign(s.company_id, "Paused", "500", "INR", &[101])
+        .await;
+    disable(&app, disabled).await;
+    let big = app
+        .campaign(s.company_id, "Big", "5000", "INR", &[103])
+        .await;
     let good = app.expiry(3);
     let today = app.expiry(0);
     let yesterday = app.expiry(-1);
@@ -457,26 +398,25 @@ both_engines!(generation_refusals_charge_nothing, |engine| async move {
         );
         assert_eq!(g["links"], json!([]));
     }
-    assert_eq!(balance(&app, s.company_id).await, before, "nothing charged");
+    assert_eq!(
+        app.ledger_balance(s.company_id).await,
+        before,
+        "nothing charged"
+    );
     assert_eq!(link_count(&app).await, 0, "no link created");
     // E-mail variant: one bad address refuses the whole call.
-    let (_, body) = xoxo(
-        &app,
-        &s.tokens.access,
-        "mutation.generateLinkEmail",
-        json!({"data": {"campaignId": campaign, "email_ids": "ok@x.test, not-an-address", "link_expiry": good}}),
-    )
-    .await;
+    let (_, body) = generate_by_email(&app, &s, campaign, "ok@x.test, not-an-address", &good).await;
     assert_eq!(body["data"]["generateLink"]["success"], 0, "{body}");
     assert!(body["data"]["generateLink"]["message"]
         .as_str()
         .unwrap()
         .contains("not-an-address"));
-    let (_, body) = xoxo(
+    let (_, body) = generate_by_email(
         &app,
-        &s.tokens.access,
-        "mutation.generateLinkEmail",
-        json!({"data": {"campaignId": campaign, "email_ids": "a@x.test,b@x.test,c@x.test,d@x.test,e@x.test,f@x.test", "link_expiry": good}}),
+        &s,
+        campaign,
+        "a@x.test,b@x.test,c@x.test,d@x.test,e@x.test,f@x.test",
+        &good,
     )
     .await;
     assert!(
@@ -486,12 +426,12 @@ both_engines!(generation_refusals_charge_nothing, |engine| async move {
             .contains("at most 5"),
         "{body}"
     );
-    assert_eq!(balance(&app, s.company_id).await, before);
+    assert_eq!(app.ledger_balance(s.company_id).await, before);
     assert_eq!(link_count(&app).await, 0);
     // Today is still valid (through the end of the day).
     let g = generate(&app, &s, campaign, json!("2"), &today).await;
     assert_eq!(g["success"], 1, "{g}");
-    assert_eq!(balance(&app, s.company_id).await, before - 2 * 500_00);
+    assert_eq!(app.ledger_balance(s.company_id).await, before - 2 * 500_00);
     // A token without the xoxo_link scope is refused before anything else.
     let plum_only = app.admin_tokens(&s.client, &s.email, "plum_pro_api").await;
     let (status, body) = xoxo(&app, &plum_only.access, "query.campaignList", json!({})).await;
@@ -504,7 +444,9 @@ both_engines!(
     |engine| async move {
         let (app, s, _) = campaign_app(engine, 0, |_| {}).await;
         // Product 102 (USD, generated) is sold in India too.
-        let usd = create_campaign(&app, s.company_id, "Books", "25", "USD", &[102]).await;
+        let usd = app
+            .campaign(s.company_id, "Books", "25", "USD", &[102])
+            .await;
         let g = generate(&app, &s, usd, json!(2), &app.expiry(5)).await;
         assert_eq!(g["success"], 0, "no USD→INR rate yet: {g}");
         assert!(
@@ -519,12 +461,12 @@ both_engines!(
         assert_eq!(g["denomination_value"], 25);
         assert_eq!(g["currencyCode"], "USD");
         assert_eq!(
-            balance(&app, s.company_id).await,
+            app.ledger_balance(s.company_id).await,
             10_000_00 - 2 * 2078_00,
             "2 × 25 USD × 83.12"
         );
         // Redeeming mints a USD voucher; the order records the charge.
-        let http = browser();
+        let http = link_client();
         let url = g["links"][0].as_str().unwrap();
         assert_eq!(choose(&http, url, "102", CSRF).await.0, 303);
         let (_, html) = page(&http, url).await;
@@ -539,7 +481,7 @@ both_engines!(
         let (app, s, campaign) = campaign_app(engine, 3, |_| {}).await;
         let g = generate(&app, &s, campaign, json!(2), &app.expiry(3)).await;
         let url = g["links"][0].as_str().unwrap().to_string();
-        let http = browser();
+        let http = link_client();
         let response = http.get(&url).send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["cache-control"], "no-store");
@@ -566,11 +508,7 @@ both_engines!(
         assert!(html.contains("not part of this reward"), "{html}");
         let (status, _) = choose(&http, &url, "abc", CSRF).await;
         assert_eq!(status, 400);
-        let link = galley::domain::links::find(&app.db, &code_of(&url))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(link.status, "created");
+        assert_eq!(app.link(&url).await.status, "created");
 
         let (status, _) = choose(&http, &url, "101", CSRF).await;
         assert_eq!(status, 303);
@@ -590,21 +528,19 @@ both_engines!(
             shown_code(&page(&http, &url).await.1).as_deref(),
             Some("LINK-001")
         );
-        let (orders,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE company_id = $1")
-            .bind(s.company_id)
-            .fetch_one(app.db.reader())
-            .await
-            .unwrap();
+        let orders = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM orders WHERE company_id = {}",
+                s.company_id
+            ))
+            .await;
         assert_eq!(orders, 1);
         assert_eq!(
-            balance(&app, s.company_id).await,
+            app.ledger_balance(s.company_id).await,
             10_000_00 - 2 * 500_00,
             "redemption charges nothing more"
         );
-        let link = galley::domain::links::find(&app.db, &code_of(&url))
-            .await
-            .unwrap()
-            .unwrap();
+        let link = app.link(&url).await;
         assert_eq!(link.status, "redeemed");
         assert!(link.redeemed_at.is_some() && link.order_id.is_some());
 
@@ -615,7 +551,7 @@ both_engines!(
         assert_eq!(minted.len(), 19, "{minted}");
 
         // A real selector with a wrong verifier is no link either.
-        let mut forged = code_of(&url);
+        let mut forged = code_of(&url).to_string();
         let last = if forged.ends_with('A') { "B" } else { "A" };
         forged.replace_range(forged.len() - 1.., last);
         let (status, _) = page(&http, &app.url(&format!("/r/{forged}"))).await;
@@ -657,7 +593,7 @@ both_engines!(
             g["links"][0].as_str().unwrap(),
             g["links"][1].as_str().unwrap(),
         );
-        let http = browser();
+        let http = link_client();
         assert_eq!(choose(&http, a, "101", CSRF).await.0, 303);
         let (status, html) = choose(&http, b, "101", CSRF).await;
         assert_eq!(status, 409);
@@ -666,11 +602,7 @@ both_engines!(
             html.contains("Galley Gift Card"),
             "the other choices are offered again"
         );
-        let link = galley::domain::links::find(&app.db, &code_of(b))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(link.status, "created");
+        assert_eq!(app.link(b).await.status, "created");
         assert_eq!(choose(&http, b, "104", CSRF).await.0, 303);
         assert!(shown_code(&page(&http, b).await.1).is_some());
     }
@@ -687,9 +619,12 @@ both_engines!(
             .iter()
             .map(|l| l.as_str().unwrap().to_string())
             .collect();
-        let http = browser();
+        let http = link_client();
         assert_eq!(choose(&http, &urls[0], "101", CSRF).await.0, 303);
-        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 3 * 500_00);
+        assert_eq!(
+            app.ledger_balance(s.company_id).await,
+            10_000_00 - 3 * 500_00
+        );
         // Past the end of the day: the two unredeemed links expire.
         app.clock.advance_secs(2 * 86_400);
         let (status, html) = page(&http, &urls[1]).await;
@@ -712,33 +647,35 @@ both_engines!(
         );
         // The background sweeper refunds both, once.
         for _ in 0..100 {
-            if balance(&app, s.company_id).await == 10_000_00 - 500_00 {
+            if app.ledger_balance(s.company_id).await == 10_000_00 - 500_00 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 500_00);
+        assert_eq!(app.ledger_balance(s.company_id).await, 10_000_00 - 500_00);
         // More sweeps, concurrently, refund nothing more.
         let sweeps = (0..4).map(|_| galley::domain::links::sweep(&app.db, &*app.clock));
         let refunded: usize = join_all(sweeps).await.into_iter().map(Result::unwrap).sum();
         assert_eq!(refunded, 0);
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 500_00);
+        assert_eq!(app.ledger_balance(s.company_id).await, 10_000_00 - 500_00);
         let report =
             galley::domain::links::report(&app.db, s.company_id, Some(campaign), None, 10, 0)
                 .await
                 .unwrap();
         let statuses: Vec<&str> = report
             .iter()
-            .map(|l| galley::domain::links::LinkStatus::of(l, app.clock_ms()).unwrap().as_str())
+            .map(|l| {
+                galley::domain::links::LinkStatus::of(l, app.clock_ms())
+                    .unwrap()
+                    .as_str()
+            })
             .collect();
         assert_eq!(statuses, vec!["redeemed", "refunded", "refunded"]);
         assert!(report[1].refunded_at.is_some());
-        let (refunds,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'link_refund'")
-                .fetch_one(app.db.reader())
-                .await
-                .unwrap();
+        let refunds = app
+            .count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'link_refund'")
+            .await;
         assert_eq!(refunds, 1, "one entry for the batch's two links");
     }
 );
@@ -751,12 +688,15 @@ both_engines!(
             let g = generate(&app, &s, campaign, json!(6), &app.expiry(0)).await;
             assert_eq!(g["success"], 1, "{g}");
         }
-        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 18 * 500_00);
+        assert_eq!(
+            app.ledger_balance(s.company_id).await,
+            10_000_00 - 18 * 500_00
+        );
         app.clock.advance_secs(2 * 86_400);
         let sweeps = (0..8).map(|_| galley::domain::links::sweep(&app.db, &*app.clock));
         let refunded: usize = join_all(sweeps).await.into_iter().map(Result::unwrap).sum();
         assert_eq!(refunded, 18, "the server's own sweeper ran at start only");
-        assert_eq!(balance(&app, s.company_id).await, 10_000_00);
+        assert_eq!(app.ledger_balance(s.company_id).await, 10_000_00);
     }
 );
 
@@ -766,22 +706,11 @@ both_engines!(
         let (app, s, campaign) = campaign_app(engine, 2, |_| {}).await;
         let g = generate(&app, &s, campaign, json!(1), &app.expiry(3)).await;
         let url = g["links"][0].as_str().unwrap().to_string();
-        let http = browser();
+        let http = link_client();
         let email = |address: &str| {
-            let http = http.clone();
-            let url = format!("{url}/email");
+            let (http, url) = (http.clone(), format!("{url}/email"));
             let body = format!("csrf={CSRF}&email={}", address.replace('@', "%40"));
-            async move {
-                let response = http
-                    .post(url)
-                    .header("cookie", format!("galley_csrf={CSRF}"))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
-                (response.status().as_u16(), response.text().await.unwrap())
-            }
+            async move { post_link_form(&http, &url, body).await }
         };
         let (status, html) = email("me@x.test").await;
         assert_eq!(status, 400, "choose first");
@@ -793,11 +722,9 @@ both_engines!(
         let (status, html) = email("Me@X.test").await;
         assert_eq!(status, 200, "{html}");
         assert!(html.contains("sending your voucher to me@x.test"), "{html}");
-        let (queued,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE kind = 'order_email'")
-                .fetch_one(app.db.reader())
-                .await
-                .unwrap();
+        let queued = app
+            .count("SELECT COUNT(*) FROM outbox WHERE kind = 'order_email'")
+            .await;
         assert_eq!(queued, 1);
         for _ in 0..4 {
             assert_eq!(email("me@x.test").await.0, 200);
@@ -827,7 +754,7 @@ both_engines!(
             }
         }
         let code = code_of(&url);
-        let http = browser();
+        let http = link_client();
         let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(100));
         let posts = (0..100).map(|i| {
             let target = format!("{}/r/{code}", bases[i % bases.len()]);
@@ -845,17 +772,16 @@ both_engines!(
             .map(Result::unwrap)
             .collect();
         assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
-        let (orders,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE company_id = $1")
-            .bind(s.company_id)
-            .fetch_one(app.db.reader())
-            .await
-            .unwrap();
+        let orders = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM orders WHERE company_id = {}",
+                s.company_id
+            ))
+            .await;
         assert_eq!(orders, 1, "exactly one voucher");
-        let (codes,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM voucher_codes WHERE order_id IS NOT NULL")
-                .fetch_one(app.db.reader())
-                .await
-                .unwrap();
+        let codes = app
+            .count("SELECT COUNT(*) FROM voucher_codes WHERE order_id IS NOT NULL")
+            .await;
         assert_eq!(codes, 1);
         let mut shown = Vec::new();
         for base in &bases {
@@ -867,7 +793,7 @@ both_engines!(
             shown[0].is_some() && shown.iter().all(|c| *c == shown[0]),
             "{shown:?}"
         );
-        assert_eq!(balance(&app, s.company_id).await, 10_000_00 - 500_00);
+        assert_eq!(app.ledger_balance(s.company_id).await, 10_000_00 - 500_00);
     }
 );
 
@@ -892,14 +818,17 @@ both_engines!(campaigns_from_the_cli, |engine| async move {
         args.extend_from_slice(extra);
         galley(&args)
     };
-    let (ok, out, err) = create(&[
-        "--denomination",
-        "500",
-        "--country",
-        "India",
-        "--products",
-        "101,104",
-    ]);
+    let offer = |denomination, country, products| {
+        [
+            "--denomination",
+            denomination,
+            "--country",
+            country,
+            "--products",
+            products,
+        ]
+    };
+    let (ok, out, err) = create(&offer("500", "India", "101,104"));
     assert!(ok, "{err}");
     let id = out["campaign_id"].as_i64().unwrap();
     let campaign = galley::store::links::campaign_by_id(app.db.reader(), id)
@@ -915,83 +844,13 @@ both_engines!(campaigns_from_the_cli, |engine| async move {
         ("IN", 2, true)
     );
     for (extra, why) in [
-        (
-            vec![
-                "--denomination",
-                "700",
-                "--country",
-                "IN",
-                "--products",
-                "101",
-            ],
-            "no 700.00 INR voucher",
-        ),
-        (
-            vec![
-                "--denomination",
-                "500",
-                "--country",
-                "US",
-                "--products",
-                "101",
-            ],
-            "not sold in `US`",
-        ),
-        (
-            vec![
-                "--denomination",
-                "500",
-                "--country",
-                "IN",
-                "--products",
-                "102",
-            ],
-            "sold in USD",
-        ),
-        (
-            vec![
-                "--denomination",
-                "500",
-                "--country",
-                "IN",
-                "--products",
-                "101,101",
-            ],
-            "listed twice",
-        ),
-        (
-            vec![
-                "--denomination",
-                "500",
-                "--country",
-                "IN",
-                "--products",
-                "999",
-            ],
-            "not in the catalog",
-        ),
-        (
-            vec![
-                "--denomination",
-                "0",
-                "--country",
-                "IN",
-                "--products",
-                "101",
-            ],
-            "greater than zero",
-        ),
-        (
-            vec![
-                "--denomination",
-                "5.001",
-                "--country",
-                "IN",
-                "--products",
-                "101",
-            ],
-            "decimals",
-        ),
+        (offer("700", "IN", "101"), "no 700.00 INR voucher"),
+        (offer("500", "US", "101"), "not sold in `US`"),
+        (offer("500", "IN", "102"), "sold in USD"),
+        (offer("500", "IN", "101,101"), "listed twice"),
+        (offer("500", "IN", "999"), "not in the catalog"),
+        (offer("0", "IN", "101"), "greater than zero"),
+        (offer("5.001", "IN", "101"), "decimals"),
     ] {
         let (ok, _, err) = create(&extra);
         assert!(!ok && err.contains(why), "{extra:?}: {err}");
@@ -1025,13 +884,7 @@ both_engines!(campaigns_from_the_cli, |engine| async move {
     let (ok, out, err) = cmd("delete");
     assert!(ok, "{err}");
     assert_eq!(out["deleted"], true);
-    let (status, body) = xoxo(
-        &app,
-        &s.tokens.access,
-        "mutation.campaignDetails",
-        json!({"data": {"campaignId": id}}),
-    )
-    .await;
+    let (status, body) = campaign_details(&app, &s.tokens.access, id).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["campaignDetails"]["success"], 0, "{body}");
     assert!(!cmd("enable").0, "a deleted campaign is gone");
@@ -1074,13 +927,7 @@ both_engines!(
         )
         .await;
         assert_eq!(body["data"]["campaignList"]["count"], 0, "{body}");
-        let (_, body) = xoxo(
-            &app,
-            &rival.access,
-            "mutation.campaignDetails",
-            json!({"data": {"campaignId": campaign}}),
-        )
-        .await;
+        let (_, body) = campaign_details(&app, &rival.access, campaign).await;
         assert_eq!(body["data"]["campaignDetails"]["success"], 0);
         let (_, body) = xoxo(
         &app,
@@ -1090,8 +937,8 @@ both_engines!(
     )
     .await;
         assert_eq!(body["data"]["generateLink"]["success"], 0);
-        assert_eq!(balance(&app, s.company_id).await, 10_000_00);
-        assert_eq!(balance(&app, other).await, 0);
+        assert_eq!(app.ledger_balance(s.company_id).await, 10_000_00);
+        assert_eq!(app.ledger_balance(other).await, 0);
         let mine = generate(&app, &s, campaign, json!(1), &app.expiry(1)).await;
         assert_eq!(mine["success"], 1);
         let report = galley::domain::links::report(&app.db, other, None, None, 10, 0)

@@ -4,56 +4,50 @@
 use futures::future::join_all;
 use serde_json::{json, Value};
 
-use crate::{both_engines, cli::galley, common::*, concurrency::start_node};
-
-fn sample(name: &str) -> String {
-    format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::{
+    both_engines,
+    cli::{company_create, fx_set, galley, import_codes},
+    common::*,
+    concurrency::start_node,
+};
 
 /// Catalog, 4 codes of product 101 at 500 INR, and a funded company.
 async fn shop(engine: Engine, funds: &str) -> (TestApp, Setup) {
     let app = TestApp::spawn(engine).await;
-    let url = app.test_db.url.clone();
-    for args in [
-        vec!["catalog", "import", "--file", &sample("catalog.json")],
-        vec![
-            "codes",
-            "import",
-            "--product",
-            "101",
-            "--denomination",
-            "500",
-            "--file",
-            &sample("codes.csv"),
-        ],
-    ] {
-        let mut args = args.clone();
-        args.extend(["--database-url", &url]);
-        let (ok, _, err) = galley(&args);
-        assert!(ok, "{err}");
-    }
-    let s = app.setup().await;
-    app.fund(s.company_id, funds).await;
+    let s = app.stocked(&[SAMPLE_CATALOG], SAMPLE_CODES, funds).await;
     (app, s)
 }
 
 /// `galley fx set` from USD to INR at `rate`.
 fn set_usd_rate(database_url: &str, rate: &str) {
-    let (ok, _, err) = galley(&[
-        "fx",
-        "set",
-        "--from",
-        "USD",
-        "--to",
-        "INR",
-        "--rate",
-        rate,
-        "--database-url",
-        database_url,
-    ]);
+    let (ok, _, err) = fx_set(database_url, "USD", "INR", rate);
     assert!(ok, "{err}");
 }
 
+/// A placeOrder `data`: `quantity` vouchers of `product` at `denomination`.
+fn order(product: i64, quantity: i64, denomination: &str, po: &str) -> Value {
+    json!({"productId": product, "quantity": quantity, "denomination": denomination, "poNumber": po})
+}
+
+/// placeOrder of `data` with `token`.
+async fn place(app: &TestApp, token: &str, data: Value) -> (u16, Value) {
+    call(app, token, "placeOrder", data).await
+}
+
+/// placeOrder of `data` on the node at `base`, in a task of its own.
+fn spawn_order(
+    app: &TestApp,
+    base: &str,
+    token: &str,
+    data: Value,
+) -> tokio::task::JoinHandle<(u16, Value)> {
+    let body = json!({"tag": "plumProAPI", "query": "plumProAPI.mutation.placeOrder",
+                      "variables": {"data": data}});
+    let (http, base, token) = (app.http.clone(), base.to_string(), token.to_string());
+    tokio::spawn(async move { api_on(&http, &base, &token, &body).await })
+}
+
+/// A Plum Pro API operation `op` with `data`.
 async fn call(app: &TestApp, token: &str, op: &str, data: Value) -> (u16, Value) {
     let query = if op == "getBalance" {
         format!("plumProAPI.query.{op}")
@@ -67,6 +61,17 @@ async fn call(app: &TestApp, token: &str, op: &str, data: Value) -> (u16, Value)
     .await
 }
 
+/// getOrderHistory of the server's day (of orders tagged `tag`, if given).
+async fn history_today(app: &TestApp, token: &str, tag: Option<&str>) -> (u16, Value) {
+    let today = galley::api::plum_pro::date_time(app.clock_ms())[..10].to_string();
+    let mut data = json!({"startDate": today, "endDate": today});
+    if let Some(tag) = tag {
+        data["tag"] = tag.into();
+    }
+    call(app, token, "getOrderHistory", data).await
+}
+
+/// The company's balance as getBalance reports it.
 async fn balance(app: &TestApp, token: &str) -> f64 {
     call(app, token, "getBalance", json!({})).await.1["data"]["getBalance"]["data"]["value"]
         .as_f64()
@@ -77,9 +82,9 @@ both_engines!(
     place_order_allocates_charges_and_is_idempotent,
     |engine| async move {
         let (app, s) = shop(engine, "10000").await;
-        let order = json!({"productId": 101, "quantity": 2, "denomination": "500", "email": "rx@shop.test",
+        let first = json!({"productId": 101, "quantity": 2, "denomination": "500", "email": "rx@shop.test",
                        "contact": "+91-9999999999", "tag": "diwali", "poNumber": "PO-1", "notifyReceiverEmail": 0});
-        let (status, body) = call(&app, &s.tokens.access, "placeOrder", order.clone()).await;
+        let (status, body) = place(&app, &s.tokens.access, first).await;
         assert_eq!(status, 200, "{body}");
         let placed = &body["data"]["placeOrder"];
         assert_eq!(placed["status"], 1);
@@ -111,13 +116,7 @@ both_engines!(
         assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
 
         // Same poNumber: the first order, nothing charged.
-        let (status, again) = call(
-            &app,
-            &s.tokens.access,
-            "placeOrder",
-            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "PO-1"}),
-        )
-        .await;
+        let (status, again) = place(&app, &s.tokens.access, order(101, 1, "500", "PO-1")).await;
         assert_eq!(status, 200);
         assert_eq!(again["data"]["placeOrder"]["data"], *data);
         assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
@@ -131,14 +130,7 @@ both_engines!(
             assert_eq!(d["orderDate"].as_str().unwrap().len(), 19);
             assert_eq!(d["deliveryDate"].as_str().unwrap().len(), 19);
         }
-        let today = galley::api::plum_pro::date_time(app.clock_ms())[..10].to_string();
-        let (status, history) = call(
-            &app,
-            &s.tokens.access,
-            "getOrderHistory",
-            json!({"startDate": today, "endDate": today}),
-        )
-        .await;
+        let (status, history) = history_today(&app, &s.tokens.access, None).await;
         assert_eq!(status, 200, "{history}");
         let list = history["data"]["getOrderHistory"]["data"]
             .as_array()
@@ -150,13 +142,7 @@ both_engines!(
             json!({"productName": "Cafe Coffee Day", "receiverMobileNumber": "+91-9999999999",
         "price": "500.00", "quantity": 2, "orderProductStatus": "complete"})
         );
-        let (_, tagged) = call(
-            &app,
-            &s.tokens.access,
-            "getOrderHistory",
-            json!({"startDate": today, "endDate": today, "tag": "other"}),
-        )
-        .await;
+        let (_, tagged) = history_today(&app, &s.tokens.access, Some("other")).await;
         assert_eq!(tagged["data"]["getOrderHistory"]["data"], json!([]));
     }
 );
@@ -164,56 +150,24 @@ both_engines!(
 both_engines!(place_order_errors_charge_nothing, |engine| async move {
     let (app, s) = shop(engine, "600").await;
     let cases = [
-        (
-            json!({"productId": 999, "quantity": 1, "denomination": "500", "poNumber": "E1"}),
-            404,
-            "PLE10030",
-        ),
-        (
-            json!({"productId": 101, "quantity": 1, "denomination": "300", "poNumber": "E2"}),
-            404,
-            "PLE10018",
-        ),
-        (
-            json!({"productId": 101, "quantity": 11, "denomination": "500", "poNumber": "E3"}),
-            409,
-            "PLE10041",
-        ),
-        (
-            json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": "E4"}),
-            422,
-            "PLE10012",
-        ),
-        (
-            json!({"productId": 101, "quantity": 1, "denomination": "1000", "poNumber": "E5"}),
-            422,
-            "PLE10012",
-        ),
-        (
-            json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "E6"}),
-            422,
-            "PLE10012",
-        ),
+        (order(999, 1, "500", "E1"), 404, "PLE10030"),
+        (order(101, 1, "300", "E2"), 404, "PLE10018"),
+        (order(101, 11, "500", "E3"), 409, "PLE10041"),
+        (order(101, 2, "500", "E4"), 422, "PLE10012"),
+        (order(101, 1, "1000", "E5"), 422, "PLE10012"),
+        (order(102, 1, "10", "E6"), 422, "PLE10012"),
         (
             json!({"productId": 101, "quantity": 1, "denomination": "500"}),
             400,
             "PLE10001",
         ),
-        (
-            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "link:1"}),
-            400,
-            "PLE10001",
-        ),
+        (order(101, 1, "500", "link:1"), 400, "PLE10001"),
         (
             json!({"productId": "x", "quantity": 1, "denomination": "500", "poNumber": "E8"}),
             400,
             "PLE10001",
         ),
-        (
-            json!({"productId": 101, "quantity": 0, "denomination": "500", "poNumber": "E9"}),
-            400,
-            "PLE10001",
-        ),
+        (order(101, 0, "500", "E9"), 400, "PLE10001"),
         (
             json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "E10", "notifyReceiverEmail": 1}),
             400,
@@ -231,7 +185,7 @@ both_engines!(place_order_errors_charge_nothing, |engine| async move {
         ),
     ];
     for (data, status, id) in cases {
-        let (got, body) = call(&app, &s.tokens.access, "placeOrder", data.clone()).await;
+        let (got, body) = place(&app, &s.tokens.access, data.clone()).await;
         assert_eq!(
             (got, body["errorId"].as_str()),
             (status, Some(id)),
@@ -239,34 +193,22 @@ both_engines!(place_order_errors_charge_nothing, |engine| async move {
         );
         assert!(body["errorInfo"].as_str().is_some_and(|i| !i.is_empty()));
     }
-    let (_, body) = call(
-        &app,
-        &s.tokens.access,
-        "placeOrder",
-        json!({"productId": 101, "quantity": 2, "denomination": "500", "poNumber": "E4"}),
-    )
-    .await;
+    let (_, body) = place(&app, &s.tokens.access, order(101, 2, "500", "E4")).await;
     assert!(
         body["errorInfo"].as_str().unwrap().contains("balance"),
         "{body}"
     );
-    let (_, body) = call(
-        &app,
-        &s.tokens.access,
-        "placeOrder",
-        json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "E6"}),
-    )
-    .await;
+    let (_, body) = place(&app, &s.tokens.access, order(102, 1, "10", "E6")).await;
     assert!(
         body["errorInfo"].as_str().unwrap().contains("fx set"),
         "{body}"
     );
     assert_eq!(balance(&app, &s.tokens.access).await, 600.0);
-    let orders: Vec<(i64,)> = sqlx::query_as("SELECT id FROM orders")
-        .fetch_all(app.db.reader())
-        .await
-        .unwrap();
-    assert!(orders.is_empty(), "no half-written order");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM orders").await,
+        0,
+        "no half-written order"
+    );
     assert_eq!(
         galley::store::catalog::free_codes(app.db.reader(), 101, 50_000)
             .await
@@ -280,13 +222,7 @@ both_engines!(
     |engine| async move {
         let (app, s) = shop(engine, "5000").await;
         set_usd_rate(&app.test_db.url, "83.12");
-        let (status, body) = call(
-            &app,
-            &s.tokens.access,
-            "placeOrder",
-            json!({"productId": 102, "quantity": 2, "denomination": "10", "poNumber": "G1"}),
-        )
-        .await;
+        let (status, body) = place(&app, &s.tokens.access, order(102, 2, "10", "G1")).await;
         assert_eq!(status, 200, "{body}");
         let data = &body["data"]["placeOrder"]["data"];
         assert_eq!(data["orderTotal"], "20.00");
@@ -314,13 +250,7 @@ both_engines!(
 
 both_engines!(delayed_orders_wait_for_codes, |engine| async move {
     let (app, s) = shop(engine, "10000").await;
-    let (status, body) = call(
-        &app,
-        &s.tokens.access,
-        "placeOrder",
-        json!({"productId": 103, "quantity": 1, "denomination": "2000", "poNumber": "D1"}),
-    )
-    .await;
+    let (status, body) = place(&app, &s.tokens.access, order(103, 1, "2000", "D1")).await;
     assert_eq!(status, 200, "{body}");
     let data = &body["data"]["placeOrder"]["data"];
     assert_eq!(
@@ -339,18 +269,7 @@ both_engines!(delayed_orders_wait_for_codes, |engine| async move {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("travel.csv");
     std::fs::write(&file, "code,pin,validity\nTRAVEL-1,,2028-01-01\n").unwrap();
-    let (ok, _, err) = galley(&[
-        "codes",
-        "import",
-        "--product",
-        "103",
-        "--denomination",
-        "2000",
-        "--file",
-        file.to_str().unwrap(),
-        "--database-url",
-        &app.test_db.url,
-    ]);
+    let (ok, _, err) = import_codes(&app.test_db.url, "103", "2000", file.to_str().unwrap());
     assert!(ok, "{err}");
     let (_, details) = call(
         &app,
@@ -373,36 +292,17 @@ both_engines!(
         let (app, a) = shop(engine, "10000").await;
         let b = app.setup().await;
         app.fund(b.company_id, "10000").await;
-        let (_, body) = call(
-            &app,
-            &a.tokens.access,
-            "placeOrder",
-            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "SAME"}),
-        )
-        .await;
+        let (_, body) = place(&app, &a.tokens.access, order(101, 1, "500", "SAME")).await;
         let a_order = body["data"]["placeOrder"]["data"]["orderId"]
             .as_i64()
             .unwrap();
         for key in [json!({"orderId": a_order}), json!({"poNumber": "SAME"})] {
-            let (status, body) = call(&app, &b.tokens.access, "getOrderDetails", key).await;
-            assert_eq!((status, body["errorId"].as_str()), (404, Some("PLE10027")));
+            let reply = call(&app, &b.tokens.access, "getOrderDetails", key).await;
+            assert_error_id(&reply, 404, "PLE10027");
         }
-        let today = galley::api::plum_pro::date_time(app.clock_ms())[..10].to_string();
-        let (_, history) = call(
-            &app,
-            &b.tokens.access,
-            "getOrderHistory",
-            json!({"startDate": today, "endDate": today}),
-        )
-        .await;
+        let (_, history) = history_today(&app, &b.tokens.access, None).await;
         assert_eq!(history["data"]["getOrderHistory"]["data"], json!([]));
-        let (status, body) = call(
-            &app,
-            &b.tokens.access,
-            "placeOrder",
-            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "SAME"}),
-        )
-        .await;
+        let (status, body) = place(&app, &b.tokens.access, order(101, 1, "500", "SAME")).await;
         assert_eq!(status, 200, "another company's poNumber is its own");
         assert_ne!(
             body["data"]["placeOrder"]["data"]["orderId"].as_i64(),
@@ -447,12 +347,9 @@ both_engines!(
         let (_b, node_b) = start_node(&app.test_db.url, &app.http).await;
         let nodes = [node_a, node_b];
         let requests = (0..24).map(|i| {
-        let url = format!("{}/v1/oauth/api", nodes[i % 2]);
-        let body = json!({"tag": "plumProAPI", "query": "plumProAPI.mutation.placeOrder",
-            "variables": {"data": {"productId": 101, "quantity": 1, "denomination": "500", "poNumber": format!("C{i}")}}});
-        let (http, token) = (app.http.clone(), s.tokens.access.clone());
-        tokio::spawn(async move { status_json(http.post(url).bearer_auth(token).json(&body).send().await.unwrap()).await })
-    });
+            let data = order(101, 1, "500", &format!("C{i}"));
+            spawn_order(&app, &nodes[i % 2], &s.tokens.access, data)
+        });
         let results: Vec<(u16, Value)> = join_all(requests)
             .await
             .into_iter()
@@ -483,39 +380,28 @@ both_engines!(
         codes.dedup();
         assert_eq!(codes.len(), 3, "no code sold twice");
         assert_eq!(balance(&app, &s.tokens.access).await, 0.0);
-        let sold: Vec<(i64,)> = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM voucher_codes WHERE order_id IS NOT NULL",
-        )
-        .fetch_all(app.db.reader())
-        .await
-        .unwrap();
-        assert_eq!(sold[0].0, 3);
+        let sold = app
+            .count("SELECT CAST(COUNT(*) AS BIGINT) FROM voucher_codes WHERE order_id IS NOT NULL")
+            .await;
+        assert_eq!(sold, 3);
         let charges: Vec<(i64,)> = sqlx::query_as("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'charge'").fetch_all(app.db.reader()).await.unwrap();
         assert_eq!(
             charges[0].0, -146_250,
             "ledger holds exactly the successful charges"
         );
-        let sum = galley::store::ledger::sum_of_entries(app.db.reader(), s.company_id)
-            .await
-            .unwrap();
-        assert_eq!(
-            sum,
-            galley::store::ledger::balance(app.db.reader(), s.company_id)
-                .await
-                .unwrap(),
-            "ledger = balance"
-        );
+        app.ledger_balance(s.company_id).await; // asserts ledger = balance
 
         // The same poNumber from many callers at once: one order, one charge.
         app.fund(s.company_id, "5000").await;
         set_usd_rate(&app.test_db.url, "80");
         let same = (0..10).map(|i| {
-        let url = format!("{}/v1/oauth/api", nodes[i % 2]);
-        let body = json!({"tag": "plumProAPI", "query": "plumProAPI.mutation.placeOrder",
-            "variables": {"data": {"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "ONCE"}}});
-        let (http, token) = (app.http.clone(), s.tokens.access.clone());
-        tokio::spawn(async move { status_json(http.post(url).bearer_auth(token).json(&body).send().await.unwrap()).await })
-    });
+            spawn_order(
+                &app,
+                &nodes[i % 2],
+                &s.tokens.access,
+                order(102, 1, "10", "ONCE"),
+            )
+        });
         let results: Vec<(u16, Value)> = join_all(same)
             .await
             .into_iter()
@@ -527,12 +413,10 @@ both_engines!(
             .map(|(_, b)| b["data"]["placeOrder"]["data"]["orderId"].as_i64().unwrap())
             .collect();
         assert!(ids.windows(2).all(|w| w[0] == w[1]), "{results:?}");
-        let orders: Vec<(i64,)> =
-            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE po_number = 'ONCE'")
-                .fetch_all(app.db.reader())
-                .await
-                .unwrap();
-        assert_eq!(orders[0].0, 1);
+        let orders = app
+            .count("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE po_number = 'ONCE'")
+            .await;
+        assert_eq!(orders, 1);
         assert_eq!(
             balance(&app, &s.tokens.access).await,
             5000.0 - 792.0,
@@ -546,23 +430,9 @@ both_engines!(
     |engine| async move {
         let (app, _) = shop(engine, "1").await;
         let url = app.test_db.url.clone();
-        let (ok, out, err) = galley(&[
-            "company",
-            "create",
-            "--name",
-            "Yankee",
-            "--base-currency",
-            "INR",
-            "--country",
-            "us",
-            "--admin-email",
-            "boss@yankee.test",
-            "--admin-password",
-            "long-enough",
-            "--json",
-            "--database-url",
-            &url,
-        ]);
+        let mut args = company_create("Yankee", "INR", "boss@yankee.test", "long-enough");
+        args.extend(["--country", "us", "--json", "--database-url", &url]);
+        let (ok, out, err) = galley(&args);
         assert!(ok, "{err}");
         let company_id = out["company_id"].as_i64().unwrap();
         let client = app.client(company_id, "plum_pro_api").await;
@@ -571,43 +441,14 @@ both_engines!(
             .await;
         app.fund(company_id, "10000").await;
         set_usd_rate(&url, "80");
-        let (status, body) = call(
-            &app,
-            &tokens.access,
-            "placeOrder",
-            json!({"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "US-1"}),
-        )
-        .await;
-        assert_eq!(
-            (status, body["errorId"].as_str()),
-            (401, Some("PLE10019")),
-            "{body}"
-        );
-        assert!(body["errorInfo"].as_str().unwrap().contains("US"));
-        let (status, body) = call(
-            &app,
-            &tokens.access,
-            "placeOrder",
-            json!({"productId": 102, "quantity": 1, "denomination": "10", "poNumber": "US-2"}),
-        )
-        .await;
+        let reply = place(&app, &tokens.access, order(101, 1, "500", "US-1")).await;
+        assert_error_id(&reply, 401, "PLE10019");
+        assert!(reply.1["errorInfo"].as_str().unwrap().contains("US"));
+        let (status, body) = place(&app, &tokens.access, order(102, 1, "10", "US-2")).await;
         assert_eq!(status, 200, "product 102 is sold in the US: {body}");
-        let (ok, _, err) = galley(&[
-            "company",
-            "create",
-            "--name",
-            "X",
-            "--base-currency",
-            "INR",
-            "--country",
-            "USA",
-            "--admin-email",
-            "x@x.test",
-            "--admin-password",
-            "long-enough",
-            "--database-url",
-            &url,
-        ]);
+        let mut args = company_create("X", "INR", "x@x.test", "long-enough");
+        args.extend(["--country", "USA", "--database-url", &url]);
+        let (ok, _, err) = galley(&args);
         assert!(!ok && err.contains("country code"), "{err}");
     }
 );
@@ -650,32 +491,31 @@ both_engines!(
         let (app, s) = shop(engine, "100000").await;
         set_usd_rate(&app.test_db.url, "80");
         fail_inserts_of_boom(&app).await;
-        let order = |po: &str, product: i64, quantity: i64, denomination: &str| json!({"productId": product, "quantity": quantity, "denomination": denomination, "poNumber": po});
         let mut bodies = Vec::new();
         for i in 0..6 {
-            bodies.push(order(&format!("M{i}"), 101, 1, "500")); // 4 codes in stock
+            bodies.push(order(101, 1, "500", &format!("M{i}"))); // 4 codes in stock
         }
         for _ in 0..5 {
-            bodies.push(order("DUP", 102, 1, "10"));
+            bodies.push(order(102, 1, "10", "DUP"));
         }
         for i in 0..3 {
-            bodies.push(order(&format!("BAD{i}"), 101, 1, "123"));
+            bodies.push(order(101, 1, "123", &format!("BAD{i}")));
         }
         for i in 0..2 {
-            bodies.push(order(&format!("NOPE{i}"), 999, 1, "10"));
+            bodies.push(order(999, 1, "10", &format!("NOPE{i}")));
         }
-        bodies.push(order("LIM", 102, 6, "10"));
-        bodies.push(order("WAIT", 103, 1, "2000"));
-        bodies.push(order("BOOM", 102, 1, "50"));
+        bodies.push(order(102, 6, "10", "LIM"));
+        bodies.push(order(103, 1, "2000", "WAIT"));
+        bodies.push(order(102, 1, "50", "BOOM"));
         // Enough callers at once that orders wait for the worker together.
         for i in 0..20 {
-            bodies.push(order(&format!("G{i}"), 102, 1, "25"));
+            bodies.push(order(102, 1, "25", &format!("G{i}")));
         }
         let calls = bodies.into_iter().map(|data| {
             let (app, token) = (&app, s.tokens.access.clone());
             async move {
                 let po = data["poNumber"].as_str().unwrap().to_string();
-                (po, call(app, &token, "placeOrder", data).await)
+                (po, place(app, &token, data).await)
             }
         });
         let results: Vec<(String, (u16, Value))> = join_all(calls).await;
@@ -749,23 +589,11 @@ both_engines!(
         // 4 × 487.50 + 792 once + 2000 pending + 20 × 1980 (25 USD − 1 % at 80).
         let expected = 100000.0 - 1950.0 - 792.0 - 2000.0 - 20.0 * 1980.0;
         assert_eq!(balance(&app, &s.tokens.access).await, expected);
-        let sum = galley::store::ledger::sum_of_entries(app.db.reader(), s.company_id)
-            .await
-            .unwrap();
-        assert_eq!(
-            sum,
-            galley::store::ledger::balance(app.db.reader(), s.company_id)
-                .await
-                .unwrap(),
-            "ledger = balance"
-        );
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE po_number IN ('DUP', 'BOOM')",
-        )
-        .fetch_all(app.db.reader())
-        .await
-        .unwrap();
-        assert_eq!(rows[0].0, 1, "DUP once, BOOM never");
+        app.ledger_balance(s.company_id).await; // asserts ledger = balance
+        let rows = app
+            .count("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE po_number IN ('DUP', 'BOOM')")
+            .await;
+        assert_eq!(rows, 1, "DUP once, BOOM never");
         let (orders, batches) = order_batches(&app).await;
         assert!(
             orders > batches,

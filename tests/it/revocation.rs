@@ -1,7 +1,27 @@
 //! Validation (`GET /v1/oauth/token`), revocation (RFC 7009),
 //! introspection (RFC 7662) and metadata (RFC 8414).
 
+use serde_json::{json, Value};
+
 use crate::{both_engines, common::*};
+
+/// `POST /v1/oauth/revoke` of `token` (with an optional type hint).
+async fn revoke(
+    app: &TestApp,
+    token: &str,
+    hint: Option<&str>,
+    client: Option<&Client>,
+) -> (u16, Value) {
+    let mut form = vec![("token", token)];
+    form.extend(hint.map(|hint| ("token_type_hint", hint)));
+    app.form("/v1/oauth/revoke", &form, client).await
+}
+
+/// `POST /v1/oauth/introspect` of `token`.
+async fn introspect(app: &TestApp, token: &str, client: Option<&Client>) -> (u16, Value) {
+    app.form("/v1/oauth/introspect", &[("token", token)], client)
+        .await
+}
 
 both_engines!(validation_reports_seconds_left, |engine| async move {
     let app = TestApp::spawn(engine).await;
@@ -32,7 +52,7 @@ both_engines!(validation_reports_seconds_left, |engine| async move {
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["error"], "invalid_token");
     }
-    let (status, body) = status_json(
+    let reply = status_json(
         app.http
             .get(app.url("/v1/oauth/token"))
             .send()
@@ -40,22 +60,13 @@ both_engines!(validation_reports_seconds_left, |engine| async move {
             .unwrap(),
     )
     .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("invalid_token"))
-    );
+    assert_error(&reply, 401, "invalid_token");
 });
 
 both_engines!(revoking_an_access_token_ends_it, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let s = app.setup().await;
-    let (status, _) = app
-        .form(
-            "/v1/oauth/revoke",
-            &[("token", &s.tokens.access)],
-            Some(&s.client),
-        )
-        .await;
+    let (status, _) = revoke(&app, &s.tokens.access, None, Some(&s.client)).await;
     assert_eq!(status, 200);
     assert_eq!(app.validate(&s.tokens.access).await.0, 401);
     // The refresh token of the grant still works: only the access token went.
@@ -67,16 +78,8 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
-        let (status, _) = app
-            .form(
-                "/v1/oauth/revoke",
-                &[
-                    ("token", &s.tokens.refresh),
-                    ("token_type_hint", "refresh_token"),
-                ],
-                Some(&s.client),
-            )
-            .await;
+        let hint = Some("refresh_token");
+        let (status, _) = revoke(&app, &s.tokens.refresh, hint, Some(&s.client)).await;
         assert_eq!(status, 200);
         assert_eq!(app.validate(&s.tokens.access).await.0, 401);
         assert_eq!(
@@ -92,43 +95,19 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
         let other = app.client(s.company_id, "plum_pro_api").await;
-        assert_eq!(
-            app.form(
-                "/v1/oauth/revoke",
-                &[("token", "gly_at_nothing")],
-                Some(&s.client)
-            )
-            .await
-            .0,
-            200
-        );
-        assert_eq!(
-            app.form(
-                "/v1/oauth/revoke",
-                &[("token", &s.tokens.access)],
-                Some(&other)
-            )
-            .await
-            .0,
-            200
-        );
+        let (status, _) = revoke(&app, "gly_at_nothing", None, Some(&s.client)).await;
+        assert_eq!(status, 200);
+        let (status, _) = revoke(&app, &s.tokens.access, None, Some(&other)).await;
+        assert_eq!(status, 200);
         assert_eq!(
             app.validate(&s.tokens.access).await.0,
             200,
             "another client cannot revoke it"
         );
-        let (status, body) = app
-            .form("/v1/oauth/revoke", &[("token", &s.tokens.access)], None)
-            .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_client"))
-        );
-        let (status, body) = app.form("/v1/oauth/revoke", &[], Some(&s.client)).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_request"))
-        );
+        let reply = revoke(&app, &s.tokens.access, None, None).await;
+        assert_error(&reply, 401, "invalid_client");
+        let reply = app.form("/v1/oauth/revoke", &[], Some(&s.client)).await;
+        assert_error(&reply, 400, "invalid_request");
     }
 );
 
@@ -137,13 +116,7 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
-        let (status, body) = app
-            .form(
-                "/v1/oauth/introspect",
-                &[("token", &s.tokens.access)],
-                Some(&s.client),
-            )
-            .await;
+        let (status, body) = introspect(&app, &s.tokens.access, Some(&s.client)).await;
         assert_eq!(status, 200);
         assert_eq!(body["active"], true);
         assert_eq!(body["client_id"], s.client.id.as_str());
@@ -152,47 +125,18 @@ both_engines!(
         assert_eq!(body["iss"], app.base.as_str());
         assert!(body["exp"].as_i64().unwrap() > body["iat"].as_i64().unwrap());
         let other = app.client(s.company_id, "plum_pro_api").await;
-        let (_, body) = app
-            .form(
-                "/v1/oauth/introspect",
-                &[("token", &s.tokens.access)],
-                Some(&other),
-            )
-            .await;
-        assert_eq!(body, serde_json::json!({"active": false}));
-        let (_, body) = app
-            .form(
-                "/v1/oauth/introspect",
-                &[("token", "garbage")],
-                Some(&s.client),
-            )
-            .await;
-        assert_eq!(body, serde_json::json!({"active": false}));
+        let (_, body) = introspect(&app, &s.tokens.access, Some(&other)).await;
+        assert_eq!(body, json!({"active": false}));
+        let (_, body) = introspect(&app, "garbage", Some(&s.client)).await;
+        assert_eq!(body, json!({"active": false}));
         // A rotated refresh token is no longer active.
-        let (_, body) = app
-            .form(
-                "/v1/oauth/introspect",
-                &[("token", &s.tokens.refresh)],
-                Some(&s.client),
-            )
-            .await;
+        let (_, body) = introspect(&app, &s.tokens.refresh, Some(&s.client)).await;
         assert_eq!(body["active"], true);
         app.refresh(&s.client, &s.tokens.refresh).await;
-        let (_, body) = app
-            .form(
-                "/v1/oauth/introspect",
-                &[("token", &s.tokens.refresh)],
-                Some(&s.client),
-            )
-            .await;
+        let (_, body) = introspect(&app, &s.tokens.refresh, Some(&s.client)).await;
         assert_eq!(body["active"], false);
-        let (status, body) = app
-            .form("/v1/oauth/introspect", &[("token", &s.tokens.access)], None)
-            .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_client"))
-        );
+        let reply = introspect(&app, &s.tokens.access, None).await;
+        assert_error(&reply, 401, "invalid_client");
     }
 );
 
@@ -220,10 +164,7 @@ both_engines!(metadata_describes_the_server, |engine| async move {
         body["introspection_endpoint"],
         app.url("/v1/oauth/introspect").as_str()
     );
-    assert_eq!(
-        body["code_challenge_methods_supported"],
-        serde_json::json!(["S256"])
-    );
+    assert_eq!(body["code_challenge_methods_supported"], json!(["S256"]));
     let grants = body["grant_types_supported"].as_array().unwrap();
     assert!(
         !grants.iter().any(|g| g == "password" || g == "implicit"),
@@ -234,10 +175,7 @@ both_engines!(metadata_describes_the_server, |engine| async move {
 both_engines!(
     a_base_path_in_the_public_url_prefixes_every_route,
     |engine| async move {
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            probe.local_addr().unwrap().port()
-        };
+        let port = free_port();
         let app = TestApp::spawn_with(engine, |c| {
             c.listen = format!("127.0.0.1:{port}");
             c.public_url = Some(format!("http://127.0.0.1:{port}/chef"));

@@ -3,8 +3,13 @@
 
 use serde_json::{json, Value};
 
-use crate::{both_engines, cli::galley, common::*};
+use crate::{
+    both_engines,
+    cli::{fx_set, import_catalog, import_codes},
+    common::*,
+};
 
+/// The path of a file in samples/.
 fn sample(name: &str) -> String {
     format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -12,33 +17,16 @@ fn sample(name: &str) -> String {
 /// A running app with the sample catalog imported and a Rewards API token.
 async fn with_catalog(engine: Engine) -> (TestApp, Setup) {
     let app = TestApp::spawn(engine).await;
-    let url = app.test_db.url.clone();
-    let (ok, out, err) = galley(&[
-        "catalog",
-        "import",
-        "--file",
-        &sample("catalog.json"),
-        "--json",
-        "--database-url",
-        &url,
-    ]);
-    assert!(ok, "{err}");
-    assert_eq!(out["imported"], 3);
-    let (ok, out, err) = galley(&[
-        "catalog",
-        "import",
-        "--file",
-        &sample("catalog.csv"),
-        "--json",
-        "--database-url",
-        &url,
-    ]);
-    assert!(ok, "{err}");
-    assert_eq!(out["imported"], 2);
+    for (file, imported) in [("catalog.json", 3), ("catalog.csv", 2)] {
+        let (ok, out, err) = import_catalog(&app.test_db.url, &sample(file));
+        assert!(ok, "{err}");
+        assert_eq!(out["imported"], imported);
+    }
     let s = app.setup().await;
     (app, s)
 }
 
+/// A Rewards API call of `query` (its tag taken from the query).
 async fn op(app: &TestApp, token: &str, query: &str, data: Value) -> (u16, Value) {
     let tag = query.split('.').next().unwrap();
     app.api(
@@ -48,14 +36,31 @@ async fn op(app: &TestApp, token: &str, query: &str, data: Value) -> (u16, Value
     .await
 }
 
-async fn vouchers(app: &TestApp, s: &Setup, data: Value) -> (u16, Vec<Value>) {
-    let (status, body) = op(
+/// getVouchers with `token`.
+async fn get_vouchers(app: &TestApp, token: &str, data: Value) -> (u16, Value) {
+    op(app, token, "plumProAPI.mutation.getVouchers", data).await
+}
+
+/// getFilters with the token of `s`.
+async fn get_filters(app: &TestApp, s: &Setup, data: Value) -> (u16, Value) {
+    op(
         app,
         &s.tokens.access,
-        "plumProAPI.mutation.getVouchers",
+        "plumProAPI.mutation.getFilters",
         data,
     )
-    .await;
+    .await
+}
+
+/// getBalance with `token`.
+async fn get_balance(app: &TestApp, token: &str) -> (u16, Value) {
+    op(app, token, "plumProAPI.query.getBalance", json!({})).await
+}
+
+/// getVouchers with the token of `s`: (status, the list), checking
+/// `status: 1` on success.
+async fn vouchers(app: &TestApp, s: &Setup, data: Value) -> (u16, Vec<Value>) {
+    let (status, body) = get_vouchers(app, &s.tokens.access, data).await;
     let list = body["data"]["getVouchers"]["data"]
         .as_array()
         .cloned()
@@ -66,6 +71,7 @@ async fn vouchers(app: &TestApp, s: &Setup, data: Value) -> (u16, Vec<Value>) {
     (status, list)
 }
 
+/// The product ids of a getVouchers list.
 fn ids(list: &[Value]) -> Vec<i64> {
     list.iter()
         .map(|p| p["productId"].as_i64().unwrap())
@@ -199,10 +205,9 @@ both_engines!(get_vouchers_filters_sorts_and_pages, |engine| async move {
         let (status, list) = vouchers(&app, &s, data.clone()).await;
         assert_eq!((status, ids(&list)), (200, expected), "{data}");
     }
-    let (status, body) = op(
+    let (status, body) = get_vouchers(
         &app,
         &s.tokens.access,
-        "plumProAPI.mutation.getVouchers",
         json!({"filters": [{"key": "productName", "value": "nothing like this"}]}),
     )
     .await;
@@ -217,19 +222,7 @@ both_engines!(
     get_vouchers_fills_exchange_rates_when_asked,
     |engine| async move {
         let (app, s) = with_catalog(engine).await;
-        let (ok, out, err) = galley(&[
-            "fx",
-            "set",
-            "--from",
-            "usd",
-            "--to",
-            "INR",
-            "--rate",
-            "83.12",
-            "--json",
-            "--database-url",
-            &app.test_db.url,
-        ]);
+        let (ok, out, err) = fx_set(&app.test_db.url, "usd", "INR", "83.12");
         assert!(ok, "{err}");
         assert_eq!(out["rate"], "83.12");
         let (_, list) = vouchers(
@@ -240,18 +233,7 @@ both_engines!(
         .await;
         assert_eq!(list[0]["exchangeRate"], 1);
         assert_eq!(list[1]["exchangeRate"], 83.12);
-        let (ok, _, err) = galley(&[
-            "fx",
-            "set",
-            "--from",
-            "USD",
-            "--to",
-            "INR",
-            "--rate",
-            "-1",
-            "--database-url",
-            &app.test_db.url,
-        ]);
+        let (ok, _, err) = fx_set(&app.test_db.url, "USD", "INR", "-1");
         assert!(!ok && err.contains("decimal"), "{err}");
     }
 );
@@ -280,13 +262,7 @@ both_engines!(
             (json!({"surprise": true}), "surprise"),
         ];
         for (data, field) in cases {
-            let (status, body) = op(
-                &app,
-                &s.tokens.access,
-                "plumProAPI.mutation.getVouchers",
-                data.clone(),
-            )
-            .await;
+            let (status, body) = get_vouchers(&app, &s.tokens.access, data.clone()).await;
             assert_eq!(
                 (status, body["errorId"].as_str()),
                 (400, Some("PLE10001")),
@@ -311,13 +287,7 @@ both_engines!(
     get_filters_come_from_the_live_catalog,
     |engine| async move {
         let (app, s) = with_catalog(engine).await;
-        let (status, body) = op(
-            &app,
-            &s.tokens.access,
-            "plumProAPI.mutation.getFilters",
-            json!({}),
-        )
-        .await;
+        let (status, body) = get_filters(&app, &s, json!({})).await;
         assert_eq!(status, 200, "{body}");
         let groups = body["data"]["getFilters"]["data"].as_array().unwrap();
         let codes: Vec<&str> = groups
@@ -325,13 +295,7 @@ both_engines!(
             .map(|g| g["filterGroupCode"].as_str().unwrap())
             .collect();
         assert_eq!(codes, vec!["country", "currency", "category", "price"]);
-        let (_, body) = op(
-            &app,
-            &s.tokens.access,
-            "plumProAPI.mutation.getFilters",
-            json!({"filterGroupCode": "currency"}),
-        )
-        .await;
+        let (_, body) = get_filters(&app, &s, json!({"filterGroupCode": "currency"})).await;
         let currency = &body["data"]["getFilters"]["data"][0];
         assert_eq!(currency["filterGroupName"], "Currency");
         let values: Vec<&str> = currency["filters"]
@@ -341,10 +305,9 @@ both_engines!(
             .map(|f| f["isoCode"].as_str().unwrap())
             .collect();
         assert_eq!(values, vec!["INR", "USD"]);
-        let (_, body) = op(
+        let (_, body) = get_filters(
             &app,
-            &s.tokens.access,
-            "plumProAPI.mutation.getFilters",
+            &s,
             json!({"filterGroupCode": "country", "excludeFilters": "us"}),
         )
         .await;
@@ -353,21 +316,9 @@ both_engines!(
             countries,
             &json!([{"filterValue": "India", "isoCode": "IN", "filterValueCode": "in"}])
         );
-        let (status, body) = op(
-            &app,
-            &s.tokens.access,
-            "plumProAPI.mutation.getFilters",
-            json!({"includeFilters": "in"}),
-        )
-        .await;
+        let (status, body) = get_filters(&app, &s, json!({"includeFilters": "in"})).await;
         assert_eq!((status, body["errorId"].as_str()), (400, Some("PLE10001")));
-        let (status, _) = op(
-            &app,
-            &s.tokens.access,
-            "plumProAPI.mutation.getFilters",
-            json!({"filterGroupCode": "colour"}),
-        )
-        .await;
+        let (status, _) = get_filters(&app, &s, json!({"filterGroupCode": "colour"})).await;
         assert_eq!(status, 400);
     }
 );
@@ -380,25 +331,13 @@ both_engines!(
         let b = app.setup().await;
         app.fund(a.company_id, "1000.50").await;
         app.fund(b.company_id, "7").await;
-        let (status, body) = op(
-            &app,
-            &a.tokens.access,
-            "plumProAPI.query.getBalance",
-            json!({}),
-        )
-        .await;
+        let (status, body) = get_balance(&app, &a.tokens.access).await;
         assert_eq!(status, 200);
         assert_eq!(
             body,
             json!({"data": {"getBalance": {"status": 1, "data": {"points": 1000.5, "value": 1000.5, "currency": "INR"}}}})
         );
-        let (_, body) = op(
-            &app,
-            &b.tokens.access,
-            "plumProAPI.query.getBalance",
-            json!({}),
-        )
-        .await;
+        let (_, body) = get_balance(&app, &b.tokens.access).await;
         assert_eq!(body["data"]["getBalance"]["data"]["value"], 7);
     }
 );
@@ -417,14 +356,7 @@ both_engines!(
          303,No Money,RUPEES,IN:India,fixed_denomination,100\n",
         )
         .unwrap();
-        let (ok, _, err) = galley(&[
-            "catalog",
-            "import",
-            "--file",
-            file.to_str().unwrap(),
-            "--database-url",
-            &app.test_db.url,
-        ]);
+        let (ok, _, err) = import_catalog(&app.test_db.url, file.to_str().unwrap());
         assert!(!ok);
         assert!(err.contains("line 3") && err.contains("valueType"), "{err}");
         assert!(err.contains("line 4") && err.contains("currency"), "{err}");
@@ -434,26 +366,12 @@ both_engines!(
             .unwrap()
             .is_empty());
         std::fs::write(&file, "{\"products\": [{\"name\": \"x\", \"currencyCode\": \"INR\", \"valueType\": \"open_value\", \"countryCode\": \"IN\", \"colour\": \"red\"}]}").unwrap();
-        let (ok, _, err) = galley(&[
-            "catalog",
-            "import",
-            "--file",
-            file.to_str().unwrap(),
-            "--database-url",
-            &app.test_db.url,
-        ]);
+        let (ok, _, err) = import_catalog(&app.test_db.url, file.to_str().unwrap());
         assert!(
             !ok && err.contains("product #1") && err.contains("colour"),
             "{err}"
         );
-        let (ok, _, err) = galley(&[
-            "catalog",
-            "import",
-            "--file",
-            "/nonexistent.json",
-            "--database-url",
-            &app.test_db.url,
-        ]);
+        let (ok, _, err) = import_catalog(&app.test_db.url, "/nonexistent.json");
         assert!(!ok && err.contains("cannot read"), "{err}");
     }
 );
@@ -462,87 +380,22 @@ both_engines!(codes_import_is_all_or_nothing, |engine| async move {
     let (app, _) = with_catalog(engine).await;
     let url = app.test_db.url.clone();
     let codes = sample("codes.csv");
-    let (ok, out, err) = galley(&[
-        "codes",
-        "import",
-        "--product",
-        "101",
-        "--denomination",
-        "500",
-        "--file",
-        &codes,
-        "--json",
-        "--database-url",
-        &url,
-    ]);
+    let free_codes = || galley::store::catalog::free_codes(app.db.reader(), 101, 50_000);
+    let (ok, out, err) = import_codes(&url, "101", "500", &codes);
     assert!(ok, "{err}");
     assert_eq!(out["imported"], 4);
-    assert_eq!(
-        galley::store::catalog::free_codes(app.db.reader(), 101, 50_000)
-            .await
-            .unwrap(),
-        4
-    );
-    let (ok, _, err) = galley(&[
-        "codes",
-        "import",
-        "--product",
-        "101",
-        "--denomination",
-        "500",
-        "--file",
-        &codes,
-        "--database-url",
-        &url,
-    ]);
+    assert_eq!(free_codes().await.unwrap(), 4);
+    let (ok, _, err) = import_codes(&url, "101", "500", &codes);
     assert!(!ok && err.contains("already in the inventory"), "{err}");
-    assert_eq!(
-        galley::store::catalog::free_codes(app.db.reader(), 101, 50_000)
-            .await
-            .unwrap(),
-        4
-    );
-    let (ok, _, err) = galley(&[
-        "codes",
-        "import",
-        "--product",
-        "101",
-        "--denomination",
-        "300",
-        "--file",
-        &codes,
-        "--database-url",
-        &url,
-    ]);
+    assert_eq!(free_codes().await.unwrap(), 4);
+    let (ok, _, err) = import_codes(&url, "101", "300", &codes);
     assert!(!ok && err.contains("no denomination 300"), "{err}");
-    let (ok, _, err) = galley(&[
-        "codes",
-        "import",
-        "--product",
-        "999",
-        "--denomination",
-        "300",
-        "--file",
-        &codes,
-        "--database-url",
-        &url,
-    ]);
+    let (ok, _, err) = import_codes(&url, "999", "300", &codes);
     assert!(!ok && err.contains("product not found"), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("codes.csv");
     std::fs::write(&bad, "code,pin,validity\nA-1,,2027-02-30\nA-1,,\n").unwrap();
-    let (ok, _, err) = galley(&[
-        "codes",
-        "import",
-        "--product",
-        "101",
-        "--denomination",
-        "100",
-        "--file",
-        bad.to_str().unwrap(),
-        "--database-url",
-        &url,
-    ]);
+    let (ok, _, err) = import_codes(&url, "101", "100", bad.to_str().unwrap());
     assert!(
         !ok && err.contains("line 2") && err.contains("line 3"),
         "{err}"
@@ -557,17 +410,7 @@ both_engines!(rate_limits_per_client_and_operation, |engine| async move {
     let a = app.setup().await;
     let b = app.setup().await;
     for _ in 0..3 {
-        assert_eq!(
-            op(
-                &app,
-                &a.tokens.access,
-                "plumProAPI.query.getBalance",
-                json!({})
-            )
-            .await
-            .0,
-            200
-        );
+        assert_eq!(get_balance(&app, &a.tokens.access).await.0, 200);
     }
     let response = app
         .http
@@ -590,39 +433,18 @@ both_engines!(rate_limits_per_client_and_operation, |engine| async move {
         json!({"errors": [{"message": "auth.request_limit_exceeded", "penaltySeconds": 60}]})
     );
     assert_eq!(
-        op(
-            &app,
-            &b.tokens.access,
-            "plumProAPI.query.getBalance",
-            json!({})
-        )
-        .await
-        .0,
+        get_balance(&app, &b.tokens.access).await.0,
         200,
         "per client"
     );
     assert_eq!(
-        op(
-            &app,
-            &a.tokens.access,
-            "plumProAPI.mutation.getFilters",
-            json!({})
-        )
-        .await
-        .0,
+        get_filters(&app, &a, json!({})).await.0,
         200,
         "per operation"
     );
     app.clock.advance_secs(60);
     assert_eq!(
-        op(
-            &app,
-            &a.tokens.access,
-            "plumProAPI.query.getBalance",
-            json!({})
-        )
-        .await
-        .0,
+        get_balance(&app, &a.tokens.access).await.0,
         200,
         "next minute"
     );
@@ -636,14 +458,7 @@ both_engines!(a_new_import_is_served_at_once, |engine| async move {
     let file = dir.path().join("rename.json");
     std::fs::write(&file, r#"{"products": [{"productId": 101, "name": "CCD Renamed", "currencyCode": "INR", "countryCode": "IN",
         "countryName": "India", "valueType": "fixed_denomination", "valueDenominations": "500"}]}"#).unwrap();
-    let (ok, _, err) = galley(&[
-        "catalog",
-        "import",
-        "--file",
-        file.to_str().unwrap(),
-        "--database-url",
-        &app.test_db.url,
-    ]);
+    let (ok, _, err) = import_catalog(&app.test_db.url, file.to_str().unwrap());
     assert!(ok, "{err}");
     let (_, list) = vouchers(&app, &s, json!({"includeProducts": "101"})).await;
     assert_eq!(
@@ -658,51 +473,16 @@ both_engines!(
     |engine| async move {
         let (app, inr) = with_catalog(engine).await;
         // A second company charged in USD sees the same catalog with its own rates.
-        let created = galley::domain::companies::create(
-            &app.db,
-            &*app.clock,
-            &galley::domain::Actor::Cli,
-            galley::domain::companies::NewCompany {
-                name: "Dollar Co".into(),
-                base_currency: "USD".into(),
-                country: None,
-                admin_email: "boss@dollar.test".into(),
-                admin_password: galley::config::Redacted("password123".into()),
-            },
-        )
-        .await
-        .unwrap();
-        let client = app.client(created.company_id, "plum_pro_api").await;
-        let usd = app
-            .admin_tokens(&client, "boss@dollar.test", "plum_pro_api")
-            .await;
-        let url = app.test_db.url.clone();
+        let (dollar_co, email) = app.company_in("Dollar Co", "USD").await;
+        let client = app.client(dollar_co, "plum_pro_api").await;
+        let usd = app.admin_tokens(&client, &email, "plum_pro_api").await;
         for (from, to, rate) in [("USD", "INR", "83.12"), ("INR", "USD", "0.012")] {
-            assert!(
-                galley(&[
-                    "fx",
-                    "set",
-                    "--from",
-                    from,
-                    "--to",
-                    to,
-                    "--rate",
-                    rate,
-                    "--database-url",
-                    &url
-                ])
-                .0
-            );
+            let (ok, _, err) = fx_set(&app.test_db.url, from, to, rate);
+            assert!(ok, "{err}");
         }
         let query = json!({"exchangeRate": 1, "includeProducts": "101,102"});
-        let (_, for_inr) = op(
-            &app,
-            &inr.tokens.access,
-            "plumProAPI.mutation.getVouchers",
-            query.clone(),
-        )
-        .await;
-        let (_, for_usd) = op(&app, &usd.access, "plumProAPI.mutation.getVouchers", query).await;
+        let (_, for_inr) = get_vouchers(&app, &inr.tokens.access, query.clone()).await;
+        let (_, for_usd) = get_vouchers(&app, &usd.access, query).await;
         let rates = |body: &Value| -> Vec<Value> {
             body["data"]["getVouchers"]["data"]
                 .as_array()
@@ -713,7 +493,7 @@ both_engines!(
         };
         assert_eq!(rates(&for_inr), vec![json!(1), json!(83.12)]);
         assert_eq!(rates(&for_usd), vec![json!(0.012), json!(1)]);
-        let (_, balance) = op(&app, &usd.access, "plumProAPI.query.getBalance", json!({})).await;
+        let (_, balance) = get_balance(&app, &usd.access).await;
         assert_eq!(balance["data"]["getBalance"]["data"]["currency"], "USD");
     }
 );

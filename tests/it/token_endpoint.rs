@@ -2,9 +2,14 @@
 //! detection, client_credentials, client authentication, rotation of the
 //! client secret, errors of RFC 6749 §5.2.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::{both_engines, common::*};
+
+/// POSTs a form to the user token endpoint (Basic credentials of `client`).
+async fn user_token(app: &TestApp, form: &[(&str, &str)], client: Option<&Client>) -> (u16, Value) {
+    app.form("/v1/oauth/token/user", form, client).await
+}
 
 both_engines!(
     rfc9700_refresh_rotation_with_replay_detection,
@@ -43,11 +48,8 @@ both_engines!(
         assert_eq!(body["error"], "invalid_grant");
         assert_eq!(app.validate(&new_access).await.0, 401);
         assert_eq!(app.validate(&s.tokens.access).await.0, 401);
-        let (status, body) = app.refresh(&s.client, &new_refresh).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        let reply = app.refresh(&s.client, &new_refresh).await;
+        assert_error(&reply, 400, "invalid_grant");
         let actions = galley::store::audit::actions(app.db.reader(), s.company_id)
             .await
             .unwrap();
@@ -68,10 +70,7 @@ both_engines!(
             let (status, body) = app.refresh(&s.client, &refresh).await;
             assert_eq!(status, 200, "{body}");
             refresh = body["refresh_token"].as_str().unwrap().to_string();
-            assert_eq!(
-                app.validate(body["access_token"].as_str().unwrap()).await.0,
-                200
-            );
+            assert_eq!(app.validate_reply(&body).await, 200);
         }
     }
 );
@@ -81,16 +80,15 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
-        let (status, body) = app
-            .form(
-                "/v1/oauth/token/user",
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", &s.tokens.refresh),
-                ],
-                Some(&s.client),
-            )
-            .await;
+        let (status, body) = user_token(
+            &app,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &s.tokens.refresh),
+            ],
+            Some(&s.client),
+        )
+        .await;
         assert_eq!(status, 200, "{body}");
         assert!(body["refresh_token"]
             .as_str()
@@ -108,26 +106,14 @@ both_engines!(
         let (second, b) = app.refresh(&s.client, &s.tokens.refresh).await;
         assert_eq!((first, second), (200, 200), "{a} {b}");
         assert_ne!(a["refresh_token"], b["refresh_token"]);
-        assert_eq!(
-            app.validate(a["access_token"].as_str().unwrap()).await.0,
-            200
-        );
-        assert_eq!(
-            app.validate(b["access_token"].as_str().unwrap()).await.0,
-            200
-        );
+        assert_eq!(app.validate_reply(&a).await, 200);
+        assert_eq!(app.validate_reply(&b).await, 200);
 
         // Past the interval, the same reuse is theft again.
         app.clock.advance_secs(31);
-        let (status, body) = app.refresh(&s.client, &s.tokens.refresh).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
-        assert_eq!(
-            app.validate(a["access_token"].as_str().unwrap()).await.0,
-            401
-        );
+        let reply = app.refresh(&s.client, &s.tokens.refresh).await;
+        assert_error(&reply, 400, "invalid_grant");
+        assert_eq!(app.validate_reply(&a).await, 401);
     }
 );
 
@@ -137,11 +123,8 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
         let other = app.client(s.company_id, "plum_pro_api").await;
-        let (status, body) = app.refresh(&other, &s.tokens.refresh).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        let reply = app.refresh(&other, &s.tokens.refresh).await;
+        assert_error(&reply, 400, "invalid_grant");
         let (status, _) = app.refresh(&s.client, &s.tokens.refresh).await;
         assert_eq!(status, 200, "the owner can still use it");
     }
@@ -153,18 +136,12 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
         app.clock.advance_secs(2_592_000 + 1);
-        let (status, body) = app.validate(&s.tokens.access).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_token"))
-        );
+        let reply = app.validate(&s.tokens.access).await;
+        assert_error(&reply, 401, "invalid_token");
         app.clock.advance_secs(180 * 24 * 3600);
-        let (status, body) = app.refresh(&s.client, &s.tokens.refresh).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
-        assert!(body["error_description"]
+        let reply = app.refresh(&s.client, &s.tokens.refresh).await;
+        assert_error(&reply, 400, "invalid_grant");
+        assert!(reply.1["error_description"]
             .as_str()
             .unwrap()
             .contains("expired"));
@@ -178,11 +155,8 @@ both_engines!(
         let s = app.setup().await;
         let wide = json!({"grant_type": "refresh_token", "refresh_token": s.tokens.refresh, "client_id": s.client.id,
                       "client_secret": s.client.secret, "scope": "plum_pro_api,company_session"});
-        let (status, body) = app.token_json("user", wide).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_scope"))
-        );
+        let reply = app.token_json("user", wide).await;
+        assert_error(&reply, 400, "invalid_scope");
         let narrow = json!({"grant_type": "refresh_token", "refresh_token": s.tokens.refresh, "client_id": s.client.id,
                         "client_secret": s.client.secret, "scope": "plum_pro_api"});
         let (status, body) = app.token_json("user", narrow).await;
@@ -201,11 +175,8 @@ both_engines!(
         let s = app.setup().await;
         let body = json!({"grant_type": "refresh_token", "refresh_token": s.tokens.refresh,
                       "client_id": s.client.id, "client_secret": s.client.secret});
-        let (status, reply) = app.token_json("company", body).await;
-        assert_eq!(
-            (status, reply["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        let reply = app.token_json("company", body).await;
+        assert_error(&reply, 400, "invalid_grant");
         let company_tokens = app
             .admin_tokens(&s.client, &s.email, "company_session,plum_pro_api")
             .await;
@@ -231,27 +202,22 @@ both_engines!(
             assert_eq!(status, 200, "{body}");
             assert!(body.get("refresh_token").is_none());
             assert_eq!(body["scope"], "xoxo_link plum_pro_api");
-            assert_eq!(
-                app.validate(body["access_token"].as_str().unwrap()).await.0,
-                200
-            );
+            assert_eq!(app.validate_reply(&body).await, 200);
         }
-        let (status, body) = app
-            .form(
-                "/v1/oauth/token/user",
-                &[("grant_type", "client_credentials"), ("scope", "xoxo_link")],
+        let (status, body) = user_token(
+            &app,
+            &[("grant_type", "client_credentials"), ("scope", "xoxo_link")],
+            Some(&client),
+        )
+        .await;
+        assert_eq!((status, body["scope"].as_str()), (200, Some("xoxo_link")));
+        for scope in ["company_session", "admin", "plum_pro_api,root"] {
+            let (status, body) = user_token(
+                &app,
+                &[("grant_type", "client_credentials"), ("scope", scope)],
                 Some(&client),
             )
             .await;
-        assert_eq!((status, body["scope"].as_str()), (200, Some("xoxo_link")));
-        for scope in ["company_session", "admin", "plum_pro_api,root"] {
-            let (status, body) = app
-                .form(
-                    "/v1/oauth/token/user",
-                    &[("grant_type", "client_credentials"), ("scope", scope)],
-                    Some(&client),
-                )
-                .await;
             assert_eq!(
                 (status, body["error"].as_str()),
                 (400, Some("invalid_scope")),
@@ -269,23 +235,11 @@ both_engines!(
         let client = app
             .client_with(company_id, "plum_pro_api", "authorization_code")
             .await;
-        let (status, body) = app
-            .form(
-                "/v1/oauth/token/user",
-                &[("grant_type", "client_credentials")],
-                Some(&client),
-            )
-            .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("unauthorized_client"))
-        );
+        let reply = user_token(&app, &[("grant_type", "client_credentials")], Some(&client)).await;
+        assert_error(&reply, 400, "unauthorized_client");
         let tokens = app.admin_tokens(&client, &email, "plum_pro_api").await;
-        let (status, body) = app.refresh(&client, &tokens.refresh).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("unauthorized_client"))
-        );
+        let reply = app.refresh(&client, &tokens.refresh).await;
+        assert_error(&reply, 400, "unauthorized_client");
     }
 );
 
@@ -319,38 +273,22 @@ both_engines!(
             let body: serde_json::Value = response.json().await.unwrap();
             assert_eq!(body["error"], "invalid_client");
         }
-        let (status, body) = app.refresh(&wrong, &s.tokens.refresh).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_client"))
-        );
+        let reply = app.refresh(&wrong, &s.tokens.refresh).await;
+        assert_error(&reply, 401, "invalid_client");
         // No credentials at all.
-        let (status, body) = app
-            .form(
-                "/v1/oauth/token/user",
-                &[("grant_type", "client_credentials")],
-                None,
-            )
-            .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_client"))
-        );
+        let reply = user_token(&app, &[("grant_type", "client_credentials")], None).await;
+        assert_error(&reply, 401, "invalid_client");
         // Two methods at once (RFC 6749 §2.3).
-        let (status, body) = app
-            .form(
-                "/v1/oauth/token/user",
-                &[
-                    ("grant_type", "client_credentials"),
-                    ("client_secret", &s.client.secret),
-                ],
-                Some(&s.client),
-            )
-            .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_request"))
-        );
+        let reply = user_token(
+            &app,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_secret", &s.client.secret),
+            ],
+            Some(&s.client),
+        )
+        .await;
+        assert_error(&reply, 400, "invalid_request");
     }
 );
 
@@ -359,9 +297,14 @@ both_engines!(
     |engine| async move {
         let app = TestApp::spawn(engine).await;
         let s = app.setup().await;
-        let rotated = galley::domain::clients::rotate_secret(&app.db, &*app.clock, &galley::domain::Actor::Cli, &s.client.id)
-            .await
-            .unwrap();
+        let rotated = galley::domain::clients::rotate_secret(
+            &app.db,
+            &*app.clock,
+            &galley::domain::Actor::Cli,
+            &s.client.id,
+        )
+        .await
+        .unwrap();
         assert_eq!(rotated.client_id, s.client.id, "client_id never changes");
         let (status, _) = app.refresh(&s.client, &s.tokens.refresh).await;
         assert_eq!(status, 401, "the old secret fails at once");
@@ -386,64 +329,39 @@ both_engines!(grant_type_and_path_errors, |engine| async move {
         ("password", "unsupported_grant_type"),
         ("implicit", "unsupported_grant_type"),
     ] {
-        let (status, body) = app
-            .form(
-                "/v1/oauth/token/user",
-                &[("grant_type", grant)],
-                Some(&s.client),
-            )
-            .await;
+        let (status, body) = user_token(&app, &[("grant_type", grant)], Some(&s.client)).await;
         assert_eq!(
             (status, body["error"].as_str()),
             (400, Some(error)),
             "{grant}"
         );
     }
-    let (status, body) = app.form("/v1/oauth/token/user", &[], Some(&s.client)).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
-    let (status, body) = app
+    let reply = user_token(&app, &[], Some(&s.client)).await;
+    assert_error(&reply, 400, "invalid_request");
+    let reply = app
         .form(
             "/v1/oauth/token/admin",
             &[("grant_type", "client_credentials")],
             Some(&s.client),
         )
         .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
-    let (status, body) = app
-        .form(
-            "/v1/oauth/token/user",
-            &[("grant_type", "refresh_token")],
-            Some(&s.client),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
-    assert!(body["error_description"]
+    assert_error(&reply, 400, "invalid_request");
+    let reply = user_token(&app, &[("grant_type", "refresh_token")], Some(&s.client)).await;
+    assert_error(&reply, 400, "invalid_request");
+    assert!(reply.1["error_description"]
         .as_str()
         .unwrap()
         .contains("refresh_token"));
-    let (status, body) = app
-        .form(
-            "/v1/oauth/token/user",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", "064be187f42e9238122ef9d7a985c8800dff3752"),
-            ],
-            Some(&s.client),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    let reply = user_token(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "064be187f42e9238122ef9d7a985c8800dff3752"),
+        ],
+        Some(&s.client),
+    )
+    .await;
+    assert_error(&reply, 400, "invalid_grant");
 });
 
 both_engines!(
