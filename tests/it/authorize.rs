@@ -618,22 +618,178 @@ both_engines!(
     }
 );
 
-both_engines!(company_tokens_need_company_session, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let flow = signed_up(&app).await;
-    let code = consent_and_get_code(&app, &flow, &[]).await;
-    let reply = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
-    assert_error(&reply, 400, "invalid_grant");
-    let url = authorize_url(&app, &flow.client.id, &[]).replace(
+/// `authorize_url` asking for `scope` instead of the user scopes.
+fn authorize_url_for(app: &TestApp, client_id: &str, scope: &str) -> String {
+    authorize_url(app, client_id, &[]).replace(
         "scope=user_session%2Cprofile_read",
-        "scope=user_session%2Ccompany_session",
-    );
-    let consent = flow.browser.get(&url).await;
-    let back = flow.browser.decide(&app, &consent, "allow").await;
-    let code = query_param(&back.location(), "code").unwrap();
-    let (status, body) = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
-    assert_eq!(status, 200, "{body}");
-});
+        &format!("scope={}", url::form_urlencoded::byte_serialize(scope.as_bytes()).collect::<String>()),
+    )
+}
+
+/// A client of `company_id` that may ask for the company scopes too.
+async fn money_app(app: &TestApp, company_id: i64, public: bool, name: &str) -> Client {
+    app.create_client(NewClient {
+        company_id,
+        name: name.into(),
+        redirect_uri: CALLBACK.into(),
+        scopes: "user_session,company_session,profile_read,plum_pro_api,xoxo_link".into(),
+        grant_types: Some("authorization_code,refresh_token".into()),
+        public,
+        signup_company: None,
+    })
+    .await
+}
+
+both_engines!(
+    storefront_users_cannot_grant_company_scopes,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let code = consent_and_get_code(&app, &flow, &[]).await;
+        let reply = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
+        assert_error(&reply, 400, "invalid_grant");
+        let money = money_app(&app, flow.company_id, false, "Shop Integration").await;
+        for scope in ["user_session,company_session", "plum_pro_api", "xoxo_link,profile_read"] {
+            let page = flow
+                .browser
+                .get(&authorize_url_for(&app, &money.id, scope))
+                .await;
+            assert_eq!(page.status, 403, "{scope}: {}", page.body);
+            assert!(page.body.contains("Only an admin of that company"), "{}", page.body);
+            assert!(!page.body.contains("name=\"decision\""), "no consent form");
+            assert!(
+                page.body.contains("error=access_denied") && page.body.contains("state=xyz-state"),
+                "the way back tells the app: {}",
+                page.body
+            );
+        }
+        // A forged consent POST gets no code either.
+        let consent = flow.browser.get(&authorize_url(&app, &money.id, &[])).await;
+        assert_eq!(consent.status, 200, "{}", consent.location());
+        let mut fields = consent.hidden();
+        for (k, v) in fields.iter_mut() {
+            if k == "scope" {
+                *v = "plum_pro_api".into();
+            }
+        }
+        fields.push(("decision".into(), "allow".into()));
+        let forged = flow
+            .browser
+            .post(&app.url("/v1/oauth/authorize"), &fields)
+            .await;
+        assert_eq!(forged.status, 403, "{}", forged.body);
+        // Sign-up is not offered for company scopes.
+        let url = authorize_url_for(&app, &money.id, "plum_pro_api");
+        let query = url.split_once('?').unwrap().1;
+        let signup = Browser::new()
+            .get(&app.url(&format!("/v1/oauth/authorize/signup?{query}")))
+            .await;
+        assert_eq!(signup.status, 403);
+        assert!(!signup.body.contains("name=\"password\""));
+    }
+);
+
+both_engines!(
+    company_admins_grant_company_scopes_for_their_company,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (shop, shop_admin) = app.company("Shop").await;
+        let client = money_app(&app, shop, false, "Shop Integration").await;
+        let browser = Browser::new();
+        let url = authorize_url_for(&app, &client.id, "plum_pro_api,company_session");
+        let login = browser.get(&url).await;
+        assert_eq!(login.status, 200);
+        assert!(login.body.contains("company admin"), "{}", login.body);
+        assert!(!login.body.contains("Create an account"), "no sign-up for admins");
+        // A storefront password does not open the admin path.
+        let wrong = browser.log_in(&app, &login, &shop_admin, "not-the-password").await;
+        assert_eq!(wrong.status, 401);
+        let back = browser.log_in(&app, &login, &shop_admin, "password123").await;
+        assert_eq!(back.status, 303, "{}", back.body);
+        let consent = browser.get(&url).await;
+        assert_eq!(consent.status, 200, "{}", consent.body);
+        assert!(
+            consent.body.contains("Place orders charged to Shop&#x27;s balance")
+                || consent.body.contains("Place orders charged to Shop's balance"),
+            "{}",
+            consent.body
+        );
+        let back = browser.decide(&app, &consent, "allow").await;
+        let code = query_param(&back.location(), "code").expect("a code");
+        let (status, tokens) =
+            exchange(&app, &client, &code, &[], "/v1/oauth/token/company").await;
+        assert_eq!(status, 200, "{tokens}");
+        let (status, balance) = app
+            .api(
+                tokens["access_token"].as_str().unwrap(),
+                serde_json::json!({"query": "plumProAPI.query.getBalance", "variables": {"data": {}}}),
+            )
+            .await;
+        assert_eq!(status, 200, "{balance}");
+        let (_, info) = app
+            .form(
+                "/v1/oauth/introspect",
+                &[("token", tokens["access_token"].as_str().unwrap())],
+                Some(&client),
+            )
+            .await;
+        assert_eq!(info["company_id"], shop);
+        assert!(info["sub"].as_str().unwrap().starts_with("admin:"), "{info}");
+        // Admins are asked every time: no remembered consent for money.
+        assert_eq!(browser.get(&url).await.status, 200);
+
+        // An admin of another company cannot let Shop's private app act on
+        // their company.
+        let (_, other_admin) = app.company("Other").await;
+        let stranger = Browser::new();
+        let login = stranger.get(&url).await;
+        stranger.log_in(&app, &login, &other_admin, "password123").await;
+        let page = stranger.get(&url).await;
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert!(page.body.contains("belongs to another company"), "{}", page.body);
+    }
+);
+
+both_engines!(
+    an_approved_public_app_acts_on_the_granting_admins_company,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (maker, _) = app.company("Maker").await;
+        let (buyer, buyer_admin) = app.company("Buyer").await;
+        let client = money_app(&app, maker, true, "Marketplace").await;
+        galley::domain::clients::approve(&app.db, &*app.clock, &galley::domain::Actor::Cli, &client.id)
+            .await
+            .unwrap();
+        let browser = Browser::new();
+        let url = authorize_url(&app, &client.id, &pkce()).replace(
+            "scope=user_session%2Cprofile_read",
+            "scope=plum_pro_api",
+        );
+        let login = browser.get(&url).await;
+        browser.log_in(&app, &login, &buyer_admin, "password123").await;
+        let consent = browser.get(&url).await;
+        assert!(consent.body.contains("Buyer"), "{}", consent.body);
+        let back = browser.decide(&app, &consent, "allow").await;
+        let code = query_param(&back.location(), "code").expect("a code");
+        let (status, tokens) = exchange(
+            &app,
+            &client,
+            &code,
+            &[("code_verifier", VERIFIER)],
+            "/v1/oauth/token/user",
+        )
+        .await;
+        assert_eq!(status, 200, "{tokens}");
+        let (_, info) = app
+            .form(
+                "/v1/oauth/introspect",
+                &[("token", tokens["access_token"].as_str().unwrap())],
+                Some(&client),
+            )
+            .await;
+        assert_eq!(info["company_id"], buyer, "the granting admin's company, never another");
+    }
+);
 
 both_engines!(
     consent_is_remembered_for_the_same_scopes,

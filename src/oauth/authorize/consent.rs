@@ -108,8 +108,9 @@ async fn decision(
 }
 
 /// Who the browser's session is, as far as this request goes: for company
-/// scopes only an admin session counts, for user scopes only a storefront
-/// user's. `None` means: show the log-in page (for the right account).
+/// scopes an admin (or a storefront user, who is then told why not), for
+/// user scopes a storefront user who may use the app. `None` means: show
+/// the log-in page (for the right kind of account).
 async fn session_grantor(
     state: &AppState,
     headers: &HeaderMap,
@@ -124,9 +125,11 @@ async fn session_grantor(
             .await?
             .map(Grantor::User));
     }
+    // A user whose account cannot use this app may log in with another.
     Ok(session::current_user(state, headers)
         .await?
-        .map(Grantor::User))
+        .map(Grantor::User)
+        .filter(|user| may_grant(user, &valid.client, valid.scopes).is_ok()))
 }
 
 /// Issues a code and answers the redirect to the app.
