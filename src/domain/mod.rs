@@ -8,6 +8,7 @@
 //! `crypto`, `clock`. Never an entry point (`api`, `oauth`, `web`, `cli`,
 //! `delivery`).
 
+pub mod attempts;
 pub mod campaigns;
 pub mod catalog;
 pub mod clients;

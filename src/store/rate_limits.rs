@@ -41,3 +41,16 @@ pub async fn hit_many(
     .await?;
     Ok(row.try_get(0)?)
 }
+
+/// Takes one hit back (never below zero): an attempt that was reserved and
+/// then succeeded does not count as a failure.
+pub async fn release(db: &Db, bucket: &str, window_start: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE rate_limits SET hits = hits - 1 WHERE bucket = $1 AND window_start = $2 AND hits > 0",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}

@@ -85,10 +85,17 @@ impl Page {
 impl Browser {
     /// A fresh browser: no cookies yet.
     pub fn new() -> Self {
+        Self::from_address([127, 0, 0, 1])
+    }
+
+    /// A fresh browser whose requests come from `address` (any address of
+    /// the loopback range reaches the server).
+    pub fn from_address(address: [u8; 4]) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(Policy::none())
+                .local_address(std::net::IpAddr::from(address))
                 .build()
                 .unwrap(),
         }
@@ -829,8 +836,9 @@ both_engines!(
             .log_in(&app, &login, "ASHA@shop.test", "correct horse")
             .await;
         assert_eq!(right.status, 303, "{}", right.body);
-        // Ten failures (one above, nine here) lock the account for the window,
-        // even for the right password.
+        // Ten failures (one above, nine here) from one address close the
+        // account to that address for the window, even for the right
+        // password...
         let attacker = Browser::new();
         let login = attacker.get(&url).await;
         for _ in 0..9 {
@@ -843,11 +851,74 @@ both_engines!(
             .log_in(&app, &login, "asha@shop.test", "correct horse")
             .await;
         assert_eq!(page.status, 429);
+        // ...but not to the user elsewhere: no lock-out anyone can cause.
+        let elsewhere = Browser::from_address([127, 0, 0, 2]);
+        let login_elsewhere = elsewhere.get(&url).await;
+        let page = elsewhere
+            .log_in(&app, &login_elsewhere, "asha@shop.test", "correct horse")
+            .await;
+        assert_eq!(page.status, 303, "the right password from another address");
         app.clock.advance_secs(15 * 60);
         let page = attacker
             .log_in(&app, &login, "asha@shop.test", "correct horse")
             .await;
         assert_eq!(page.status, 303, "the next window is open again");
+    }
+);
+
+both_engines!(
+    parallel_guesses_are_counted_before_they_are_checked,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let attacker = Browser::from_address([127, 0, 0, 3]);
+        let url = authorize_url(&app, &flow.client.id, &[]);
+        let login = attacker.get(&url).await;
+        let guesses = (0..60).map(|i| {
+            let (attacker, login, app) = (&attacker, &login, &app);
+            async move {
+                attacker
+                    .log_in(app, login, "asha@shop.test", &format!("guess {i}"))
+                    .await
+                    .status
+                    .as_u16()
+            }
+        });
+        let statuses = futures::future::join_all(guesses).await;
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        let refused = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!(checked + refused, 60, "{statuses:?}");
+        assert!(checked <= 10, "at most 10 passwords checked, got {checked}");
+
+        // A hundred simultaneous sign-ups from one address make at most 50
+        // accounts.
+        let crowd = Browser::from_address([127, 0, 0, 4]);
+        let query = url.split_once('?').unwrap().1.to_string();
+        let signup = crowd
+            .get(&app.url(&format!("/v1/oauth/authorize/signup?{query}")))
+            .await;
+        let sign_ups = (0..100).map(|i| {
+            let (crowd, signup, app) = (&crowd, &signup, &app);
+            async move {
+                let fields = [
+                    ("name", "Bot".to_string()),
+                    ("email", format!("bot{i}@shop.test")),
+                    ("password", "correct horse".to_string()),
+                ];
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                crowd
+                    .submit(app, signup, "/v1/oauth/authorize/signup", &fields)
+                    .await
+                    .status
+                    .as_u16()
+            }
+        });
+        let statuses = futures::future::join_all(sign_ups).await;
+        let created = app
+            .count("SELECT COUNT(*) FROM users WHERE email LIKE 'bot%'")
+            .await;
+        assert!(created <= 50, "{created} accounts: {statuses:?}");
+        assert!(statuses.iter().filter(|s| **s == 429).count() >= 50);
     }
 );
 

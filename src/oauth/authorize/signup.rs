@@ -15,12 +15,13 @@ use axum::{
     Form,
 };
 use super::{
-    login::{count, limited, logged_in, LOGIN_LIMIT_PER_ADDRESS},
+    login::logged_in,
     pages::{refused_page, reject, server_error, signup_page, Typed},
     request::{check_form, check_query, PageForm, Rejection, Valid},
 };
 use crate::{
-    domain, domain::clients::storefront_company, pages::session::Owner, state::AppState,
+    domain, domain::attempts, domain::clients::storefront_company, pages::session::Owner,
+    state::AppState,
 };
 
 /// `GET /v1/oauth/authorize/signup`.
@@ -67,12 +68,11 @@ async fn attempt(
     if valid.scopes.has_company_scope() {
         return Ok(no_admin_sign_up(state, &valid));
     }
-    let address = format!("signup:address:{}", peer.ip());
     let typed = Typed {
         name: form.name.as_deref().unwrap_or_default(),
         email: form.email.as_deref().unwrap_or_default(),
     };
-    if limited(state, &address, LOGIN_LIMIT_PER_ADDRESS).await? {
+    if !attempts::reserve_sign_up(&state.db, state.clock.now_ms(), peer.ip()).await? {
         return Ok(signup_page(
             state,
             headers,
@@ -83,7 +83,6 @@ async fn attempt(
             typed,
         ));
     }
-    count(state, &address).await?;
     let password = form.password.clone().unwrap_or_default();
     let company = storefront_company(&valid.client);
     let signed_up = domain::users::sign_up(
