@@ -88,19 +88,25 @@ pub struct Config {
     pub max_links_per_request: u32,
     /// Seconds between sweeps that refund expired, unredeemed links.
     pub link_sweep_interval: u64,
+    /// Most e-mails one company sends per day (UTC): link e-mails and
+    /// vouchers e-mailed from link pages.
+    pub max_emails_per_company_per_day: u32,
     /// Bearer token that `GET /metrics` requires (`GALLEY_METRICS_TOKEN`);
     /// unset: `/metrics` answers loopback clients only.
     pub metrics_token: Option<Redacted<String>>,
 }
 
-/// Default per-minute limits of API-REWARDS.md.
-pub const DEFAULT_API_RATE_LIMITS: [(&str, u32); 6] = [
+/// Default per-minute limits: the Rewards API's, and Galley's own for the
+/// two Xoxo Link operations that charge and send e-mail.
+pub const DEFAULT_API_RATE_LIMITS: [(&str, u32); 8] = [
     ("getVouchers", 50),
     ("getFilters", 50),
     ("placeOrder", 100),
     ("getOrderDetails", 200),
     ("getOrderHistory", 200),
     ("getBalance", 10),
+    ("generateLink", 20),
+    ("generateLinkEmail", 10),
 ];
 
 impl Default for Config {
@@ -124,6 +130,7 @@ impl Default for Config {
             max_links_per_request: 10_000,
             link_sweep_interval: 60,
             metrics_token: None,
+            max_emails_per_company_per_day: 1000,
         }
     }
 }
@@ -273,7 +280,14 @@ impl Config {
                 });
             }
         }
+        if self.max_emails_per_company_per_day == 0 {
+            return Err(ConfigError::Invalid {
+                key: "max_emails_per_company_per_day",
+                reason: "must be at least 1".into(),
+            });
+        }
         Ok(ValidConfig {
+            max_emails_per_company_per_day: i64::from(self.max_emails_per_company_per_day),
             metrics_token: self.metrics_token.clone(),
             max_links_per_request: i64::from(self.max_links_per_request),
             link_sweep_interval: Duration::from_secs(self.link_sweep_interval),
@@ -312,6 +326,8 @@ pub struct TokenSettings {
 /// A configuration that passed [`Config::validate`].
 #[derive(Clone, Debug)]
 pub struct ValidConfig {
+    /// Daily cap on a company's outgoing e-mails.
+    pub max_emails_per_company_per_day: i64,
     /// Bearer token for `/metrics`; unset: loopback clients only.
     pub metrics_token: Option<Redacted<String>>,
     /// Most links per generation call.

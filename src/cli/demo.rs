@@ -250,10 +250,7 @@ async fn demo_link(s: &Session, company_id: i64, client_id: &str) -> anyhow::Res
             .map_err(explain)?
         }
     };
-    let settings = links::Settings {
-        max_links: s.config.max_links_per_request,
-        link_base: s.config.public_url.join("/r/"),
-    };
+    let settings = links::Settings::from_config(&s.config);
     let request = links::Generate {
         campaign_id,
         quantity: 1,

@@ -133,7 +133,13 @@ async fn email(
         Err(page) => return page,
     };
     let address = field(&body, "email").unwrap_or_default();
-    let (status, notice) = match links::email_voucher(&state.db, &*state.clock, &link, &address)
+    let (status, notice) = match links::email_voucher(
+        &state.db,
+        &*state.clock,
+        &links::Settings::from_config(&state.config),
+        &link,
+        &address,
+    )
         .await
     {
         Ok(sent_to) => (

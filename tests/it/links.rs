@@ -947,3 +947,48 @@ both_engines!(
         assert!(report.is_empty());
     }
 );
+
+both_engines!(
+    link_generation_is_rate_limited_and_emails_are_capped_per_day,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 0, |c| {
+            c.api_rate_limits.insert("generateLinkEmail".into(), 3);
+            c.max_emails_per_company_per_day = 3;
+        })
+        .await;
+        let expiry = app.expiry(30);
+        let before = app.ledger_balance(s.company_id).await;
+        // Four addresses are over the day's cap of three: nothing is sent
+        // or charged.
+        let (status, body) = generate_by_email(
+            &app,
+            &s,
+            campaign,
+            "a@team.test,b@team.test,c@team.test,d@team.test",
+            &expiry,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["generateLink"]["success"], 0, "{body}");
+        assert!(body["data"]["generateLink"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 e-mails a day"));
+        assert_eq!(app.ledger_balance(s.company_id).await, before);
+        assert_eq!(link_count(&app).await, 0);
+        let (_, body) =
+            generate_by_email(&app, &s, campaign, "a@team.test,b@team.test,c@team.test", &expiry)
+                .await;
+        assert_eq!(body["data"]["generateLink"]["success"], 1, "{body}");
+        let (_, body) = generate_by_email(&app, &s, campaign, "e@team.test", &expiry).await;
+        assert_eq!(body["data"]["generateLink"]["success"], 0, "the day's cap is used up");
+        assert_eq!(link_count(&app).await, 3);
+        // The fourth call in a minute is over the per-client limit of three.
+        let (status, body) = generate_by_email(&app, &s, campaign, "f@team.test", &expiry).await;
+        assert_eq!(status, 429, "{body}");
+        app.clock.advance_secs(24 * 3600);
+        let (status, body) = generate_by_email(&app, &s, campaign, "g@team.test", &expiry).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"]["generateLink"]["success"], 1, "a new day: {body}");
+    }
+);

@@ -72,10 +72,7 @@ async fn generate(
             None,
         )
     };
-    let settings = Settings {
-        max_links: state.config.max_links_per_request,
-        link_base: state.config.public_url.join("/r/"),
-    };
+    let settings = Settings::from_config(&state.config);
     let request = Generate {
         campaign_id,
         quantity,
