@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod catalog;
 pub mod companies;
+pub mod inventory;
 pub mod ledger;
 pub mod links;
 pub mod money;
