@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use serde_json::json;
 
 use super::{
-    catalog, check_name,
+    catalog::Product,
+    check_name,
     money::{Currency, Money},
     Actor, Error, Result,
 };
@@ -72,31 +73,34 @@ pub async fn create(
         if !seen.insert(*id) {
             return Err(Error::Invalid(format!("product {id} is listed twice")));
         }
-        let product = catalog_store::find(db.reader(), *id)
+        let row = catalog_store::find(db.reader(), *id)
             .await?
             .ok_or_else(|| {
                 Error::Invalid(format!(
                     "product {id} is not in the catalog (see `galley catalog import`)"
                 ))
             })?;
-        if product.currency_code != currency.as_str() {
+        let product = Product::from_row(&row)?;
+        if product.currency != currency {
             return Err(Error::Invalid(format!(
                 "product {id} is sold in {}, not in the campaign's currency {currency}",
-                product.currency_code
+                product.currency
             )));
         }
-        if !catalog::offers(&product, value) {
+        if !product.offers(value) {
             return Err(Error::Invalid(format!(
                 "product {id} has no {value} voucher; it offers {}",
-                catalog::offered_values(&product)
+                product.offered_values()
             )));
         }
         products.push(product);
     }
     let wanted = new.country.trim();
-    let (country_code, country_name) = catalog::countries(&products[0])
-        .into_iter()
+    let (country_code, country_name) = products[0]
+        .countries
+        .iter()
         .find(|(code, name)| code.eq_ignore_ascii_case(wanted) || name.eq_ignore_ascii_case(wanted))
+        .cloned()
         .ok_or_else(|| {
             Error::Invalid(format!(
                 "product {} is not sold in `{}`",
@@ -104,10 +108,7 @@ pub async fn create(
                 super::scopes::truncate(wanted, 40)
             ))
         })?;
-    if let Some(p) = products
-        .iter()
-        .find(|p| !catalog::sold_in(p, &country_code))
-    {
+    if let Some(p) = products.iter().find(|p| !p.sold_in(&country_code)) {
         return Err(Error::Invalid(format!(
             "product {} is not sold in {country_name}",
             p.id

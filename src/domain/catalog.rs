@@ -1,9 +1,14 @@
 //! The voucher catalog: products read from JSON or CSV files (the field
 //! names of getVouchers, plus `kind`), validated whole before anything is
-//! written, then upserted in one transaction; voucher-code inventory; and
-//! exchange rates for charging other currencies.
+//! written, then upserted in one transaction; the typed [`Product`] every
+//! rule reads, parsed once from a stored row; and exchange rates for
+//! charging other currencies.
+//!
+//! Touches the catalog tables only (`store::catalog`). It knows nothing of
+//! orders: ordering reads products from here, and importing voucher codes
+//! (which fulfils waiting orders) lives in [`super::inventory`].
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, str::FromStr};
 
 use serde::{de::IgnoredAny, Deserialize};
 use serde_json::{json, Value};
@@ -17,6 +22,267 @@ use crate::{
     clock::Clock,
     store::{catalog, catalog::ProductRow, Db},
 };
+
+/// Code import moved to [`super::inventory`] (it fulfils waiting orders);
+/// this path stays for the CLI and the tests that call it.
+pub use super::inventory::import_codes;
+
+/// Text that is not one of a field's values (`valueType `x` must be
+/// fixed_denomination or open_value`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field} `{value}` must be {expected}")]
+pub struct UnknownValue {
+    /// The field as import files name it (`valueType`).
+    pub field: &'static str,
+    /// The text found.
+    pub value: String,
+    /// The values allowed, for people.
+    pub expected: &'static str,
+}
+
+/// How a product's voucher values are given (`valueType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    /// Only the listed denominations.
+    FixedDenomination,
+    /// Any amount between the product's minimum and maximum.
+    OpenValue,
+}
+
+impl ValueType {
+    /// The stored and wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueType::FixedDenomination => "fixed_denomination",
+            ValueType::OpenValue => "open_value",
+        }
+    }
+}
+
+impl FromStr for ValueType {
+    type Err = UnknownValue;
+
+    fn from_str(text: &str) -> std::result::Result<Self, UnknownValue> {
+        match text {
+            "fixed_denomination" => Ok(ValueType::FixedDenomination),
+            "open_value" => Ok(ValueType::OpenValue),
+            other => Err(UnknownValue {
+                field: "valueType",
+                value: other.to_string(),
+                expected: "fixed_denomination or open_value",
+            }),
+        }
+    }
+}
+
+/// Where a product's codes come from (`kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Imported codes, sold oldest first.
+    Inventory,
+    /// Codes minted by Galley when ordered.
+    Generated,
+}
+
+impl Kind {
+    /// The stored and wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Inventory => "inventory",
+            Kind::Generated => "generated",
+        }
+    }
+}
+
+impl FromStr for Kind {
+    type Err = UnknownValue;
+
+    fn from_str(text: &str) -> std::result::Result<Self, UnknownValue> {
+        match text {
+            "inventory" => Ok(Kind::Inventory),
+            "generated" => Ok(Kind::Generated),
+            other => Err(UnknownValue {
+                field: "kind",
+                value: other.to_string(),
+                expected: "inventory or generated",
+            }),
+        }
+    }
+}
+
+/// What happens to an order of a product without stock (`deliveryType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeliveryType {
+    /// It is refused.
+    Realtime,
+    /// It waits, charged, for codes to arrive.
+    Delayed,
+}
+
+impl DeliveryType {
+    /// The stored and wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryType::Realtime => "realtime",
+            DeliveryType::Delayed => "delayed",
+        }
+    }
+}
+
+impl FromStr for DeliveryType {
+    type Err = UnknownValue;
+
+    fn from_str(text: &str) -> std::result::Result<Self, UnknownValue> {
+        match text {
+            "realtime" => Ok(DeliveryType::Realtime),
+            "delayed" => Ok(DeliveryType::Delayed),
+            other => Err(UnknownValue {
+                field: "deliveryType",
+                value: other.to_string(),
+                expected: "realtime or delayed",
+            }),
+        }
+    }
+}
+
+/// A stored product row that does not parse (written around the import):
+/// an internal error, logged, never shown.
+#[derive(Debug, thiserror::Error)]
+#[error("stored product {id} is invalid: {problem}")]
+pub struct CorruptProduct {
+    /// The product.
+    pub id: i64,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl From<CorruptProduct> for Error {
+    fn from(e: CorruptProduct) -> Self {
+        Error::Internal(e.into())
+    }
+}
+
+/// A product's rules, typed: what ordering, campaigns and filters decide
+/// with. The descriptive text (names, HTML, wire fields) stays in the
+/// [`ProductRow`] it was parsed from.
+#[derive(Clone, Debug)]
+pub struct Product {
+    /// Product id.
+    pub id: i64,
+    /// Brand name.
+    pub name: String,
+    /// Currency of the vouchers.
+    pub currency: Currency,
+    /// ISO country code shown with the vouchers.
+    pub country_code: String,
+    /// Where it is sold, as `(code, name)`.
+    pub countries: Vec<(String, String)>,
+    /// Fixed denominations or an open range.
+    pub value_type: ValueType,
+    /// The denominations (any listed, even for open-value products).
+    pub denominations: Vec<Money>,
+    /// Smallest open value, rounded up to a whole minor unit.
+    pub min_value: Money,
+    /// Largest open value, rounded down to a whole minor unit.
+    pub max_value: Money,
+    /// What happens to an order without stock.
+    pub delivery_type: DeliveryType,
+    /// Inventory or generated codes.
+    pub kind: Kind,
+    /// Discount in percent of the order total.
+    pub discount: Decimal,
+    /// Most vouchers per order.
+    pub order_quantity_limit: i64,
+    /// What it offers as stored, for messages (see [`Product::offered_values`]).
+    offered: String,
+}
+
+impl Product {
+    /// Parses a stored row; a field that does not parse is a
+    /// [`CorruptProduct`].
+    pub fn from_row(row: &ProductRow) -> std::result::Result<Self, CorruptProduct> {
+        let corrupt = |problem: String| CorruptProduct {
+            id: row.id,
+            problem,
+        };
+        let enum_field = |e: UnknownValue| corrupt(e.to_string());
+        let currency = Currency::parse(&row.currency_code).map_err(corrupt)?;
+        let value_type: ValueType = row.value_type.parse().map_err(enum_field)?;
+        let denominations = row
+            .denominations
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(|d| Money::parse(d, currency))
+            .collect::<std::result::Result<Vec<Money>, String>>()
+            .map_err(|e| corrupt(format!("denominations: {e}")))?;
+        let bound = |field: &str, text: &str| {
+            Decimal::parse(text).map_err(|e| corrupt(format!("{field}: {e}")))
+        };
+        let min_value = bound("min_value", &row.min_value)?.ceil_money(currency);
+        let max_value = bound("max_value", &row.max_value)?.floor_money(currency);
+        let countries: Vec<std::collections::HashMap<String, String>> =
+            serde_json::from_str(&row.countries).map_err(|e| corrupt(format!("countries: {e}")))?;
+        let offered = match value_type {
+            ValueType::OpenValue => format!("from {} to {}", row.min_value, row.max_value),
+            ValueType::FixedDenomination => row.denominations.clone(),
+        };
+        Ok(Product {
+            id: row.id,
+            name: row.name.clone(),
+            currency,
+            country_code: row.country_code.clone(),
+            countries: countries
+                .into_iter()
+                .filter_map(|mut c| Some((c.remove("code")?, c.remove("name").unwrap_or_default())))
+                .collect(),
+            value_type,
+            denominations,
+            min_value,
+            max_value,
+            delivery_type: row.delivery_type.parse().map_err(enum_field)?,
+            kind: row.kind.parse().map_err(enum_field)?,
+            discount: Decimal::parse(&row.discount)
+                .map_err(|e| corrupt(format!("discount: {e}")))?,
+            order_quantity_limit: row.order_quantity_limit,
+            offered,
+        })
+    }
+
+    /// True when the product sells vouchers worth `value` (in the product's
+    /// currency): one of its denominations, or (open value) a positive
+    /// amount inside its range.
+    pub fn offers(&self, value: Money) -> bool {
+        if value.currency != self.currency {
+            return false;
+        }
+        match self.value_type {
+            ValueType::OpenValue => {
+                value.minor > 0
+                    && value.minor >= self.min_value.minor
+                    && value.minor <= self.max_value.minor
+            }
+            ValueType::FixedDenomination => self.denominations.contains(&value),
+        }
+    }
+
+    /// What the product offers, for messages: `100,500` or `from 10 to 500`.
+    pub fn offered_values(&self) -> &str {
+        &self.offered
+    }
+
+    /// True when the product is sold in the country (ISO 3166 alpha-2).
+    pub fn sold_in(&self, country_code: &str) -> bool {
+        self.countries
+            .iter()
+            .any(|(code, _)| code.eq_ignore_ascii_case(country_code))
+    }
+
+    /// True when the product's codes come from the inventory (not minted).
+    pub fn is_stocked(&self) -> bool {
+        self.kind == Kind::Inventory
+    }
+}
 
 /// A product as written in an import file.
 #[derive(Debug, Deserialize)]
@@ -110,14 +376,10 @@ impl ProductInput {
     fn into_row(self, id: i64, now: i64) -> std::result::Result<ProductRow, String> {
         let name = check_name("name", &self.name, 200).map_err(|e| e.to_string())?;
         let currency = Currency::parse(&self.currency_code)?;
-        let value_type = match self.value_type.as_str() {
-            "fixed_denomination" | "open_value" => self.value_type.clone(),
-            other => {
-                return Err(format!(
-                    "valueType `{other}` must be fixed_denomination or open_value"
-                ))
-            }
-        };
+        let value_type: ValueType = self
+            .value_type
+            .parse()
+            .map_err(|e: UnknownValue| e.to_string())?;
         let mut denominations = Vec::new();
         for part in self
             .value_denominations
@@ -132,20 +394,16 @@ impl ProductInput {
             }
             denominations.push(part.to_string());
         }
-        if value_type == "fixed_denomination" && denominations.is_empty() {
+        if value_type == ValueType::FixedDenomination && denominations.is_empty() {
             return Err("valueDenominations is required for fixed_denomination products (e.g. \"10,20,50\")".into());
         }
-        let delivery_type = match self.delivery_type.as_deref().unwrap_or("realtime") {
-            d @ ("realtime" | "delayed") => d.to_string(),
-            other => {
-                return Err(format!(
-                    "deliveryType `{other}` must be realtime or delayed"
-                ))
-            }
+        let delivery_type = match self.delivery_type.as_deref() {
+            None => DeliveryType::Realtime,
+            Some(text) => text.parse().map_err(|e: UnknownValue| e.to_string())?,
         };
-        let kind = match self.kind.as_deref().unwrap_or("inventory") {
-            k @ ("inventory" | "generated") => k.to_string(),
-            other => return Err(format!("kind `{other}` must be inventory or generated")),
+        let kind = match self.kind.as_deref() {
+            None => Kind::Inventory,
+            Some(text) => text.parse().map_err(|e: UnknownValue| e.to_string())?,
         };
         let limit = self.order_quantity_limit.unwrap_or(10);
         if !(1..=10_000).contains(&limit) {
@@ -197,7 +455,7 @@ impl ProductInput {
             country_name,
             countries: serde_json::to_string(&countries).map_err(|e| e.to_string())?,
             exchange_rate_rule: decimal("exchangeRateRule", self.exchange_rate_rule.as_ref(), "1")?,
-            value_type,
+            value_type: value_type.as_str().to_string(),
             min_value: decimal("minValue", self.min_value.as_ref(), "0")?,
             max_value: decimal("maxValue", self.max_value.as_ref(), "0")?,
             denominations: denominations.join(","),
@@ -207,11 +465,11 @@ impl ProductInput {
                 self.tat_in_days
             },
             usage_type: self.usage_type,
-            delivery_type,
+            delivery_type: delivery_type.as_str().to_string(),
             fee: decimal("fee", self.fee.as_ref(), "0")?,
             discount: decimal("discount", self.discount.as_ref(), "0")?,
             order_quantity_limit: limit,
-            kind,
+            kind: kind.as_str().to_string(),
             updated_at: now,
         })
     }
@@ -393,149 +651,6 @@ pub async fn import(
     })
 }
 
-/// Imports voucher codes (CSV `code,pin,validity`) for one product and
-/// denomination, all or nothing; returns how many.
-pub async fn import_codes(
-    db: &Db,
-    clock: &dyn Clock,
-    product_id: i64,
-    denomination: &str,
-    text: &str,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<usize> {
-    let product = catalog::find(db.reader(), product_id)
-        .await?
-        .ok_or(Error::NotFound("product"))?;
-    let currency =
-        Currency::parse(&product.currency_code).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    let value = Money::parse(denomination, currency)
-        .map_err(|e| Error::Invalid(format!("denomination: {e}")))?;
-    if product.value_type == "fixed_denomination" && !offers(&product, value) {
-        return Err(Error::Invalid(format!(
-            "product {product_id} has no denomination {denomination}; it offers {}",
-            product.denominations
-        )));
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::Invalid(format!("the CSV header row cannot be read: {e}")))?
-        .clone();
-    if headers.get(0) != Some("code") {
-        return Err(Error::Invalid(
-            "the CSV header must be code,pin,validity".into(),
-        ));
-    }
-    let mut codes = Vec::new();
-    let mut errors = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| Error::Invalid(format!("the CSV file is malformed: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let code = record.get(0).unwrap_or("").to_string();
-        let pin = record.get(1).filter(|p| !p.is_empty()).map(str::to_string);
-        let validity = record.get(2).filter(|v| !v.is_empty()).map(str::to_string);
-        if code.is_empty() || code.len() > 200 {
-            errors.push(format!(
-                "line {line}: the code must have 1 to 200 characters"
-            ));
-        } else if !seen.insert(code.clone()) {
-            errors.push(format!(
-                "line {line}: code {code} appears twice in the file"
-            ));
-        }
-        if let Some(v) = &validity {
-            let format = time::macros::format_description!("[year]-[month]-[day]");
-            if time::Date::parse(v, format).is_err() {
-                errors.push(format!("line {line}: validity `{v}` must be YYYY-MM-DD"));
-            }
-        }
-        codes.push((code, pin, validity));
-    }
-    if !errors.is_empty() {
-        return Err(Error::Invalid(format!(
-            "nothing was imported:\n  {}",
-            errors
-                .iter()
-                .take(20)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        )));
-    }
-    if codes.is_empty() {
-        return Err(Error::Invalid("the file has no codes".into()));
-    }
-    let mut tx = db.begin().await?;
-    let total = codes.len();
-    for (done, chunk) in codes.chunks(500).enumerate() {
-        match catalog::insert_codes(&mut tx, product_id, value.minor, chunk, clock.now_ms()).await {
-            Ok(()) => progress(((done + 1) * 500).min(total), total),
-            Err(e) if e.is_unique_violation() => {
-                return Err(Error::Invalid(
-                    "a code in the file is already in the inventory; nothing was imported".into(),
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    super::orders::fulfil_pending(&mut tx, product_id, value.minor, clock.now_ms())
-        .await
-        .map_err(|e| match e {
-            super::orders::OrderError::Store(s) => Error::Store(s),
-            other => Error::Internal(other.into()),
-        })?;
-    tx.commit().await?;
-    Ok(total)
-}
-
-/// True when the product sells vouchers worth `value`: one of its
-/// denominations, or (open value) a positive amount inside its range.
-pub fn offers(product: &ProductRow, value: Money) -> bool {
-    if product.value_type == "open_value" {
-        let min = Money::parse(&product.min_value, value.currency)
-            .map(|m| m.minor)
-            .unwrap_or(0);
-        let max = Money::parse(&product.max_value, value.currency)
-            .map(|m| m.minor)
-            .unwrap_or(i64::MAX);
-        value.minor > 0 && value.minor >= min && value.minor <= max
-    } else {
-        product
-            .denominations
-            .split(',')
-            .any(|d| Money::parse(d, value.currency).is_ok_and(|m| m == value))
-    }
-}
-
-/// What a product offers, for messages: `100,500` or `from 10 to 500`.
-pub fn offered_values(product: &ProductRow) -> String {
-    if product.value_type == "open_value" {
-        format!("from {} to {}", product.min_value, product.max_value)
-    } else {
-        product.denominations.clone()
-    }
-}
-
-/// The countries where a product is sold, as `(code, name)`.
-pub fn countries(product: &ProductRow) -> Vec<(String, String)> {
-    let list: Vec<std::collections::HashMap<String, String>> =
-        serde_json::from_str(&product.countries).unwrap_or_default();
-    list.into_iter()
-        .filter_map(|mut c| Some((c.remove("code")?, c.remove("name").unwrap_or_default())))
-        .collect()
-}
-
-/// True when the product is sold in the country (ISO 3166 alpha-2).
-pub fn sold_in(product: &ProductRow, country_code: &str) -> bool {
-    countries(product)
-        .iter()
-        .any(|(code, _)| code.eq_ignore_ascii_case(country_code))
-}
-
 /// Sets the rate for charging `from` amounts in `to` (units of `to` per unit
 /// of `from`).
 pub async fn set_rate(
@@ -570,12 +685,100 @@ pub async fn set_rate(
 /// The rate from `from` to `to`: 1 for the same currency, `None` when unset.
 pub async fn rate(db: &Db, from: Currency, to: Currency) -> Result<Option<Decimal>> {
     if from == to {
-        return Ok(Some(Decimal::parse("1").expect("valid")));
+        return Ok(Some(Decimal::ONE));
     }
     match catalog::rate(db.reader(), from.as_str(), to.as_str()).await? {
         Some(text) => Ok(Some(
             Decimal::parse(&text).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?,
         )),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(value_type: &str, denominations: &str, min: &str, max: &str) -> ProductRow {
+        ProductRow {
+            id: 7,
+            currency_code: "INR".into(),
+            countries: r#"[{"code":"IN","name":"India"}]"#.into(),
+            value_type: value_type.into(),
+            min_value: min.into(),
+            max_value: max.into(),
+            denominations: denominations.into(),
+            delivery_type: "realtime".into(),
+            kind: "inventory".into(),
+            discount: "2.5".into(),
+            ..ProductRow::default()
+        }
+    }
+
+    fn inr(amount: &str) -> Money {
+        Money::parse(amount, Currency::parse("INR").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn enums_round_trip_their_text_and_name_a_bad_value() {
+        for v in [ValueType::FixedDenomination, ValueType::OpenValue] {
+            assert_eq!(v.as_str().parse::<ValueType>(), Ok(v));
+        }
+        for k in [Kind::Inventory, Kind::Generated] {
+            assert_eq!(k.as_str().parse::<Kind>(), Ok(k));
+        }
+        for d in [DeliveryType::Realtime, DeliveryType::Delayed] {
+            assert_eq!(d.as_str().parse::<DeliveryType>(), Ok(d));
+        }
+        assert_eq!(
+            "Open_Value".parse::<ValueType>().unwrap_err().to_string(),
+            "valueType `Open_Value` must be fixed_denomination or open_value"
+        );
+        assert_eq!(
+            "later".parse::<DeliveryType>().unwrap_err().to_string(),
+            "deliveryType `later` must be realtime or delayed"
+        );
+        assert_eq!(
+            "gift".parse::<Kind>().unwrap_err().to_string(),
+            "kind `gift` must be inventory or generated"
+        );
+    }
+
+    #[test]
+    fn fixed_products_offer_their_denominations() {
+        let p = Product::from_row(&row("fixed_denomination", "100,500.50", "0", "0")).unwrap();
+        assert_eq!(p.denominations, [inr("100"), inr("500.5")]);
+        assert!(p.offers(inr("500.50")));
+        assert!(!p.offers(inr("200")));
+        assert_eq!(p.offered_values(), "100,500.50");
+        assert!(p.sold_in("in"));
+        assert!(!p.sold_in("US"));
+        assert!(p.is_stocked());
+    }
+
+    #[test]
+    fn open_products_offer_whole_minor_units_inside_their_range() {
+        let p = Product::from_row(&row("open_value", "", "10.555", "20")).unwrap();
+        assert_eq!((p.min_value, p.max_value), (inr("10.56"), inr("20")));
+        assert!(!p.offers(inr("10.55")));
+        assert!(p.offers(inr("10.56")));
+        assert!(p.offers(inr("20")));
+        assert!(!p.offers(inr("20.01")));
+        assert_eq!(p.offered_values(), "from 10.555 to 20");
+    }
+
+    #[test]
+    fn a_stored_row_that_does_not_parse_names_its_problem() {
+        let mut bad = row("fixed_denomination", "100", "0", "0");
+        bad.kind = "gift".into();
+        assert_eq!(
+            Product::from_row(&bad).unwrap_err().to_string(),
+            "stored product 7 is invalid: kind `gift` must be inventory or generated"
+        );
+        let bad = row("fixed_denomination", "100,abc", "0", "0");
+        assert!(Product::from_row(&bad)
+            .unwrap_err()
+            .to_string()
+            .starts_with("stored product 7 is invalid: denominations: "));
     }
 }

@@ -13,7 +13,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::json;
 
 use super::{
-    catalog,
+    catalog::{self, Kind, Product},
     money::{Currency, Money},
     orders::mint_code,
     parse_email, Error, Result,
@@ -25,7 +25,7 @@ use crate::{
         catalog::{self as catalog_store, ProductRow},
         companies, ledger,
         links::{self, CampaignRow, LinkRow},
-        orders::{self, CodeRow, OrderRow},
+        orders::{self, CodeRow, DeliveryStatus, OrderRow, OrderStatus},
         outbox, Db,
     },
 };
@@ -452,6 +452,7 @@ pub async fn redeem(
     let Some(product) = products.into_iter().find(|p| p.id == product_id) else {
         return Ok(Redemption::NotOffered);
     };
+    let kind = Product::from_row(&product)?.kind;
     let mut tx = db.begin().await?;
     if !links::claim_for_redemption(&mut tx, link.id, now).await? {
         drop(tx);
@@ -480,8 +481,8 @@ pub async fn redeem(
         discount_percent: "0".into(),
         amount_charged_minor: link.link_charge_minor,
         base_currency: link.base_currency.clone(),
-        order_status: "complete".into(),
-        delivery_status: "delivered".into(),
+        order_status: OrderStatus::Complete,
+        delivery_status: DeliveryStatus::Delivered,
         email: String::new(),
         contact: String::new(),
         tag: "xoxo_link".into(),
@@ -490,7 +491,7 @@ pub async fn redeem(
         delivered_at: Some(now),
     };
     let order_id = orders::insert(&mut tx, &row).await?;
-    if product.kind == "generated" {
+    if kind == Kind::Generated {
         orders::insert_minted(
             &mut tx,
             order_id,

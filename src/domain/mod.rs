@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod clients;
 pub mod companies;
+pub mod inventory;
 pub mod ledger;
 pub mod links;
 pub mod money;

@@ -1,6 +1,8 @@
-//! Money as integer minor units of an ISO 4217 currency; never floats.
+//! Money as integer minor units of an ISO 4217 currency, and exact
+//! decimals for rates, percentages and catalog bounds; never floats. Pure
+//! values: touches no storage and no I/O.
 
-use std::fmt;
+use std::{cmp::Ordering, fmt};
 
 /// An ISO 4217 currency code such as `INR`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,7 +27,8 @@ impl Currency {
 
     /// The code.
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("ASCII")
+        // `parse` admits ASCII letters only, so the fallback is never taken.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
     /// Digits after the decimal point (ISO 4217 minor unit).
@@ -127,6 +130,16 @@ impl Money {
             text.insert(0, '-');
         }
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Money {
+    /// `minor` units of `currency`, capped to the range of `i64`.
+    fn saturating(minor: i128, currency: Currency) -> Money {
+        Money {
+            minor: i64::try_from(minor).unwrap_or(if minor < 0 { i64::MIN } else { i64::MAX }),
+            currency,
+        }
     }
 }
 
@@ -266,6 +279,19 @@ pub struct Decimal {
 }
 
 impl Decimal {
+    /// Zero.
+    pub const ZERO: Decimal = Decimal::whole(0);
+    /// One (the rate between a currency and itself).
+    pub const ONE: Decimal = Decimal::whole(1);
+
+    /// A whole number of units.
+    pub const fn whole(units: u64) -> Decimal {
+        Decimal {
+            mantissa: units as i128,
+            scale: 0,
+        }
+    }
+
     /// Parses `12`, `0.0125`; at most 12 decimals and 18 integer digits.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
@@ -292,6 +318,38 @@ impl Decimal {
     /// True when zero.
     pub fn is_zero(&self) -> bool {
         self.mantissa == 0
+    }
+
+    /// Compares this many major units of `amount`'s currency with `amount`,
+    /// exactly: `1.005` is above `1.00 USD` and below `1.01 USD`.
+    pub fn cmp_amount(&self, amount: Money) -> Ordering {
+        // Both sides stay far inside i128: a parsed mantissa has at most 30
+        // digits and a currency at most 3 decimals; `minor` fits i64 and a
+        // scale is at most 14.
+        let this = self.mantissa * 10i128.pow(amount.currency.exponent());
+        let that = amount.minor as i128 * 10i128.pow(self.scale);
+        this.cmp(&that)
+    }
+
+    /// This many major units of `currency`, rounded down to a whole minor
+    /// unit (at most `i64::MAX` minor units).
+    pub fn floor_money(&self, currency: Currency) -> Money {
+        let (minor, rest) = self.minor_units(currency);
+        Money::saturating(minor - i128::from(rest < 0), currency)
+    }
+
+    /// This many major units of `currency`, rounded up to a whole minor unit
+    /// (at most `i64::MAX` minor units).
+    pub fn ceil_money(&self, currency: Currency) -> Money {
+        let (minor, rest) = self.minor_units(currency);
+        Money::saturating(minor + i128::from(rest > 0), currency)
+    }
+
+    /// Whole minor units of `currency` (truncated) and the sign of the rest.
+    fn minor_units(&self, currency: Currency) -> (i128, i128) {
+        let numerator = self.mantissa * 10i128.pow(currency.exponent());
+        let denominator = 10i128.pow(self.scale);
+        (numerator / denominator, (numerator % denominator).signum())
     }
 
     /// The canonical text (no trailing zeros after the point).
@@ -382,6 +440,45 @@ mod decimal_tests {
             Decimal::parse("1").unwrap().convert(ten_dollars, usd),
             ten_dollars
         );
+    }
+
+    #[test]
+    fn compares_with_amounts_exactly() {
+        let usd = Currency::parse("USD").unwrap();
+        let dollar = Money::parse("1.00", usd).unwrap();
+        assert_eq!(
+            Decimal::parse("1").unwrap().cmp_amount(dollar),
+            Ordering::Equal
+        );
+        assert_eq!(
+            Decimal::parse("1.000").unwrap().cmp_amount(dollar),
+            Ordering::Equal
+        );
+        assert_eq!(
+            Decimal::parse("1.005").unwrap().cmp_amount(dollar),
+            Ordering::Greater
+        );
+        assert_eq!(
+            Decimal::parse("1.005")
+                .unwrap()
+                .cmp_amount(Money::parse("1.01", usd).unwrap()),
+            Ordering::Less
+        );
+        assert_eq!(Decimal::ZERO.cmp_amount(dollar), Ordering::Less);
+        assert_eq!(Decimal::ONE.to_text(), "1");
+    }
+
+    #[test]
+    fn rounds_to_whole_minor_units() {
+        let inr = Currency::parse("INR").unwrap();
+        let d = Decimal::parse("10.555").unwrap();
+        assert_eq!(d.floor_money(inr).minor, 1055);
+        assert_eq!(d.ceil_money(inr).minor, 1056);
+        let exact = Decimal::parse("10.5").unwrap();
+        assert_eq!(exact.floor_money(inr).minor, 1050);
+        assert_eq!(exact.ceil_money(inr).minor, 1050);
+        let huge = Decimal::parse("999999999999999999").unwrap();
+        assert_eq!(huge.ceil_money(inr).minor, i64::MAX);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The operator-wide catalog: products, voucher-code inventory and
-//! exchange rates.
+//! exchange rates. Touches the `products`, `voucher_codes` (imports and
+//! counts), `fx_rates` and `catalog_meta` tables. Product values stay the
+//! stored text here; `domain::catalog::Product::from_row` parses them once.
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
@@ -36,7 +38,7 @@ pub struct ProductRow {
     pub countries: String,
     /// Decimal text.
     pub exchange_rate_rule: String,
-    /// `fixed_denomination` or `open_value`.
+    /// `fixed_denomination` or `open_value` (`domain::catalog::ValueType`).
     pub value_type: String,
     /// Decimal text.
     pub min_value: String,
@@ -48,7 +50,7 @@ pub struct ProductRow {
     pub tat_in_days: String,
     /// Free text (e.g. `online`).
     pub usage_type: String,
-    /// `realtime` or `delayed`.
+    /// `realtime` or `delayed` (`domain::catalog::DeliveryType`).
     pub delivery_type: String,
     /// Decimal text, percent.
     pub fee: String,
@@ -56,7 +58,7 @@ pub struct ProductRow {
     pub discount: String,
     /// Most vouchers per order.
     pub order_quantity_limit: i64,
-    /// `inventory` or `generated`.
+    /// `inventory` or `generated` (`domain::catalog::Kind`).
     pub kind: String,
     /// Last change (ms).
     pub updated_at: i64,
@@ -66,6 +68,7 @@ const COLUMNS: &str = "id, name, description, terms, expiry_validity, redemption
     currency_code, currency_name, country_code, country_name, countries, exchange_rate_rule, value_type, min_value, \
     max_value, denominations, tat_in_days, usage_type, delivery_type, fee, discount, order_quantity_limit, kind, updated_at";
 
+/// Reads a row of [`COLUMNS`].
 fn product(row: AnyRow) -> StoreResult<ProductRow> {
     Ok(ProductRow {
         id: row.try_get(0)?,

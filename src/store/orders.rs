@@ -1,10 +1,137 @@
-//! Orders, the allocation of voucher codes to them, and the outbox.
+//! Orders and the allocation of voucher codes to them: the `orders` and
+//! `voucher_codes` tables, plus the product row lock that serialises
+//! allocation. Status columns are read into [`OrderStatus`] and
+//! [`DeliveryStatus`] here, once.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    fmt,
+    str::FromStr,
+};
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{DynSql, StoreResult, Tx};
+
+/// Stored status text that is not one of the column's values.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{column} `{value}` must be {expected}")]
+pub struct UnknownStatus {
+    /// The column.
+    pub column: &'static str,
+    /// The text found.
+    pub value: String,
+    /// The values allowed.
+    pub expected: &'static str,
+}
+
+/// `orders.order_status` (`orderStatus` on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Placed and delivered.
+    Complete,
+    /// Charged, waiting for codes (a delayed product without stock).
+    Pending,
+}
+
+impl OrderStatus {
+    /// The stored and wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Complete => "complete",
+            OrderStatus::Pending => "pending",
+        }
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(text: &str) -> Result<Self, UnknownStatus> {
+        match text {
+            "complete" => Ok(OrderStatus::Complete),
+            "pending" => Ok(OrderStatus::Pending),
+            other => Err(UnknownStatus {
+                column: "order_status",
+                value: other.to_string(),
+                expected: "complete or pending",
+            }),
+        }
+    }
+}
+
+/// `orders.delivery_status` (`deliveryStatus` on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// The codes are the order's.
+    Delivered,
+    /// Waiting for codes.
+    Pending,
+}
+
+impl DeliveryStatus {
+    /// The stored and wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Pending => "pending",
+        }
+    }
+}
+
+impl FromStr for DeliveryStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(text: &str) -> Result<Self, UnknownStatus> {
+        match text {
+            "delivered" => Ok(DeliveryStatus::Delivered),
+            "pending" => Ok(DeliveryStatus::Pending),
+            other => Err(UnknownStatus {
+                column: "delivery_status",
+                value: other.to_string(),
+                expected: "delivered or pending",
+            }),
+        }
+    }
+}
+
+/// Both serialize as their text: wire JSON and e-mail templates show them.
+impl serde::Serialize for OrderStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for DeliveryStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for DeliveryStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Reads a status column; text that does not parse is a decode error
+/// (an internal error for the caller, logged with the column and value).
+fn status<T: FromStr<Err = UnknownStatus>>(row: &AnyRow, index: usize) -> StoreResult<T> {
+    let text: String = row.try_get(index)?;
+    text.parse().map_err(|e: UnknownStatus| {
+        sqlx::Error::ColumnDecode {
+            index: e.column.to_string(),
+            source: Box::new(e),
+        }
+        .into()
+    })
+}
 
 /// An order as stored.
 #[derive(Clone, Debug)]
@@ -37,10 +164,10 @@ pub struct OrderRow {
     pub amount_charged_minor: i64,
     /// The company's base currency.
     pub base_currency: String,
-    /// `complete` or `pending`.
-    pub order_status: String,
-    /// `delivered` or `pending`.
-    pub delivery_status: String,
+    /// Complete, or pending while waiting for codes.
+    pub order_status: OrderStatus,
+    /// Delivered, or pending while waiting for codes.
+    pub delivery_status: DeliveryStatus,
     /// Receiver e-mail.
     pub email: String,
     /// Receiver phone.
@@ -59,6 +186,7 @@ const COLUMNS: &str = "id, company_id, po_number, product_id, product_name, deno
     currency_value, order_total_minor, discount_minor, discount_percent, amount_charged_minor, base_currency, order_status, \
     delivery_status, email, contact, tag, notify_receiver, created_at, delivered_at";
 
+/// Reads a row of [`COLUMNS`], parsing its status columns.
 fn order(row: AnyRow) -> StoreResult<OrderRow> {
     Ok(OrderRow {
         id: row.try_get(0)?,
@@ -75,8 +203,8 @@ fn order(row: AnyRow) -> StoreResult<OrderRow> {
         discount_percent: row.try_get(11)?,
         amount_charged_minor: row.try_get(12)?,
         base_currency: row.try_get(13)?,
-        order_status: row.try_get(14)?,
-        delivery_status: row.try_get(15)?,
+        order_status: status(&row, 14)?,
+        delivery_status: status(&row, 15)?,
         email: row.try_get(16)?,
         contact: row.try_get(17)?,
         tag: row.try_get(18)?,
@@ -156,8 +284,8 @@ pub async fn insert_many(tx: &mut Tx, rows: &[OrderRow]) -> StoreResult<Vec<i64>
                 .bind(&o.discount_percent)
                 .bind(o.amount_charged_minor)
                 .bind(&o.base_currency)
-                .bind(&o.order_status)
-                .bind(&o.delivery_status)
+                .bind(o.order_status.as_str())
+                .bind(o.delivery_status.as_str())
                 .bind(&o.email)
                 .bind(&o.contact)
                 .bind(&o.tag)
@@ -185,7 +313,10 @@ pub async fn insert_many(tx: &mut Tx, rows: &[OrderRow]) -> StoreResult<Vec<i64>
 
 /// Inserts an order; returns its id (see [`insert_many`]).
 pub async fn insert(tx: &mut Tx, o: &OrderRow) -> StoreResult<i64> {
-    Ok(insert_many(tx, std::slice::from_ref(o)).await?[0])
+    insert_many(tx, std::slice::from_ref(o))
+        .await?
+        .pop()
+        .ok_or_else(|| sqlx::Error::RowNotFound.into())
 }
 
 /// The poNumbers among `pos` that the company already used.
@@ -354,7 +485,9 @@ pub async fn insert_minted(
 
 /// Marks an order complete and delivered.
 pub async fn mark_delivered(conn: &mut AnyConnection, order_id: i64, now: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE orders SET order_status = 'complete', delivery_status = 'delivered', delivered_at = $1 WHERE id = $2")
+    sqlx::query("UPDATE orders SET order_status = $1, delivery_status = $2, delivered_at = $3 WHERE id = $4")
+        .bind(OrderStatus::Complete.as_str())
+        .bind(DeliveryStatus::Delivered.as_str())
         .bind(now)
         .bind(order_id)
         .execute(conn)
@@ -453,11 +586,12 @@ pub async fn pending(
     denomination_minor: i64,
 ) -> StoreResult<Vec<OrderRow>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM orders WHERE product_id = $1 AND denomination_minor = $2 AND order_status = 'pending' \
+        "SELECT {COLUMNS} FROM orders WHERE product_id = $1 AND denomination_minor = $2 AND order_status = $3 \
          ORDER BY created_at, id"
     ))
     .bind(product_id)
     .bind(denomination_minor)
+    .bind(OrderStatus::Pending.as_str())
     .fetch_all(conn)
     .await?
     .into_iter()

@@ -3,22 +3,29 @@
 //! the version from the database (one row; concurrent requests share one
 //! read, made after they arrived), so a node never serves a catalog older
 //! than the last import committed before the request.
+//!
+//! Reads the catalog tables only; each row is parsed into its typed
+//! [`Product`] once per version (a row that does not parse fails the load
+//! as an internal error).
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::{
     app::AppState,
+    domain::catalog::{CorruptProduct, Product},
     store::{batch::Batcher, catalog, catalog::ProductRow, Db},
 };
 
 /// A product with what filters compare, prepared once.
 #[derive(Debug)]
 pub struct Entry {
-    /// The product.
-    pub product: ProductRow,
+    /// The product as stored (its wire text).
+    pub row: ProductRow,
+    /// The product's typed values (what filters compare).
+    pub product: Product,
     /// Its getVouchers JSON without `exchangeRate`, serialized, without the
     /// opening brace: `"categories":...}` (see [`Entry::write_json`]).
     pub fields: String,
@@ -41,13 +48,6 @@ pub struct View {
     pub by_name: Vec<usize>,
 }
 
-impl View {
-    /// Products in id order.
-    pub fn products(&self) -> impl Iterator<Item = &ProductRow> {
-        self.entries.iter().map(|e| &e.product)
-    }
-}
-
 impl Entry {
     /// Appends the product's getVouchers object with `exchange_rate` (JSON
     /// text, e.g. `null` or `83.12`) to `out`.
@@ -59,32 +59,31 @@ impl Entry {
     }
 }
 
-fn entry(product: ProductRow) -> Entry {
-    let countries: Vec<std::collections::HashMap<String, String>> =
-        serde_json::from_str(&product.countries).unwrap_or_default();
-    let mut json = super::product_json(&product, Value::Null);
+/// Prepares a stored product.
+fn entry(row: ProductRow) -> Result<Entry, CorruptProduct> {
+    let product = Product::from_row(&row)?;
+    let mut json = super::product_json(&row, Value::Null);
     if let Value::Object(map) = &mut json {
         map.remove("exchangeRate");
     }
     let text = json.to_string();
-    Entry {
+    Ok(Entry {
         fields: text.strip_prefix('{').unwrap_or(&text).to_string(),
-        name: product.name.to_lowercase(),
-        countries: countries
+        name: row.name.to_lowercase(),
+        countries: product
+            .countries
             .iter()
-            .map(|c| {
-                let get = |k: &str| c.get(k).map(|v| v.to_lowercase()).unwrap_or_default();
-                (get("code"), get("name"))
-            })
+            .map(|(code, name)| (code.to_lowercase(), name.to_lowercase()))
             .collect(),
-        categories: product
+        categories: row
             .categories
             .split(',')
             .map(|c| c.trim().to_lowercase())
             .filter(|c| !c.is_empty())
             .collect(),
+        row,
         product,
-    }
+    })
 }
 
 /// The shared cache of the latest [`View`].
@@ -136,11 +135,11 @@ impl CatalogCache {
         // An import committing between the two reads makes the rows newer
         // than `version`, never older; the next request then sees a higher
         // version and reloads.
-        let entries: Vec<Entry> = catalog::all(state.db.reader())
+        let entries = catalog::all(state.db.reader())
             .await?
             .into_iter()
             .map(entry)
-            .collect();
+            .collect::<Result<Vec<Entry>, CorruptProduct>>()?;
         let mut by_name: Vec<usize> = (0..entries.len()).collect();
         by_name.sort_by(|a, b| {
             entries[*a]
@@ -153,14 +152,17 @@ impl CatalogCache {
             entries,
             by_name,
         });
-        *self.latest.write().expect("catalog cache lock") = Some(view.clone());
+        // The slot is replaced whole, so a writer that panicked cannot have
+        // left it half-written: a poisoned lock is still usable.
+        *self.latest.write().unwrap_or_else(PoisonError::into_inner) = Some(view.clone());
         Ok(view)
     }
 
+    /// The cached view if it is of `version`.
     fn cached(&self, version: i64) -> Option<Arc<View>> {
         self.latest
             .read()
-            .expect("catalog cache lock")
+            .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
             .filter(|v| v.version == version)
             .cloned()

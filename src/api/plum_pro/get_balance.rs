@@ -1,5 +1,6 @@
 //! `plumProAPI.query.getBalance`: the company's balance in its base
-//! currency, as `value` and as `points` (1 point = 1 unit).
+//! currency, as `value` and as `points` (1 point = 1 unit). Reads the
+//! ledger only.
 
 use serde_json::{json, Map, Value};
 

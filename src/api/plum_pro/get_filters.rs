@@ -1,5 +1,6 @@
 //! `plumProAPI.mutation.getFilters`: filter groups (country, currency,
-//! category, price) built from the live catalog.
+//! category, price) built from the live catalog. Reads the cached catalog
+//! view only.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,10 @@ use serde_json::{json, Map, Value};
 use crate::{
     api::{error::ApiError, fields::Fields},
     app::AppState,
+    domain::{
+        catalog::{Product, ValueType},
+        money::{Decimal, Money},
+    },
     oauth::bearer::Caller,
 };
 
@@ -24,6 +29,8 @@ const GROUPS: [(&str, &str, &str); 4] = [
     ("category", "Category", "Kinds of brand"),
     ("price", "Price", "Voucher values"),
 ];
+/// Price groups in major units of each product's currency: `(from, to)`,
+/// both inclusive; `None` is open-ended.
 const PRICE_BUCKETS: [(u64, Option<u64>); 6] = [
     (0, Some(100)),
     (100, Some(500)),
@@ -72,18 +79,13 @@ pub async fn run(
         .map_err(ApiError::Internal)?;
     // value code -> (display value, iso code)
     let mut values: BTreeMap<&str, BTreeMap<String, (String, String)>> = BTreeMap::new();
-    for p in view.products() {
-        let countries: Vec<BTreeMap<String, String>> =
-            serde_json::from_str(&p.countries).unwrap_or_default();
-        for c in countries {
-            let (code, name) = (
-                c.get("code").cloned().unwrap_or_default(),
-                c.get("name").cloned().unwrap_or_default(),
-            );
+    for entry in &view.entries {
+        let (p, product) = (&entry.row, &entry.product);
+        for (code, name) in &product.countries {
             values
                 .entry("country")
                 .or_default()
-                .insert(code.to_lowercase(), (name, code));
+                .insert(code.to_lowercase(), (name.clone(), code.clone()));
         }
         let currency_name = if p.currency_name.is_empty() {
             p.currency_code.clone()
@@ -105,22 +107,12 @@ pub async fn run(
                 (category.to_string(), String::new()),
             );
         }
-        let amounts: Vec<f64> = if p.value_type == "open_value" {
-            vec![
-                p.min_value.parse().unwrap_or(0.0),
-                p.max_value.parse().unwrap_or(0.0),
-            ]
-        } else {
-            p.denominations
-                .split(',')
-                .filter_map(|d| d.trim().parse().ok())
-                .collect()
-        };
+        let amounts = price_points(product);
         for (lo, hi) in PRICE_BUCKETS {
-            if amounts
-                .iter()
-                .any(|a| *a >= lo as f64 && hi.is_none_or(|h| *a <= h as f64))
-            {
+            let (from, to) = (Decimal::whole(lo), hi.map(Decimal::whole));
+            if amounts.iter().any(|a| {
+                from.cmp_amount(*a).is_le() && to.is_none_or(|to| to.cmp_amount(*a).is_ge())
+            }) {
                 let code = match hi {
                     Some(h) => format!("{lo}-{h}"),
                     None => format!("{lo}+"),
@@ -158,4 +150,13 @@ pub async fn run(
         }));
     }
     Ok(super::success(NAME, Value::Array(groups)))
+}
+
+/// The amounts a product is grouped by: its open range's ends, or its
+/// denominations.
+fn price_points(product: &Product) -> Vec<Money> {
+    match product.value_type {
+        ValueType::OpenValue => vec![product.min_value, product.max_value],
+        ValueType::FixedDenomination => product.denominations.clone(),
+    }
 }

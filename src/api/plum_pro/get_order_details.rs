@@ -1,5 +1,6 @@
 //! `plumProAPI.mutation.getOrderDetails`: one of the company's orders, by
 //! `orderId` or `poNumber`; `sendMailToReceiver` 1 queues the e-mail again.
+//! Reads orders, codes and the product's country; writes only the outbox.
 
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};

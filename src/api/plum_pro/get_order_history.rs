@@ -1,5 +1,6 @@
 //! `plumProAPI.mutation.getOrderHistory`: the company's orders between two
-//! dates (inclusive, at most 366 days apart), newest first.
+//! dates (inclusive, at most 366 days apart), newest first. Reads orders
+//! only.
 
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};

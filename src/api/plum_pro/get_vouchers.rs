@@ -1,5 +1,6 @@
 //! `plumProAPI.mutation.getVouchers`: the catalog, filtered, sorted and
 //! paged, optionally with the exchange rate to the company's base currency.
+//! Reads the cached catalog view, the company and the fx rates.
 
 use std::collections::HashMap;
 
@@ -11,12 +12,12 @@ use crate::{
     api::{error::ApiError, fields::Fields},
     app::AppState,
     domain::{
-        catalog,
-        money::{Currency, Decimal},
+        catalog::{self, Product, ValueType},
+        money::{Currency, Decimal, Money},
         scopes::truncate,
     },
     oauth::bearer::Caller,
-    store::{catalog::ProductRow, companies},
+    store::companies,
 };
 
 /// Operation name in the response.
@@ -36,7 +37,7 @@ enum Filter {
     Country(String),
     Currency(String),
     Category(String),
-    Price(Decimal, Option<Decimal>),
+    Price(PriceRange),
     Name(String),
 }
 
@@ -69,8 +70,8 @@ fn parse_filters(value: Option<&Value>) -> Result<Vec<Filter>, ApiError> {
                 Some("price") => {
                     let bad = || ApiError::validation("variables.data.filters price value must be like 100 or 100-500.");
                     match value.split_once('-') {
-                        Some((lo, hi)) => Filter::Price(Decimal::parse(lo).map_err(|_| bad())?, Some(Decimal::parse(hi).map_err(|_| bad())?)),
-                        None => Filter::Price(Decimal::parse(&value).map_err(|_| bad())?, None),
+                        Some((lo, hi)) => Filter::Price(PriceRange { lo: Decimal::parse(lo).map_err(|_| bad())?, hi: Some(Decimal::parse(hi).map_err(|_| bad())?) }),
+                        None => Filter::Price(PriceRange { lo: Decimal::parse(&value).map_err(|_| bad())?, hi: None }),
                     }
                 }
                 _ => {
@@ -84,26 +85,36 @@ fn parse_filters(value: Option<&Value>) -> Result<Vec<Filter>, ApiError> {
         .collect()
 }
 
-/// Values of a product a price filter compares: its denominations, or its
-/// open range.
-fn in_price_range(p: &ProductRow, lo: Decimal, hi: Option<Decimal>) -> bool {
-    let as_f = |d: &Decimal| d.to_text().parse::<f64>().unwrap_or(0.0);
-    let (lo, hi) = (as_f(&lo), hi.as_ref().map(as_f));
-    let inside = |v: f64| v >= lo && hi.is_none_or(|h| v <= h) && (hi.is_some() || v == lo);
-    if p.value_type == "open_value" {
-        let (min, max) = (
-            p.min_value.parse::<f64>().unwrap_or(0.0),
-            p.max_value.parse::<f64>().unwrap_or(0.0),
-        );
-        return match hi {
-            Some(h) => min <= h && max >= lo,
-            None => min <= lo && lo <= max,
-        };
+/// A `price` filter in major units of each product's currency: one amount
+/// (`100`) or an inclusive range (`100-500`). Compared exactly with the
+/// product's amounts (no floats): `100.005` matches no INR voucher.
+#[derive(Clone, Copy, Debug)]
+struct PriceRange {
+    lo: Decimal,
+    hi: Option<Decimal>,
+}
+
+impl PriceRange {
+    /// True when `amount` is the filter's one amount, or inside its range.
+    fn contains(&self, amount: Money) -> bool {
+        match self.hi {
+            Some(hi) => self.lo.cmp_amount(amount).is_le() && hi.cmp_amount(amount).is_ge(),
+            None => self.lo.cmp_amount(amount).is_eq(),
+        }
     }
-    p.denominations
-        .split(',')
-        .filter_map(|d| d.trim().parse::<f64>().ok())
-        .any(inside)
+
+    /// True when the product sells a value the filter asks for: one of its
+    /// denominations, or (open value) a range that meets the filter's.
+    fn matches(&self, product: &Product) -> bool {
+        match product.value_type {
+            ValueType::OpenValue => {
+                let up_to = self.hi.unwrap_or(self.lo);
+                up_to.cmp_amount(product.min_value).is_ge()
+                    && self.lo.cmp_amount(product.max_value).is_le()
+            }
+            ValueType::FixedDenomination => product.denominations.iter().any(|d| self.contains(*d)),
+        }
+    }
 }
 
 fn matches(e: &Entry, filter: &Filter) -> bool {
@@ -112,10 +123,10 @@ fn matches(e: &Entry, filter: &Filter) -> bool {
             .countries
             .iter()
             .any(|(code, name)| code == c || name == c),
-        Filter::Currency(c) => e.product.currency_code == *c,
+        Filter::Currency(c) => e.product.currency.as_str() == c,
         Filter::Category(c) => e.categories.iter().any(|x| x == c),
         Filter::Name(n) => e.name.contains(n.as_str()),
-        Filter::Price(lo, hi) => in_price_range(&e.product, *lo, *hi),
+        Filter::Price(range) => range.matches(&e.product),
     }
 }
 
@@ -204,7 +215,7 @@ pub async fn run(
         None
     };
     // The answer is written from the products' prepared JSON text.
-    let mut rates: HashMap<&str, String> = HashMap::new();
+    let mut rates: HashMap<Currency, String> = HashMap::new();
     let mut out = String::with_capacity(
         64 + page_items
             .iter()
@@ -213,23 +224,78 @@ pub async fn run(
     );
     out.push_str("{\"data\":{\"getVouchers\":{\"status\":1,\"data\":[");
     for (i, e) in page_items.into_iter().enumerate() {
-        let code = e.product.currency_code.as_str();
-        if let (Some(base), Ok(currency), false) =
-            (base, Currency::parse(code), rates.contains_key(code))
-        {
+        let currency = e.product.currency;
+        if let (Some(base), false) = (base, rates.contains_key(&currency)) {
             let rate = catalog::rate(&state.db, currency, base)
                 .await
                 .map_err(|e| ApiError::Internal(e.into()))?;
             rates.insert(
-                code,
+                currency,
                 rate.map_or_else(|| "null".to_string(), |r| r.to_json().to_string()),
             );
         }
         if i > 0 {
             out.push(',');
         }
-        e.write_json(rates.get(code).map_or("null", String::as_str), &mut out);
+        e.write_json(
+            rates.get(&currency).map_or("null", String::as_str),
+            &mut out,
+        );
     }
     out.push_str("]}}}");
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::catalog::ProductRow;
+
+    fn product(value_type: &str, denominations: &str, min: &str, max: &str) -> Product {
+        Product::from_row(&ProductRow {
+            currency_code: "INR".into(),
+            countries: "[]".into(),
+            value_type: value_type.into(),
+            min_value: min.into(),
+            max_value: max.into(),
+            denominations: denominations.into(),
+            delivery_type: "realtime".into(),
+            kind: "inventory".into(),
+            discount: "0".into(),
+            ..ProductRow::default()
+        })
+        .unwrap()
+    }
+
+    fn range(lo: &str, hi: Option<&str>) -> PriceRange {
+        PriceRange {
+            lo: Decimal::parse(lo).unwrap(),
+            hi: hi.map(|h| Decimal::parse(h).unwrap()),
+        }
+    }
+
+    #[test]
+    fn price_filters_compare_exact_amounts() {
+        let fixed = product("fixed_denomination", "100,500.50", "0", "0");
+        assert!(range("100", None).matches(&fixed));
+        assert!(range("100.00", None).matches(&fixed));
+        assert!(range("500.5", None).matches(&fixed));
+        assert!(!range("500.505", None).matches(&fixed));
+        assert!(range("400", Some("600")).matches(&fixed));
+        assert!(range("500.5", Some("600")).matches(&fixed));
+        assert!(!range("500.51", Some("600")).matches(&fixed));
+        assert!(!range("101", Some("500.49")).matches(&fixed));
+    }
+
+    #[test]
+    fn price_filters_meet_open_ranges() {
+        let open = product("open_value", "", "10", "500");
+        assert!(range("10", None).matches(&open));
+        assert!(range("500", None).matches(&open));
+        assert!(!range("500.01", None).matches(&open));
+        assert!(range("1", Some("10")).matches(&open));
+        assert!(!range("1", Some("9.99")).matches(&open));
+        assert!(range("400", Some("600")).matches(&open));
+        assert!(!range("500.01", Some("600")).matches(&open));
+    }
 }

@@ -1,6 +1,10 @@
 //! The Rewards API (tag `plumProAPI`, scope `plum_pro_api`), one module per
 //! operation. Wire format: API-REWARDS.md — field names and JSON types are
 //! kept exactly, including numbers sent as strings.
+//!
+//! This module holds the shared wire shapes (products, orders, amounts,
+//! dates); each operation reads and writes only through the domain and
+//! store modules it names.
 
 pub mod catalog_view;
 pub mod get_balance;
@@ -99,7 +103,10 @@ pub fn order_json(
     country: &str,
 ) -> Value {
     let currency_value = number(&order.currency_value);
-    let default_validity = date_time(order.created_at + 365 * 24 * 3600 * 1000)[..10].to_string();
+    let default_validity = date_time(order.created_at + 365 * 24 * 3600 * 1000)
+        .get(..10)
+        .unwrap_or_default()
+        .to_string();
     let vouchers: Vec<Value> = codes
         .iter()
         .map(|c| {

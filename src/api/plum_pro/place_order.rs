@@ -1,5 +1,6 @@
 //! `plumProAPI.mutation.placeOrder`: buys vouchers in one transaction,
-//! idempotent on the client's `poNumber`.
+//! idempotent on the client's `poNumber`. Goes through the order desk
+//! (`domain::orders`) only.
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
