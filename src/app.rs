@@ -26,6 +26,7 @@ use crate::{
     clock::SharedClock,
     config::ValidConfig,
     crypto, ops,
+    state::AppState,
     store::{migrate, Db},
     telemetry,
 };
@@ -210,7 +211,3 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
-
-
-/// Transitional path for modules not yet moved to [`crate::state`].
-pub use crate::state::AppState;

@@ -56,7 +56,9 @@ async fn metrics(
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|presented| crypto::verify_secret(presented, &crypto::hash_secret(token.expose()))),
+            .is_some_and(|presented| {
+                crypto::verify_secret(presented, &crypto::hash_secret(token.expose()))
+            }),
         None => peer.ip().is_loopback(),
     };
     if !allowed {

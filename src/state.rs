@@ -11,10 +11,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::{
     clock::SharedClock,
     config::ValidConfig,
-    api::plum_pro::catalog_view::CatalogCache,
     domain::{orders::OrderDesk, tokens::Tokens},
     pages::Templates,
-    store::{limiter::Limiter, reader::Reader, Db},
+    store::{catalog_cache::CatalogCache, limiter::Limiter, reader::Reader, Db},
 };
 
 /// State shared by every handler; cheap to clone.

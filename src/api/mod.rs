@@ -23,9 +23,9 @@ use serde_json::{Map, Value};
 
 use self::error::ApiError;
 use crate::{
-    state::AppState,
     domain::scopes::{truncate, Scope},
     oauth::bearer::{self, Caller},
+    state::AppState,
 };
 
 /// Routes of the resource API.

@@ -72,10 +72,16 @@ pub(super) async fn run_codes(s: &Session, command: CodesCommand) -> anyhow::Res
             let text = read_file(&file)?;
             let bar = progress_bar(s.interactive, "importing codes")?;
             let report = reporter(&bar);
-            let count =
-                catalog::import_codes(&s.db, &s.clock, product, &denomination, &text, &report)
-                    .await
-                    .map_err(explain)?;
+            let count = crate::domain::inventory::import_codes(
+                &s.db,
+                &s.clock,
+                product,
+                &denomination,
+                &text,
+                &report,
+            )
+            .await
+            .map_err(explain)?;
             bar.finish_and_clear();
             Ok(Output::new(
                 json!({ "imported": count, "product_id": product }),

@@ -155,9 +155,16 @@ async fn seed_catalog(s: &Session) -> anyhow::Result<()> {
             })
             .collect();
         let file = format!("code,pin,validity\n{codes}");
-        catalog::import_codes(&s.db, &s.clock, product, denomination, &file, &quiet)
-            .await
-            .map_err(explain)?;
+        crate::domain::inventory::import_codes(
+            &s.db,
+            &s.clock,
+            product,
+            denomination,
+            &file,
+            &quiet,
+        )
+        .await
+        .map_err(explain)?;
     }
     catalog::set_rate(&s.db, &s.clock, "USD", "INR", "83.12")
         .await

@@ -51,7 +51,9 @@ impl LinkReport {
 
     /// Adds a link's line and JSON object.
     pub(super) fn add(&mut self, l: &LinkRow) -> anyhow::Result<()> {
-        let status = links::LinkStatus::of(l, self.now).map_err(explain)?.as_str();
+        let status = links::LinkStatus::of(l, self.now)
+            .map_err(explain)?
+            .as_str();
         let value = amount_text(l.denomination_minor, &l.currency_code);
         let date = |ms: Option<i64>| ms.map(iso_date).unwrap_or_default();
         self.csv.write_record([

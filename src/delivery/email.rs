@@ -10,9 +10,9 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::{
-    state::AppState,
     config::ValidConfig,
     domain::money,
+    state::AppState,
     store::{catalog, links, orders, outbox},
 };
 
@@ -259,5 +259,4 @@ mod tests {
         );
         assert_eq!(without_secrets(&message("order_email")), None);
     }
-
 }

@@ -58,7 +58,12 @@ fn window_start(now: i64) -> i64 {
 
 /// Reserves a log-in attempt for `account` (a key naming the account,
 /// such as `company:7:asha@shop.test`) from `address`.
-pub async fn reserve_log_in(db: &Db, now: i64, account: &str, address: IpAddr) -> StoreResult<Verdict> {
+pub async fn reserve_log_in(
+    db: &Db,
+    now: i64,
+    account: &str,
+    address: IpAddr,
+) -> StoreResult<Verdict> {
     let window_start = window_start(now);
     let pair = format!("login:pair:{account}:{address}");
     let by_address = format!("login:address:{address}");
@@ -99,7 +104,9 @@ fn delay_after(failures: i64) -> Duration {
     if failures < ACCOUNT_FREE_FAILURES {
         return Duration::ZERO;
     }
-    let doublings = u32::try_from(failures - ACCOUNT_FREE_FAILURES).unwrap_or(u32::MAX).min(16);
+    let doublings = u32::try_from(failures - ACCOUNT_FREE_FAILURES)
+        .unwrap_or(u32::MAX)
+        .min(16);
     (Duration::from_millis(250) * 2u32.pow(doublings)).min(MAX_DELAY)
 }
 

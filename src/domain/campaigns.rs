@@ -39,12 +39,7 @@ pub struct NewCampaign {
 }
 
 /// Creates a campaign (enabled); returns its id.
-pub async fn create(
-    db: &Db,
-    clock: &dyn Clock,
-    actor: &Actor,
-    new: NewCampaign,
-) -> Result<i64> {
+pub async fn create(db: &Db, clock: &dyn Clock, actor: &Actor, new: NewCampaign) -> Result<i64> {
     companies::find(db.reader(), new.company_id)
         .await?
         .ok_or(Error::NotFound("company"))?;
@@ -130,7 +125,15 @@ pub async fn create(
         now,
     )
     .await?;
-    super::record(&mut tx, actor, new.company_id, "campaign.created", &format!("campaign:{id}"), json!({ "name": name, "denomination_minor": value.minor, "currency": currency.as_str() }), now)
+    super::record(
+        &mut tx,
+        actor,
+        new.company_id,
+        "campaign.created",
+        &format!("campaign:{id}"),
+        json!({ "name": name, "denomination_minor": value.minor, "currency": currency.as_str() }),
+        now,
+    )
     .await?;
     tx.commit().await?;
     Ok(id)
@@ -157,7 +160,15 @@ pub async fn set_enabled(
     } else {
         "campaign.disabled"
     };
-    record(&mut tx, actor, campaign.company_id, action, id, clock.now_ms()).await?;
+    record(
+        &mut tx,
+        actor,
+        campaign.company_id,
+        action,
+        id,
+        clock.now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -182,7 +193,15 @@ pub async fn delete(db: &Db, clock: &dyn Clock, actor: &Actor, id: i64) -> Resul
     if !links::delete_campaign(&mut tx, id, now).await? {
         return Err(Error::NotFound("campaign"));
     }
-    record(&mut tx, actor, campaign.company_id, "campaign.deleted", id, now).await?;
+    record(
+        &mut tx,
+        actor,
+        campaign.company_id,
+        "campaign.deleted",
+        id,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -195,6 +214,15 @@ async fn record(
     id: i64,
     now: i64,
 ) -> Result<()> {
-    super::record(tx, actor, company_id, action, &format!("campaign:{id}"), json!({}), now).await?;
+    super::record(
+        tx,
+        actor,
+        company_id,
+        action,
+        &format!("campaign:{id}"),
+        json!({}),
+        now,
+    )
+    .await?;
     Ok(())
 }

@@ -23,10 +23,6 @@ use crate::{
     store::{catalog, catalog::ProductRow, Db},
 };
 
-/// Code import moved to [`super::inventory`] (it fulfils waiting orders);
-/// this path stays for the CLI and the tests that call it.
-pub use super::inventory::import_codes;
-
 /// Text that is not one of a field's values (`valueType `x` must be
 /// fixed_denomination or open_value`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -150,7 +150,10 @@ pub async fn create(
     if grants.is_empty() {
         return Err(Error::Invalid("at least one grant type is required".into()));
     }
-    if companies::find(db.reader(), new.company_id).await?.is_none() {
+    if companies::find(db.reader(), new.company_id)
+        .await?
+        .is_none()
+    {
         return Err(Error::NotFound("company"));
     }
     if let Some(signup) = new.signup_company {
@@ -218,8 +221,13 @@ pub async fn rotate_secret(
     let client_secret = crypto::new_secret(crypto::CLIENT_SECRET_PREFIX);
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    if !clients::replace_secret(&mut tx, client_id, &crypto::hash_secret(&client_secret), now)
-        .await?
+    if !clients::replace_secret(
+        &mut tx,
+        client_id,
+        &crypto::hash_secret(&client_secret),
+        now,
+    )
+    .await?
     {
         return Err(Error::NotFound("client"));
     }

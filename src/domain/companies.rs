@@ -81,7 +81,15 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    super::record(&mut tx, actor, company_id, "company.created", &format!("company:{company_id}"), json!({ "name": name, "base_currency": currency.as_str(), "admin_id": admin_id }), now)
+    super::record(
+        &mut tx,
+        actor,
+        company_id,
+        "company.created",
+        &format!("company:{company_id}"),
+        json!({ "name": name, "base_currency": currency.as_str(), "admin_id": admin_id }),
+        now,
+    )
     .await?;
     tx.commit().await?;
     Ok(CreatedCompany {

@@ -44,7 +44,15 @@ pub async fn add_funds(
         now,
     )
     .await?;
-    super::record(&mut tx, actor, company_id, "funds.added", &format!("ledger_entry:{entry}"), json!({ "amount_minor": money.minor, "currency": currency.as_str() }), now)
+    super::record(
+        &mut tx,
+        actor,
+        company_id,
+        "funds.added",
+        &format!("ledger_entry:{entry}"),
+        json!({ "amount_minor": money.minor, "currency": currency.as_str() }),
+        now,
+    )
     .await?;
     let balance = ledger::balance(&mut *tx, company_id).await?;
     tx.commit().await?;

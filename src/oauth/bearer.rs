@@ -3,7 +3,7 @@
 
 use axum::http::{header, HeaderMap};
 
-use crate::{state::AppState, crypto, domain::scopes::ScopeSet, store::tokens};
+use crate::{crypto, domain::scopes::ScopeSet, state::AppState, store::tokens};
 
 /// The caller behind a valid access token.
 #[derive(Clone, Debug)]

@@ -116,4 +116,3 @@ mod tests {
         assert!(credentials(&headers, &params).is_err());
     }
 }
-

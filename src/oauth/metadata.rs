@@ -4,8 +4,8 @@ use axum::{extract::State, Json};
 use serde_json::{json, Value};
 
 use crate::{
-    state::AppState,
     domain::scopes::{GrantType, Scope},
+    state::AppState,
 };
 
 /// The metadata document. The `token_endpoint` is the `user` one, where

@@ -14,8 +14,7 @@ pub async fn revoke(
 ) -> Result<impl IntoResponse, OAuthError> {
     let client = clients::authenticate(&state, &params).await?;
     let token = params.require("token")?;
-    let Some(row) = find_by_hash(state.db.reader(), &crypto::hash_secret(token)).await?
-    else {
+    let Some(row) = find_by_hash(state.db.reader(), &crypto::hash_secret(token)).await? else {
         return Ok(StatusCode::OK);
     };
     tokens::revoke(&state.db, state.clock.now_ms(), &client.client_id, &row).await?;

@@ -10,11 +10,11 @@ use axum::{
 
 use super::{clients, error::ErrorCode, error::OAuthError, grants, params::Params};
 use crate::{
-    state::AppState,
     domain::{
         scopes::{GrantType, TokenType},
         tokens::TokenResponse,
     },
+    state::AppState,
 };
 
 /// The token endpoint.

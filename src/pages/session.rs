@@ -10,8 +10,8 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};
 
 use crate::{
-    state::AppState,
     crypto,
+    state::AppState,
     store::{companies, users, StoreResult},
 };
 
@@ -135,7 +135,9 @@ pub async fn open(state: &AppState, owner: Owner) -> StoreResult<HeaderValue> {
     let mut tx = state.db.begin().await?;
     match owner {
         Owner::User(id) => users::insert_session(&mut tx, &hash, id, now, expires).await?,
-        Owner::Admin(id) => companies::insert_admin_session(&mut tx, &hash, id, now, expires).await?,
+        Owner::Admin(id) => {
+            companies::insert_admin_session(&mut tx, &hash, id, now, expires).await?
+        }
     }
     tx.commit().await?;
     Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))

@@ -293,6 +293,11 @@ pub async fn rate<'e>(
     Ok(row.map(|(r,)| r))
 }
 
+/// The rate from `from` to `to`, read in the caller's transaction.
+pub async fn rate_in(tx: &mut super::Tx, from: &str, to: &str) -> StoreResult<Option<String>> {
+    rate(&mut **tx, from, to).await
+}
+
 /// The catalog's version, bumped by every import.
 pub async fn version<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResult<i64> {
     let row = sqlx::query("SELECT version FROM catalog_meta WHERE id = 1")

@@ -1,6 +1,5 @@
 //! OAuth clients ("apps"). Only the SHA-256 of the client secret is stored.
 
-
 use super::{StoreResult, Tx};
 
 /// A client as stored.
@@ -54,7 +53,6 @@ pub struct NewClient<'a> {
 
 const COLUMNS: &str =
     "client_id, company_id, name, secret_hash, redirect_uri, scopes, grant_types, visibility, approved, signup_company_id";
-
 
 /// Inserts a client.
 pub async fn insert(tx: &mut Tx, new: &NewClient<'_>, now: i64) -> StoreResult<()> {

@@ -56,7 +56,6 @@ pub struct NewCode<'a> {
 
 const COLUMNS: &str = "client_id, user_id, admin_id, company_id, redirect_uri, scopes, code_challenge, family_id, expires_at, used_at";
 
-
 /// Stores a code.
 pub async fn insert(tx: &mut Tx, new: &NewCode<'_>, now: i64) -> StoreResult<()> {
     sqlx::query(

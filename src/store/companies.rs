@@ -32,8 +32,6 @@ pub struct AdminRow {
     pub role: String,
 }
 
-
-
 /// Inserts a company; returns its id.
 pub async fn insert(
     tx: &mut Tx,

@@ -374,7 +374,6 @@ const LINK_COLUMNS: &str = "l.id, l.code_hash, l.batch_id, b.company_id, b.campa
 const LINK_JOIN: &str =
     "links l JOIN link_batches b ON b.id = l.batch_id JOIN campaigns c ON c.id = b.campaign_id";
 
-
 /// The link at `position` of batch `batch_id` (the caller checks the code
 /// against its `code_hash`).
 pub async fn find_by_selector<'e>(

@@ -17,6 +17,7 @@
 pub mod audit;
 pub mod batch;
 pub mod catalog;
+pub mod catalog_cache;
 pub mod clients;
 pub mod codes;
 pub mod companies;

@@ -78,7 +78,6 @@ const COLUMNS: &str =
     "id, token_hash, kind, token_type, client_id, company_id, subject, scopes, family_id, \
                        grant_type, created_at, expires_at, rotated_at, revoked_at";
 
-
 /// Rows per multi-row statement (12 parameters each, well inside both
 /// engines' parameter limits).
 pub const INSERT_CHUNK: usize = 256;
@@ -198,11 +197,7 @@ pub async fn unclaim(tx: &mut Tx, ids: &[i64]) -> StoreResult<()> {
 }
 
 /// Revokes every live token of a family; returns how many.
-pub async fn revoke_family(
-    tx: &mut Tx,
-    family_id: &str,
-    now: i64,
-) -> StoreResult<u64> {
+pub async fn revoke_family(tx: &mut Tx, family_id: &str, now: i64) -> StoreResult<u64> {
     let done = sqlx::query(
         "UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
     )

@@ -19,7 +19,6 @@ pub struct UserRow {
     pub password_hash: String,
 }
 
-
 const COLUMNS: &str = "id, company_id, name, email, password_hash";
 
 /// Inserts a user; a taken e-mail address in the company is a unique

@@ -29,6 +29,3 @@ async fn stylesheet() -> impl IntoResponse {
         STYLESHEET,
     )
 }
-
-
-

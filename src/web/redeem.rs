@@ -19,11 +19,11 @@ use serde::Serialize;
 
 use crate::pages::session;
 use crate::{
-    state::AppState,
     domain::{
         self,
         links::{self, Redemption, State as LinkState},
     },
+    state::AppState,
     store::links::LinkRow,
 };
 
@@ -140,7 +140,7 @@ async fn email(
         &link,
         &address,
     )
-        .await
+    .await
     {
         Ok(sent_to) => (
             StatusCode::OK,

@@ -629,7 +629,10 @@ both_engines!(
 fn authorize_url_for(app: &TestApp, client_id: &str, scope: &str) -> String {
     authorize_url(app, client_id, &[]).replace(
         "scope=user_session%2Cprofile_read",
-        &format!("scope={}", url::form_urlencoded::byte_serialize(scope.as_bytes()).collect::<String>()),
+        &format!(
+            "scope={}",
+            url::form_urlencoded::byte_serialize(scope.as_bytes()).collect::<String>()
+        ),
     )
 }
 
@@ -656,13 +659,21 @@ both_engines!(
         let reply = exchange(&app, &flow.client, &code, &[], "/v1/oauth/token/company").await;
         assert_error(&reply, 400, "invalid_grant");
         let money = money_app(&app, flow.company_id, false, "Shop Integration").await;
-        for scope in ["user_session,company_session", "plum_pro_api", "xoxo_link,profile_read"] {
+        for scope in [
+            "user_session,company_session",
+            "plum_pro_api",
+            "xoxo_link,profile_read",
+        ] {
             let page = flow
                 .browser
                 .get(&authorize_url_for(&app, &money.id, scope))
                 .await;
             assert_eq!(page.status, 403, "{scope}: {}", page.body);
-            assert!(page.body.contains("Only an admin of that company"), "{}", page.body);
+            assert!(
+                page.body.contains("Only an admin of that company"),
+                "{}",
+                page.body
+            );
             assert!(!page.body.contains("name=\"decision\""), "no consent form");
             assert!(
                 page.body.contains("error=access_denied") && page.body.contains("state=xyz-state"),
@@ -707,24 +718,34 @@ both_engines!(
         let login = browser.get(&url).await;
         assert_eq!(login.status, 200);
         assert!(login.body.contains("company admin"), "{}", login.body);
-        assert!(!login.body.contains("Create an account"), "no sign-up for admins");
+        assert!(
+            !login.body.contains("Create an account"),
+            "no sign-up for admins"
+        );
         // A storefront password does not open the admin path.
-        let wrong = browser.log_in(&app, &login, &shop_admin, "not-the-password").await;
+        let wrong = browser
+            .log_in(&app, &login, &shop_admin, "not-the-password")
+            .await;
         assert_eq!(wrong.status, 401);
-        let back = browser.log_in(&app, &login, &shop_admin, "password123").await;
+        let back = browser
+            .log_in(&app, &login, &shop_admin, "password123")
+            .await;
         assert_eq!(back.status, 303, "{}", back.body);
         let consent = browser.get(&url).await;
         assert_eq!(consent.status, 200, "{}", consent.body);
         assert!(
-            consent.body.contains("Place orders charged to Shop&#x27;s balance")
-                || consent.body.contains("Place orders charged to Shop's balance"),
+            consent
+                .body
+                .contains("Place orders charged to Shop&#x27;s balance")
+                || consent
+                    .body
+                    .contains("Place orders charged to Shop's balance"),
             "{}",
             consent.body
         );
         let back = browser.decide(&app, &consent, "allow").await;
         let code = query_param(&back.location(), "code").expect("a code");
-        let (status, tokens) =
-            exchange(&app, &client, &code, &[], "/v1/oauth/token/company").await;
+        let (status, tokens) = exchange(&app, &client, &code, &[], "/v1/oauth/token/company").await;
         assert_eq!(status, 200, "{tokens}");
         let (status, balance) = app
             .api(
@@ -741,7 +762,10 @@ both_engines!(
             )
             .await;
         assert_eq!(info["company_id"], shop);
-        assert!(info["sub"].as_str().unwrap().starts_with("admin:"), "{info}");
+        assert!(
+            info["sub"].as_str().unwrap().starts_with("admin:"),
+            "{info}"
+        );
         // Admins are asked every time: no remembered consent for money.
         assert_eq!(browser.get(&url).await.status, 200);
 
@@ -750,10 +774,16 @@ both_engines!(
         let (_, other_admin) = app.company("Other").await;
         let stranger = Browser::new();
         let login = stranger.get(&url).await;
-        stranger.log_in(&app, &login, &other_admin, "password123").await;
+        stranger
+            .log_in(&app, &login, &other_admin, "password123")
+            .await;
         let page = stranger.get(&url).await;
         assert_eq!(page.status, 403, "{}", page.body);
-        assert!(page.body.contains("belongs to another company"), "{}", page.body);
+        assert!(
+            page.body.contains("belongs to another company"),
+            "{}",
+            page.body
+        );
     }
 );
 
@@ -764,16 +794,21 @@ both_engines!(
         let (maker, _) = app.company("Maker").await;
         let (buyer, buyer_admin) = app.company("Buyer").await;
         let client = money_app(&app, maker, true, "Marketplace").await;
-        galley::domain::clients::approve(&app.db, &*app.clock, &galley::domain::Actor::Cli, &client.id)
-            .await
-            .unwrap();
+        galley::domain::clients::approve(
+            &app.db,
+            &*app.clock,
+            &galley::domain::Actor::Cli,
+            &client.id,
+        )
+        .await
+        .unwrap();
         let browser = Browser::new();
-        let url = authorize_url(&app, &client.id, &pkce()).replace(
-            "scope=user_session%2Cprofile_read",
-            "scope=plum_pro_api",
-        );
+        let url = authorize_url(&app, &client.id, &pkce())
+            .replace("scope=user_session%2Cprofile_read", "scope=plum_pro_api");
         let login = browser.get(&url).await;
-        browser.log_in(&app, &login, &buyer_admin, "password123").await;
+        browser
+            .log_in(&app, &login, &buyer_admin, "password123")
+            .await;
         let consent = browser.get(&url).await;
         assert!(consent.body.contains("Buyer"), "{}", consent.body);
         let back = browser.decide(&app, &consent, "allow").await;
@@ -794,7 +829,10 @@ both_engines!(
                 Some(&client),
             )
             .await;
-        assert_eq!(info["company_id"], buyer, "the granting admin's company, never another");
+        assert_eq!(
+            info["company_id"], buyer,
+            "the granting admin's company, never another"
+        );
     }
 );
 
@@ -905,7 +943,8 @@ both_engines!(
                     ("email", format!("bot{i}@shop.test")),
                     ("password", "correct horse".to_string()),
                 ];
-                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 crowd
                     .submit(app, signup, "/v1/oauth/authorize/signup", &fields)
                     .await

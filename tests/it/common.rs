@@ -487,7 +487,7 @@ impl TestApp {
                 .unwrap();
         }
         if !codes.is_empty() {
-            galley::domain::catalog::import_codes(
+            galley::domain::inventory::import_codes(
                 &self.db,
                 &*self.clock,
                 101,

@@ -976,12 +976,20 @@ both_engines!(
             .contains("3 e-mails a day"));
         assert_eq!(app.ledger_balance(s.company_id).await, before);
         assert_eq!(link_count(&app).await, 0);
-        let (_, body) =
-            generate_by_email(&app, &s, campaign, "a@team.test,b@team.test,c@team.test", &expiry)
-                .await;
+        let (_, body) = generate_by_email(
+            &app,
+            &s,
+            campaign,
+            "a@team.test,b@team.test,c@team.test",
+            &expiry,
+        )
+        .await;
         assert_eq!(body["data"]["generateLink"]["success"], 1, "{body}");
         let (_, body) = generate_by_email(&app, &s, campaign, "e@team.test", &expiry).await;
-        assert_eq!(body["data"]["generateLink"]["success"], 0, "the day's cap is used up");
+        assert_eq!(
+            body["data"]["generateLink"]["success"], 0,
+            "the day's cap is used up"
+        );
         assert_eq!(link_count(&app).await, 3);
         // The fourth call in a minute is over the per-client limit of three.
         let (status, body) = generate_by_email(&app, &s, campaign, "f@team.test", &expiry).await;
@@ -989,6 +997,9 @@ both_engines!(
         app.clock.advance_secs(24 * 3600);
         let (status, body) = generate_by_email(&app, &s, campaign, "g@team.test", &expiry).await;
         assert_eq!(status, 200);
-        assert_eq!(body["data"]["generateLink"]["success"], 1, "a new day: {body}");
+        assert_eq!(
+            body["data"]["generateLink"]["success"], 1,
+            "a new day: {body}"
+        );
     }
 );

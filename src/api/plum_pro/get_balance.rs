@@ -6,9 +6,9 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     api::{error::ApiError, fields::Fields},
-    app::AppState,
     domain::{ledger, Error},
     oauth::bearer::Caller,
+    state::AppState,
 };
 
 /// Operation name in the response.

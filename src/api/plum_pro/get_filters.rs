@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use super::catalog_view;
 use crate::{
     api::{error::ApiError, fields::Fields},
-    app::AppState,
     domain::{
         catalog::{Product, ValueType},
         money::{Decimal, Money},
     },
     oauth::bearer::Caller,
+    state::AppState,
 };
 
 /// Operation name in the response.
@@ -72,9 +73,7 @@ pub async fn run(
     };
     let (include, exclude) = (list(&include), list(&exclude));
 
-    let view = state
-        .catalog
-        .current(state)
+    let view = catalog_view::current(state)
         .await
         .map_err(ApiError::Internal)?;
     // value code -> (display value, iso code)

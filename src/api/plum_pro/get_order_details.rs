@@ -7,8 +7,8 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     api::{error::ApiError, fields::Fields},
-    app::AppState,
     oauth::bearer::Caller,
+    state::AppState,
     store::{catalog, orders},
 };
 

@@ -8,8 +8,8 @@ use time::{macros::format_description, Date};
 
 use crate::{
     api::{error::ApiError, fields::Fields},
-    app::AppState,
     oauth::bearer::Caller,
+    state::AppState,
     store::orders,
 };
 
@@ -78,7 +78,7 @@ pub async fn run(
                 "products": [{
                     "productName": o.product_name,
                     "receiverMobileNumber": o.contact,
-                    "price": super::amount_text(o.denomination_minor, &o.currency_code),
+                    "price": crate::domain::money::amount_text(o.denomination_minor, &o.currency_code),
                     "quantity": o.quantity,
                     "orderProductStatus": o.order_status,
                 }],

@@ -7,16 +7,16 @@ use std::collections::HashMap;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::catalog_view::Entry;
+use super::catalog_view::{self, Entry};
 use crate::{
     api::{error::ApiError, fields::Fields},
-    app::AppState,
     domain::{
         catalog::{self, Product, ValueType},
         money::{Currency, Decimal, Money},
         scopes::truncate,
     },
     oauth::bearer::Caller,
+    state::AppState,
     store::companies,
 };
 
@@ -178,9 +178,7 @@ pub async fn run(
         }
     };
 
-    let view = state
-        .catalog
-        .current(state)
+    let view = catalog_view::current(state)
         .await
         .map_err(ApiError::Internal)?;
     let order: Box<dyn Iterator<Item = &Entry>> = match (sort_field, descending) {

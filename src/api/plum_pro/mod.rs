@@ -75,18 +75,7 @@ pub fn success(op: &str, payload: Value) -> Value {
     Value::Object(inner)
 }
 
-/// Minor units as decimal text with the currency's decimals (`"1000.00"`).
-pub fn amount_text(minor: i64, currency: &str) -> String {
-    match crate::domain::money::Currency::parse(currency) {
-        Ok(c) => {
-            let text = crate::domain::money::Money { minor, currency: c }.to_string();
-            text.rsplit_once(' ')
-                .map(|(amount, _)| amount.to_string())
-                .unwrap_or(text)
-        }
-        Err(_) => minor.to_string(),
-    }
-}
+use crate::domain::money::amount_text;
 
 /// Minor units as a JSON number.
 pub fn amount_number(minor: i64, currency: &str) -> Value {

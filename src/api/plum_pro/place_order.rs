@@ -7,12 +7,12 @@ use serde_json::{Map, Value};
 
 use crate::{
     api::{error::ApiError, fields::Fields},
-    app::AppState,
     domain::{
         links::ORDER_PREFIX as LINK_ORDERS,
         orders::{NewOrder, OrderError},
     },
     oauth::bearer::Caller,
+    state::AppState,
 };
 
 /// Operation name in the response.

@@ -5,8 +5,8 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     api::{error::ApiError, fields::Fields},
-    state::AppState,
     oauth::bearer::Caller,
+    state::AppState,
     store::links::{self, CampaignFilter},
 };
 

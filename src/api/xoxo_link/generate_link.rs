@@ -7,9 +7,9 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     api::{error::ApiError, fields::Fields},
-    state::AppState,
     domain::links::{self, Generate, Settings},
     oauth::bearer::Caller,
+    state::AppState,
 };
 
 /// Key of both operations' answers.

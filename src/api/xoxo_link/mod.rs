@@ -11,8 +11,11 @@ pub mod generate_link;
 use serde_json::{json, Map, Value};
 
 use crate::{
-    api::{error::ApiError, plum_pro::amount_text},
-    domain::{self, money::Currency},
+    api::error::ApiError,
+    domain::{
+        self,
+        money::{amount_text, Currency},
+    },
     store::links::CampaignRow,
 };
 

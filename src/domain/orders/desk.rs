@@ -205,7 +205,7 @@ async fn read_snapshot(tx: &mut Tx, jobs: &[Job]) -> Result<Snapshot, StoreError
     for job in jobs {
         if let Some(pair) = snapshot.currencies(job) {
             if pair.0 != pair.1 && !snapshot.rates.contains_key(&pair) {
-                let rate = catalog_store::rate(&mut **tx, pair.0.as_str(), pair.1.as_str()).await?;
+                let rate = catalog_store::rate_in(tx, pair.0.as_str(), pair.1.as_str()).await?;
                 snapshot.rates.insert(pair, rate);
             }
         }

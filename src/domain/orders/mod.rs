@@ -64,12 +64,6 @@ pub enum OrderError {
     Internal(anyhow::Error),
 }
 
-impl From<sqlx::Error> for OrderError {
-    fn from(e: sqlx::Error) -> Self {
-        OrderError::Store(e.into())
-    }
-}
-
 impl From<super::Error> for OrderError {
     fn from(e: super::Error) -> Self {
         match e {

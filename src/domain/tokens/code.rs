@@ -16,7 +16,9 @@ use sha2::{Digest, Sha256};
 
 use serde_json::json;
 
-use super::{issue, require_grant, revoke_replayed_grant, Grant, TokenError, TokenResponse, Tokens};
+use super::{
+    issue, require_grant, revoke_replayed_grant, Grant, TokenError, TokenResponse, Tokens,
+};
 use crate::{
     clock::Clock,
     crypto,
@@ -250,11 +252,7 @@ pub async fn exchange(
     result
 }
 
-fn check(
-    row: &codes::CodeRow,
-    presented: Presented<'_>,
-    now: i64,
-) -> Result<ScopeSet, TokenError> {
+fn check(row: &codes::CodeRow, presented: Presented<'_>, now: i64) -> Result<ScopeSet, TokenError> {
     if row.expires_at <= now {
         return Err(TokenError::invalid_grant(
             "the code has expired (codes live 5 minutes)",

@@ -1,7 +1,7 @@
 //! `client_credentials` (RFC 6749 §4.4): the client acts for its own
 //! company. No refresh token is issued.
 
-use super::{mint, require_grant, requested_scopes, Grant, TokenError, TokenResponse, Tokens};
+use super::{mint, requested_scopes, require_grant, Grant, TokenError, TokenResponse, Tokens};
 use crate::{
     domain::{
         clients,

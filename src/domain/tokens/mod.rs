@@ -183,7 +183,10 @@ pub async fn issue(
 
 /// The `scope` parameter of a token request, narrowed to `allowed`: absent
 /// means all of `allowed`; an unknown or disallowed scope is refused.
-pub fn requested_scopes(requested: Option<&str>, allowed: ScopeSet) -> Result<ScopeSet, TokenError> {
+pub fn requested_scopes(
+    requested: Option<&str>,
+    allowed: ScopeSet,
+) -> Result<ScopeSet, TokenError> {
     match requested {
         None => Ok(allowed),
         Some(list) => {
@@ -344,7 +347,10 @@ pub fn active_for(row: &TokenRow, client_id: &str, now: i64) -> bool {
 }
 
 /// Refuses a grant the client is not registered for.
-fn require_grant(client: &crate::store::clients::ClientRow, grant: GrantType) -> Result<(), TokenError> {
+fn require_grant(
+    client: &crate::store::clients::ClientRow,
+    grant: GrantType,
+) -> Result<(), TokenError> {
     if clients::allows_grant(client, grant) {
         Ok(())
     } else {

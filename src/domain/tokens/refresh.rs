@@ -7,7 +7,7 @@
 //! reuse interval, every token of its family is revoked.
 
 use super::{
-    millis, mint, require_grant, requested_scopes, revoke_replayed_grant,
+    millis, mint, requested_scopes, require_grant, revoke_replayed_grant,
     writer::{Rotated, Rotation},
     Grant, TokenError, TokenResponse, Tokens,
 };

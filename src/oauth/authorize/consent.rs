@@ -51,7 +51,15 @@ async fn show(
 ) -> Result<Response, Rejection> {
     let (params, valid) = check_query(state, query).await?;
     let Some(grantor) = session_grantor(state, headers, &valid).await? else {
-        return Ok(login_page(state, headers, &params, &valid, StatusCode::OK, None, ""));
+        return Ok(login_page(
+            state,
+            headers,
+            &params,
+            &valid,
+            StatusCode::OK,
+            None,
+            "",
+        ));
     };
     if let Err(why) = may_grant(&grantor, &valid.client, valid.scopes) {
         return Ok(refused_page(state, &valid, &why));
@@ -60,7 +68,8 @@ async fn show(
     // admin, who grants access to money, is asked every time.
     if let Grantor::User(user) = &grantor {
         let granted = users::consent(state.db.reader(), user.id, &valid.client.client_id).await?;
-        if granted.is_some_and(|g| ScopeSet::parse(&g).is_ok_and(|g| valid.scopes.is_subset_of(g))) {
+        if granted.is_some_and(|g| ScopeSet::parse(&g).is_ok_and(|g| valid.scopes.is_subset_of(g)))
+        {
             return grant_code(state, &valid, &grantor).await;
         }
     }
@@ -85,7 +94,15 @@ async fn decision(
 ) -> Result<Response, Rejection> {
     let valid = check_form(state, headers, form).await?;
     let Some(grantor) = session_grantor(state, headers, &valid).await? else {
-        return Ok(login_page(state, headers, &form.params, &valid, StatusCode::OK, None, ""));
+        return Ok(login_page(
+            state,
+            headers,
+            &form.params,
+            &valid,
+            StatusCode::OK,
+            None,
+            "",
+        ));
     };
     match form.decision.as_deref() {
         Some("allow") => match may_grant(&grantor, &valid.client, valid.scopes) {
@@ -133,7 +150,11 @@ async fn session_grantor(
 }
 
 /// Issues a code and answers the redirect to the app.
-async fn grant_code(state: &AppState, valid: &Valid, grantor: &Grantor) -> Result<Response, Rejection> {
+async fn grant_code(
+    state: &AppState,
+    valid: &Valid,
+    grantor: &Grantor,
+) -> Result<Response, Rejection> {
     let request = Request {
         client: &valid.client,
         redirect_uri: &valid.redirect_uri,

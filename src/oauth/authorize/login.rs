@@ -22,8 +22,8 @@ use super::{
 };
 use crate::{
     domain,
-    domain::clients::storefront_company,
     domain::attempts::{self, Verdict},
+    domain::clients::storefront_company,
     pages::session::{self, Owner},
     state::AppState,
 };
@@ -91,11 +91,11 @@ async fn attempt(
             logged_in(state, owner, &form.params).await
         }
         Ok(None) => Ok(login_page(
-                state,
-                headers,
-                &form.params,
-                &valid,
-                StatusCode::UNAUTHORIZED,
+            state,
+            headers,
+            &form.params,
+            &valid,
+            StatusCode::UNAUTHORIZED,
             Some("The e-mail address or the password is not right."),
             email,
         )),

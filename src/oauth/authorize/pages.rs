@@ -138,7 +138,10 @@ pub(super) fn refused_page(state: &AppState, valid: &Valid, why: &str) -> Respon
     {
         let mut query = back.query_pairs_mut();
         query.append_pair("error", "access_denied");
-        query.append_pair("error_description", "The account may not grant the requested scopes");
+        query.append_pair(
+            "error_description",
+            "The account may not grant the requested scopes",
+        );
         if let Some(st) = valid.state.as_deref() {
             query.append_pair("state", st);
         }

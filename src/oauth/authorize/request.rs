@@ -14,10 +14,10 @@ use serde::Deserialize;
 
 use crate::domain::clients::{allowed_scopes, allows_grant, is_public};
 use crate::{
-    state::AppState,
     domain::scopes::{truncate, GrantType, ScopeSet},
-    store::{clients::ClientRow, StoreError},
     pages::session,
+    state::AppState,
+    store::{clients::ClientRow, StoreError},
 };
 
 /// The parameters of an authorization request, from the query string or

@@ -8,12 +8,6 @@
 
 use std::net::SocketAddr;
 
-use axum::{
-    extract::{ConnectInfo, RawQuery, State},
-    http::{HeaderMap, StatusCode},
-    response::Response,
-    Form,
-};
 use super::{
     login::logged_in,
     pages::{refused_page, reject, server_error, signup_page, Typed},
@@ -22,6 +16,12 @@ use super::{
 use crate::{
     domain, domain::attempts, domain::clients::storefront_company, pages::session::Owner,
     state::AppState,
+};
+use axum::{
+    extract::{ConnectInfo, RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+    Form,
 };
 
 /// `GET /v1/oauth/authorize/signup`.
