@@ -499,9 +499,8 @@ fn from_json(text: &str) -> Result<Vec<Located>> {
         .collect())
 }
 
-const INTEGER_FIELDS: [&str; 2] = ["productId", "orderQuantityLimit"];
-
-fn from_csv(text: &str) -> Result<Vec<Located>> {
+/// A CSV reader over `text` (fields trimmed) and its header row.
+pub(super) fn csv_reader(text: &str) -> Result<(csv::Reader<&[u8]>, csv::StringRecord)> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -509,6 +508,13 @@ fn from_csv(text: &str) -> Result<Vec<Located>> {
         .headers()
         .map_err(|e| Error::Invalid(format!("the CSV header row cannot be read: {e}")))?
         .clone();
+    Ok((reader, headers))
+}
+
+const INTEGER_FIELDS: [&str; 2] = ["productId", "orderQuantityLimit"];
+
+fn from_csv(text: &str) -> Result<Vec<Located>> {
+    let (mut reader, headers) = csv_reader(text)?;
     let mut out = Vec::new();
     for record in reader.records() {
         let record =

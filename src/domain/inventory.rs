@@ -40,13 +40,7 @@ pub async fn import_codes(
             product.offered_values()
         )));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::Invalid(format!("the CSV header row cannot be read: {e}")))?
-        .clone();
+    let (mut reader, headers) = super::catalog::csv_reader(text)?;
     if headers.get(0) != Some("code") {
         return Err(Error::Invalid(
             "the CSV header must be code,pin,validity".into(),

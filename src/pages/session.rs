@@ -78,23 +78,22 @@ pub fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
     }
 }
 
+/// The SHA-256 of the request's session cookie, if it has a plausible one.
+fn session_hash(headers: &HeaderMap) -> Option<String> {
+    read_cookie(headers, SESSION_COOKIE)
+        .filter(|token| token.len() <= 128)
+        .map(|token| crypto::hash_secret(&token))
+}
+
 /// The user of the request's session, if it has a live one.
 pub async fn current_user(
     state: &AppState,
     headers: &HeaderMap,
 ) -> StoreResult<Option<users::UserRow>> {
-    let Some(token) = read_cookie(headers, SESSION_COOKIE) else {
+    let Some(hash) = session_hash(headers) else {
         return Ok(None);
     };
-    if token.len() > 128 {
-        return Ok(None);
-    }
-    users::find_by_session(
-        state.db.reader(),
-        &crypto::hash_secret(&token),
-        state.clock.now_ms(),
-    )
-    .await
+    users::find_by_session(state.db.reader(), &hash, state.clock.now_ms()).await
 }
 
 /// The admin of the request's session, if it is a live admin session.
@@ -102,18 +101,10 @@ pub async fn current_admin(
     state: &AppState,
     headers: &HeaderMap,
 ) -> StoreResult<Option<companies::AdminRow>> {
-    let Some(token) = read_cookie(headers, SESSION_COOKIE) else {
+    let Some(hash) = session_hash(headers) else {
         return Ok(None);
     };
-    if token.len() > 128 {
-        return Ok(None);
-    }
-    companies::find_admin_by_session(
-        state.db.reader(),
-        &crypto::hash_secret(&token),
-        state.clock.now_ms(),
-    )
-    .await
+    companies::find_admin_by_session(state.db.reader(), &hash, state.clock.now_ms()).await
 }
 
 /// Whose session to open.
