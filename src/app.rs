@@ -25,9 +25,10 @@ use tower_http::{
 use crate::{
     clock::SharedClock,
     config::ValidConfig,
-    crypto, ops,
+    crypto::{self, SigningKey},
+    ops,
     state::AppState,
-    store::{migrate, Db},
+    store::{keys, migrate, Db},
     telemetry,
 };
 
@@ -54,7 +55,11 @@ impl App {
     /// Like [`App::build`] with an already migrated database.
     pub async fn with_db(config: ValidConfig, db: Db, clock: SharedClock) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
-        let state = AppState::new(db, clock, config, telemetry::metrics_handle());
+        let stored =
+            keys::load_or_create(&db, "csrf", &SigningKey::fresh_hex(), clock.now_ms()).await?;
+        let csrf_key = SigningKey::from_hex(&stored)
+            .ok_or_else(|| anyhow::anyhow!("the stored csrf key is not 64 bytes of hex"))?;
+        let state = AppState::new(db, clock, config, telemetry::metrics_handle(), csrf_key);
         Ok(Self {
             listener,
             router: router(state.clone()),

@@ -73,3 +73,76 @@ mod tests {
         assert!(!verify_secret("", &stored));
     }
 }
+
+/// A server key for HMAC-SHA256 signatures (CSRF tokens). Its `Debug`
+/// shows no key material.
+#[derive(Clone)]
+pub struct SigningKey([u8; 64]);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey([redacted])")
+    }
+}
+
+impl SigningKey {
+    /// A key from its stored hex form; `None` unless it is 64 bytes (the
+    /// block size of SHA-256, the natural HMAC key length).
+    pub fn from_hex(text: &str) -> Option<Self> {
+        hex::decode(text).ok()?.try_into().ok().map(Self)
+    }
+
+    /// A fresh random key, in its stored hex form.
+    pub fn fresh_hex() -> String {
+        hex::encode(random_bytes::<64>())
+    }
+
+    fn mac(&self, parts: &[&str]) -> hmac::Hmac<Sha256> {
+        use hmac::{digest::KeyInit, Mac};
+        let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new(&self.0.into());
+        for part in parts {
+            // Length-prefixed, so that no two lists of parts sign alike.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac
+    }
+
+    /// The hex HMAC-SHA256 of `parts`.
+    pub fn sign(&self, parts: &[&str]) -> String {
+        use hmac::Mac;
+        hex::encode(self.mac(parts).finalize().into_bytes())
+    }
+
+    /// True when `signature` (hex) is the HMAC of `parts`, compared in
+    /// constant time.
+    pub fn verify(&self, parts: &[&str], signature: &str) -> bool {
+        use hmac::Mac;
+        match hex::decode(signature) {
+            Ok(bytes) => self.mac(parts).verify_slice(&bytes).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod signing_tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_only_for_their_parts_and_key() {
+        let key = SigningKey::from_hex(&SigningKey::fresh_hex()).unwrap();
+        let other = SigningKey::from_hex(&SigningKey::fresh_hex()).unwrap();
+        let sig = key.sign(&["csrf", "abc", ""]);
+        assert!(key.verify(&["csrf", "abc", ""], &sig));
+        assert!(!key.verify(&["csrf", "abd", ""], &sig));
+        assert!(
+            !key.verify(&["csrf", "ab", "c"], &sig),
+            "parts are length-prefixed"
+        );
+        assert!(!other.verify(&["csrf", "abc", ""], &sig));
+        assert!(!key.verify(&["csrf", "abc", ""], "zz"));
+        assert!(SigningKey::from_hex("00").is_none());
+        assert_eq!(format!("{key:?}"), "SigningKey([redacted])");
+    }
+}

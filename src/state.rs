@@ -11,6 +11,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::{
     clock::SharedClock,
     config::ValidConfig,
+    crypto::SigningKey,
     domain::{orders::OrderDesk, tokens::Tokens},
     pages::Templates,
     store::{catalog_cache::CatalogCache, limiter::Limiter, reader::Reader, Db},
@@ -41,12 +42,21 @@ pub struct AppState {
     pub limiter: Limiter,
     /// Batched order placement.
     pub orders: OrderDesk,
+    /// The key CSRF tokens are signed with (shared by every node).
+    pub csrf_key: Arc<SigningKey>,
 }
 
 impl AppState {
     /// Starts the batching workers over `db`.
-    pub fn new(db: Db, clock: SharedClock, config: ValidConfig, metrics: PrometheusHandle) -> Self {
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        config: ValidConfig,
+        metrics: PrometheusHandle,
+        csrf_key: SigningKey,
+    ) -> Self {
         Self {
+            csrf_key: Arc::new(csrf_key),
             tokens: Tokens::start(db.clone(), clock.clone(), config.tokens),
             reader: Reader::start(db.clone()),
             limiter: Limiter::start(db.clone()),

@@ -4,7 +4,7 @@
 //! SHA-256. Cookies are `HttpOnly`, `SameSite=Lax`, scoped to the base path,
 //! and `Secure` when the public URL is https. Forms carry a CSRF token that
 //! must equal the `galley_csrf` cookie (double submit), compared in
-//! constant time.
+//! constant time, and be signed by the server for the browser's session.
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};
@@ -56,24 +56,47 @@ pub fn set_cookie(state: &AppState, name: &str, value: String, max_age_secs: i64
     })
 }
 
-/// The CSRF token for a form, and the cookie to set when it is new.
+/// The CSRF token for a form, and the cookie to set when the browser has
+/// no token valid for its current session.
+///
+/// A token is `nonce.signature`: 128 random bits, and the server key's HMAC
+/// of them together with the browser's session (none on pages without
+/// one). The same token goes in the cookie and in the form (double
+/// submit); only the server can make one, and one made for another session
+/// (or none) does not pass for this one.
 pub fn csrf_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-    match read_cookie(headers, CSRF_COOKIE)
-        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-    {
+    let session = session_hash(headers).unwrap_or_default();
+    match read_cookie(headers, CSRF_COOKIE).filter(|t| csrf_valid(state, &session, t)) {
         Some(token) => (token, None),
         None => {
-            let token = crypto::new_id();
+            let nonce = crypto::new_id();
+            let token = format!(
+                "{nonce}.{}",
+                state.csrf_key.sign(&["csrf", &nonce, &session])
+            );
             let cookie = set_cookie(state, CSRF_COOKIE, token.clone(), SESSION_TTL_SECS);
             (token, Some(cookie))
         }
     }
 }
 
-/// True when the form's token matches the cookie.
-pub fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+/// True when the form's token equals the cookie and was made by this
+/// server for the browser's current session.
+pub fn csrf_ok(state: &AppState, headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    let session = session_hash(headers).unwrap_or_default();
     match (read_cookie(headers, CSRF_COOKIE), submitted) {
-        (Some(cookie), Some(form)) => crypto::hashes_equal(&cookie, form),
+        (Some(cookie), Some(form)) => {
+            crypto::hashes_equal(&cookie, form) && csrf_valid(state, &session, &cookie)
+        }
+        _ => false,
+    }
+}
+
+fn csrf_valid(state: &AppState, session: &str, token: &str) -> bool {
+    match token.split_once('.') {
+        Some((nonce, signature)) if nonce.len() == 32 && signature.len() == 64 => {
+            state.csrf_key.verify(&["csrf", nonce, session], signature)
+        }
         _ => false,
     }
 }

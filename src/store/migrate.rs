@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_links"),
     migration!(5, "0005_client_deletion"),
     migration!(6, "0006_admin_grants"),
+    migration!(7, "0007_server_keys"),
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating.

@@ -21,6 +21,7 @@ pub mod catalog_cache;
 pub mod clients;
 pub mod codes;
 pub mod companies;
+pub mod keys;
 pub mod ledger;
 pub mod limiter;
 pub mod links;

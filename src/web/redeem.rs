@@ -78,7 +78,7 @@ async fn posted_link(
         Ok(None) => return Err(not_found(state)),
         Err(e) => return Err(failure(state, e)),
     };
-    if !session::csrf_ok(headers, field(body, "csrf").as_deref()) {
+    if !session::csrf_ok(state, headers, field(body, "csrf").as_deref()) {
         let notice = Notice::Error(format!("Your session expired. {retry}"));
         return Err(render(state, headers, code, StatusCode::FORBIDDEN, notice).await);
     }

@@ -57,7 +57,8 @@ impl Page {
             .find("name=\"csrf\" value=\"")
             .expect("page has a CSRF field")
             + 19;
-        self.body[start..start + 32].to_string()
+        let len = self.body[start..].find('"').expect("the value ends");
+        self.body[start..start + len].to_string()
     }
 
     /// The hidden fields of the page's form, plus its CSRF token.
@@ -212,6 +213,8 @@ struct Flow {
     client: Client,
     company_id: i64,
     browser: Browser,
+    /// The session cookie, `galley_session=...`.
+    session: String,
 }
 
 /// A client of `company_id` for the authorization-code flow to [`CALLBACK`].
@@ -286,10 +289,12 @@ async fn signed_up(app: &TestApp) -> Flow {
         !cookie.contains("Secure"),
         "http public URL: no Secure flag: {cookie}"
     );
+    let session = cookie.split(';').next().unwrap().to_string();
     Flow {
         client,
         company_id,
         browser,
+        session,
     }
 }
 
@@ -985,7 +990,62 @@ both_engines!(forms_need_a_matching_csrf_token, |engine| async move {
         .await;
     assert_eq!(page.status, 403);
     assert!(page.headers.get(header::LOCATION).is_none());
-    assert_eq!(consent.csrf().len(), 32);
+    let (nonce, signature) = consent
+        .csrf()
+        .split_once('.')
+        .map(|(n, s)| (n.len(), s.len()))
+        .unwrap();
+    assert_eq!(
+        (nonce, signature),
+        (32, 64),
+        "128-bit nonce and its HMAC-SHA256"
+    );
+
+    // A cookie and form field that agree are not enough: the server must
+    // have made the token, for this session.
+    let post_with = |token: String| {
+        let mut fields: Vec<(String, String)> = consent
+            .hidden()
+            .into_iter()
+            .filter(|(k, _)| k != "csrf")
+            .collect();
+        fields.push(("csrf".into(), token.clone()));
+        fields.push(("decision".into(), "allow".into()));
+        let cookie = format!("{}; galley_csrf={token}", flow.session);
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        let url = app.url("/v1/oauth/authorize");
+        async move {
+            http.post(url)
+                .header("cookie", cookie)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        post_with("0123456789abcdef0123456789abcdef".into()).await,
+        403,
+        "forged"
+    );
+    // A real token made for another browser without a session (an
+    // attacker's, planted in the victim's browser) does not pass either.
+    let stranger = Browser::new();
+    let planted = stranger
+        .get(&authorize_url(&app, &flow.client.id, &[]))
+        .await
+        .csrf();
+    assert_eq!(post_with(planted).await, 403, "made for no session");
+    assert_eq!(
+        post_with(consent.csrf()).await,
+        303,
+        "the session's own token"
+    );
 });
 
 both_engines!(

@@ -571,8 +571,20 @@ pub fn code_of(url: &str) -> &str {
     url.rsplit('/').next().unwrap()
 }
 
-/// A CSRF token the tests present as cookie and form field (double submit).
-pub const CSRF: &str = "0123456789abcdef0123456789abcdef";
+/// The CSRF token a reward-link page hands the browser: its
+/// `galley_csrf` cookie, which the form repeats (double submit).
+pub async fn link_csrf(http: &reqwest::Client, link_url: &str) -> String {
+    let response = http.get(link_url).send().await.unwrap();
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("galley_csrf="))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("{link_url} set no CSRF cookie"))
+        .to_string()
+}
 
 /// A browser-like client for the reward-link pages: no redirects followed.
 pub fn link_client() -> reqwest::Client {
@@ -582,14 +594,19 @@ pub fn link_client() -> reqwest::Client {
         .unwrap()
 }
 
-/// POSTs a form `body` to a reward-link page with the [`CSRF`] cookie;
-/// returns (status, page).
-pub async fn post_link_form(http: &reqwest::Client, url: &str, body: String) -> (u16, String) {
+/// POSTs a form `body` to a reward-link page with `csrf` as cookie and as
+/// the form's `csrf` field; returns (status, page).
+pub async fn post_link_form(
+    http: &reqwest::Client,
+    url: &str,
+    csrf: &str,
+    body: &str,
+) -> (u16, String) {
     let response = http
         .post(url)
-        .header("cookie", format!("galley_csrf={CSRF}"))
+        .header("cookie", format!("galley_csrf={csrf}"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
+        .body(format!("csrf={csrf}&{body}"))
         .send()
         .await
         .unwrap();

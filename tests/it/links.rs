@@ -100,7 +100,7 @@ async fn link_count(app: &TestApp) -> i64 {
 
 /// Chooses `product` on a link page, sending `csrf` in the form.
 async fn choose(http: &reqwest::Client, url: &str, product: &str, csrf: &str) -> (u16, String) {
-    post_link_form(http, url, format!("csrf={csrf}&product_id={product}")).await
+    post_link_form(http, url, csrf, &format!("product_id={product}")).await
 }
 
 /// GETs a link page: (status, HTML).
@@ -468,7 +468,8 @@ both_engines!(
         // Redeeming mints a USD voucher; the order records the charge.
         let http = link_client();
         let url = g["links"][0].as_str().unwrap();
-        assert_eq!(choose(&http, url, "102", CSRF).await.0, 303);
+        let csrf = link_csrf(&http, url).await;
+        assert_eq!(choose(&http, url, "102", &csrf).await.0, 303);
         let (_, html) = page(&http, url).await;
         assert!(shown_code(&html).is_some_and(|c| c.len() == 19), "{html}");
         assert!(html.contains("25.00 USD"), "{html}");
@@ -491,6 +492,7 @@ both_engines!(
             .unwrap()
             .contains("galley_csrf="));
         let html = response.text().await.unwrap();
+        let csrf = link_csrf(&http, &url).await;
         assert!(
             html.contains("Cafe Coffee Day")
                 && html.contains("Galley Gift Card")
@@ -503,14 +505,14 @@ both_engines!(
         let (status, _) = choose(&http, &url, "101", "ffffffffffffffffffffffffffffffff").await;
         assert_eq!(status, 403);
         // A product that is not the campaign's is refused.
-        let (status, html) = choose(&http, &url, "103", CSRF).await;
+        let (status, html) = choose(&http, &url, "103", &csrf).await;
         assert_eq!(status, 400);
         assert!(html.contains("not part of this reward"), "{html}");
-        let (status, _) = choose(&http, &url, "abc", CSRF).await;
+        let (status, _) = choose(&http, &url, "abc", &csrf).await;
         assert_eq!(status, 400);
         assert_eq!(app.link(&url).await.status, "created");
 
-        let (status, _) = choose(&http, &url, "101", CSRF).await;
+        let (status, _) = choose(&http, &url, "101", &csrf).await;
         assert_eq!(status, 303);
         let (status, html) = page(&http, &url).await;
         assert_eq!(status, 200);
@@ -523,7 +525,7 @@ both_engines!(
             "instructions shown"
         );
         // Choosing again, even another product, shows the same voucher.
-        assert_eq!(choose(&http, &url, "104", CSRF).await.0, 303);
+        assert_eq!(choose(&http, &url, "104", &csrf).await.0, 303);
         assert_eq!(
             shown_code(&page(&http, &url).await.1).as_deref(),
             Some("LINK-001")
@@ -546,7 +548,7 @@ both_engines!(
 
         // The generated gift card mints a code for the second link.
         let second = g["links"][1].as_str().unwrap();
-        assert_eq!(choose(&http, second, "104", CSRF).await.0, 303);
+        assert_eq!(choose(&http, second, "104", &csrf).await.0, 303);
         let minted = shown_code(&page(&http, second).await.1).unwrap();
         assert_eq!(minted.len(), 19, "{minted}");
 
@@ -557,7 +559,7 @@ both_engines!(
         let (status, _) = page(&http, &app.url(&format!("/r/{forged}"))).await;
         assert_eq!(status, 404, "forged verifier");
         assert_eq!(
-            choose(&http, &app.url(&format!("/r/{forged}")), "101", CSRF)
+            choose(&http, &app.url(&format!("/r/{forged}")), "101", &csrf)
                 .await
                 .0,
             404
@@ -577,7 +579,7 @@ both_engines!(
             &http,
             &app.url("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
             "101",
-            CSRF,
+            &csrf,
         )
         .await;
         assert_eq!(status, 404);
@@ -594,8 +596,9 @@ both_engines!(
             g["links"][1].as_str().unwrap(),
         );
         let http = link_client();
-        assert_eq!(choose(&http, a, "101", CSRF).await.0, 303);
-        let (status, html) = choose(&http, b, "101", CSRF).await;
+        let csrf = link_csrf(&http, a).await;
+        assert_eq!(choose(&http, a, "101", &csrf).await.0, 303);
+        let (status, html) = choose(&http, b, "101", &csrf).await;
         assert_eq!(status, 409);
         assert!(html.contains("out of stock"), "{html}");
         assert!(
@@ -603,7 +606,7 @@ both_engines!(
             "the other choices are offered again"
         );
         assert_eq!(app.link(b).await.status, "created");
-        assert_eq!(choose(&http, b, "104", CSRF).await.0, 303);
+        assert_eq!(choose(&http, b, "104", &csrf).await.0, 303);
         assert!(shown_code(&page(&http, b).await.1).is_some());
     }
 );
@@ -620,7 +623,8 @@ both_engines!(
             .map(|l| l.as_str().unwrap().to_string())
             .collect();
         let http = link_client();
-        assert_eq!(choose(&http, &urls[0], "101", CSRF).await.0, 303);
+        let csrf = link_csrf(&http, &urls[0]).await;
+        assert_eq!(choose(&http, &urls[0], "101", &csrf).await.0, 303);
         assert_eq!(
             app.ledger_balance(s.company_id).await,
             10_000_00 - 3 * 500_00
@@ -631,7 +635,7 @@ both_engines!(
         assert_eq!(status, 410);
         assert!(html.contains("expired"), "{html}");
         assert_eq!(
-            choose(&http, &urls[1], "101", CSRF).await.0,
+            choose(&http, &urls[1], "101", &csrf).await.0,
             303,
             "back to the page"
         );
@@ -707,15 +711,16 @@ both_engines!(
         let g = generate(&app, &s, campaign, json!(1), &app.expiry(3)).await;
         let url = g["links"][0].as_str().unwrap().to_string();
         let http = link_client();
+        let csrf = link_csrf(&http, &url).await;
         let email = |address: &str| {
-            let (http, url) = (http.clone(), format!("{url}/email"));
-            let body = format!("csrf={CSRF}&email={}", address.replace('@', "%40"));
-            async move { post_link_form(&http, &url, body).await }
+            let (http, url, csrf) = (http.clone(), format!("{url}/email"), csrf.clone());
+            let body = format!("email={}", address.replace('@', "%40"));
+            async move { post_link_form(&http, &url, &csrf, &body).await }
         };
         let (status, html) = email("me@x.test").await;
         assert_eq!(status, 400, "choose first");
         assert!(html.contains("choose a voucher first"), "{html}");
-        assert_eq!(choose(&http, &url, "101", CSRF).await.0, 303);
+        assert_eq!(choose(&http, &url, "101", &csrf).await.0, 303);
         let (status, html) = email("not an address").await;
         assert_eq!(status, 400);
         assert!(html.contains("not an e-mail address"), "{html}");
@@ -755,15 +760,16 @@ both_engines!(
         }
         let code = code_of(&url);
         let http = link_client();
+        let csrf = link_csrf(&http, &format!("{}/r/{code}", bases[0])).await;
         let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(100));
         let posts = (0..100).map(|i| {
             let target = format!("{}/r/{code}", bases[i % bases.len()]);
             let product = if i % 2 == 0 { "101" } else { "104" };
-            let http = http.clone();
+            let (http, csrf) = (http.clone(), csrf.clone());
             let barrier = barrier.clone();
             tokio::spawn(async move {
                 barrier.wait().await;
-                choose(&http, &target, product, CSRF).await.0
+                choose(&http, &target, product, &csrf).await.0
             })
         });
         let statuses: Vec<u16> = join_all(posts)

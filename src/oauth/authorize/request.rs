@@ -199,7 +199,7 @@ pub(super) async fn check_form(
     headers: &HeaderMap,
     form: &PageForm,
 ) -> Result<Valid, Rejection> {
-    if !session::csrf_ok(headers, form.csrf.as_deref()) {
+    if !session::csrf_ok(state, headers, form.csrf.as_deref()) {
         return Err(Rejection::ExpiredForm);
     }
     validate(state, &form.params).await
