@@ -5,6 +5,10 @@
 //! and `Secure` when the public URL is https. Forms carry a CSRF token that
 //! must equal the `galley_csrf` cookie (double submit), compared in
 //! constant time.
+//!
+//! May touch: `store::users` and `store::companies` (reads and writes the
+//! session rows, straight to the store), `crypto`, `state`. Names no `api`,
+//! `oauth` or `web` type.
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};
