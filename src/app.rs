@@ -1,6 +1,11 @@
 //! Assembling and running the HTTP application: the router of every area,
 //! the middleware stack (request ids, tracing, metrics, panic catching,
 //! timeouts, body limits) and the background tasks every node runs.
+//!
+//! May touch: every area it mounts or starts: `oauth`, `api`, `web`, `ops`,
+//! `delivery` (the worker), `domain::links` (the expiry sweep), `store`
+//! (`Db`, migrations), `state`, `config`, `clock`, `crypto`, `telemetry`.
+//! Only `cli` imports it.
 
 use std::future::Future;
 

@@ -1,5 +1,7 @@
 //! Time as the program sees it. Production uses [`SystemClock`]; tests use
 //! [`ManualClock`] to move time forward instantly and exactly.
+//!
+//! May touch: nothing else in the crate (a leaf).
 
 use std::sync::{
     atomic::{AtomicI64, Ordering},

@@ -5,6 +5,8 @@
 //! starts; the rest of the program only sees a valid [`Config`]. Values that
 //! may hold credentials (database and SMTP URLs) are wrapped in [`Redacted`]
 //! so that `Debug` output and logs never show them.
+//!
+//! May touch: nothing else in the crate (a leaf).
 
 use std::{collections::BTreeMap, fmt, net::SocketAddr, path::Path, time::Duration};
 

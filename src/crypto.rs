@@ -4,6 +4,8 @@
 //! Tokens and client secrets carry 256 bits from the operating system's
 //! CSPRNG, so a single SHA-256 is a safe (and fast) way to store them; human
 //! passwords use argon2 instead (see [`crate::domain::passwords`]).
+//!
+//! May touch: nothing else in the crate (a leaf).
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};

@@ -41,6 +41,9 @@
 //!   server errors.
 //! - No `unwrap`/`expect` where a request can reach; values stored as text
 //!   (statuses, kinds, visibility) are parsed into enums once.
+//!
+//! May touch: nothing; it only declares the modules and states the rules
+//! above.
 
 pub mod api;
 pub mod app;

@@ -1,5 +1,7 @@
 //! The `galley` binary: parses the command line and hands over to the
 //! library. Everything else lives in `galley::cli`.
+//!
+//! May touch: `cli` only (through the library crate).
 
 use std::process::ExitCode;
 

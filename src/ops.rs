@@ -1,5 +1,8 @@
 //! Operational endpoints: liveness, readiness (database reachable),
 //! Prometheus metrics and the OpenAPI document.
+//!
+//! May touch: `state` (database ping, configuration, metrics), `crypto`.
+//! Never another entry point.
 
 use std::net::SocketAddr;
 

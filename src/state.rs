@@ -1,8 +1,12 @@
 //! The state every handler and worker shares: handles to the database, the
 //! clock, the configuration and the batching workers. A leaf: it names only
-//! `config`, `domain`, `pages` and `store` types, never an `api`, `oauth`
-//! or `web` one, so every area can depend on it without depending on the
-//! others.
+//! `clock`, `config`, `domain`, `pages` and `store` types, never an `api`,
+//! `oauth` or `web` one, so every area can depend on it without depending
+//! on the others.
+//!
+//! May touch: `clock`, `config`, `domain` (`OrderDesk`, `Tokens`), `pages`
+//! (`Templates`), `store` (`Db`, the catalog cache, the limiter, the
+//! reader).
 
 use std::sync::Arc;
 

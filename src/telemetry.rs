@@ -1,6 +1,8 @@
 //! Logs and metrics: the tracing subscriber (text or JSON), the Prometheus
 //! recorder, and the middleware that counts and times every request by
 //! route.
+//!
+//! May touch: `config` (`LogFormat`) only (a leaf).
 
 use std::{sync::OnceLock, time::Instant};
 

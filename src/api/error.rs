@@ -3,6 +3,9 @@
 //! plus the RFC 6750 bodies for bearer failures.
 //!
 //! Internal failures answer an opaque message; the detail is logged once.
+//!
+//! May touch: `oauth::bearer` (its `BearerError`), `store` (its
+//! `StoreError`, answered as an opaque server error). Never `web`.
 
 use axum::{
     http::{header, HeaderValue, StatusCode},

@@ -2,6 +2,8 @@
 //! every problem is a `PLE10001` 400 saying which field and why. Numbers may
 //! arrive as JSON numbers or numeric strings (the live service accepts
 //! both); unknown fields are refused.
+//!
+//! May touch: `api::error`, `domain::scopes` (`truncate`). Never `web`.
 
 use serde_json::{Map, Value};
 

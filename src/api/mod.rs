@@ -5,6 +5,10 @@
 //!
 //! Every operation receives the [`Caller`] and must scope every query to
 //! `caller.company_id`.
+//!
+//! May touch: `oauth::bearer` (authenticates the caller), `domain::scopes`,
+//! `state`; the operations add `domain` (writes) and `store` (reads). Never
+//! `web`.
 
 pub mod error;
 pub mod fields;

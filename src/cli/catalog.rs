@@ -3,6 +3,9 @@
 //!
 //! Reads the input file, calls [`crate::domain::catalog`] and shapes the
 //! output; the file formats and their checks belong to the domain.
+//!
+//! May touch: `domain::catalog` and `domain::inventory` (the imports),
+//! `cli::session`. Never another entry point.
 
 use std::path::{Path, PathBuf};
 

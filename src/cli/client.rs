@@ -2,6 +2,9 @@
 //!
 //! Parses the flags, calls [`crate::domain::clients`] as the operator and
 //! shapes the output; no product rules.
+//!
+//! May touch: `domain::clients` (writes as the operator), `cli::session`.
+//! Never another entry point.
 
 use clap::Subcommand;
 use serde_json::json;

@@ -2,6 +2,9 @@
 //!
 //! Parses the flags, calls [`crate::domain::companies`] and shapes the
 //! output; no product rules.
+//!
+//! May touch: `domain::companies` (writes as the operator), `config`
+//! (`Redacted`), `cli::session`. Never another entry point.
 
 use clap::Subcommand;
 use serde_json::json;

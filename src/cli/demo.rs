@@ -4,8 +4,13 @@
 //! serves.
 //!
 //! The seeding goes through the same `crate::domain` functions as the
-//! administrative commands (apps and tokens through [`super::client`] and
+//! administrative commands (apps through `domain::clients`, tokens through
 //! [`super::token`]); the lookups are store reads. No product rules.
+//!
+//! May touch: `domain` (every write), `store` (reads, migrations), `app`
+//! (serves), `cli::serve`, `cli::token`, `cli::session`, `config`, `clock`,
+//! `telemetry`. Never another entry point, yet it borrows
+//! `api::plum_pro::date_time`, which the layering rules do not allow.
 
 use std::sync::Arc;
 

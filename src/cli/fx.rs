@@ -2,6 +2,9 @@
 //!
 //! Parses the flags, calls [`crate::domain::catalog::set_rate`] and shapes
 //! the output; no product rules.
+//!
+//! May touch: `domain::catalog` (`set_rate`), `cli::session`. Never another
+//! entry point.
 
 use clap::Subcommand;
 use serde_json::json;

@@ -3,6 +3,9 @@
 //! Checks the company, pages through [`crate::domain::links::report`] and
 //! hands each link to [`super::report`] for the CSV or JSON output; no
 //! product rules.
+//!
+//! May touch: `domain::links` (`report`), `store::companies` (reads),
+//! `clock`, `cli::report`, `cli::session`. Never another entry point.
 
 use anyhow::anyhow;
 use clap::Subcommand;

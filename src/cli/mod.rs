@@ -7,6 +7,9 @@
 //! CLI parses input, calls `crate::domain` functions (writes) or store reads,
 //! and shapes output; it contains no product rules. `session` is the frame
 //! every administrative command runs in.
+//!
+//! May touch: `config` (loads it) and its command modules, which add
+//! `domain` (writes), `store` (reads) and `app`. Never another entry point.
 
 mod campaign;
 mod catalog;

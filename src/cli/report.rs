@@ -3,6 +3,11 @@
 //!
 //! Formatting only: the links come from [`super::link`], their status from
 //! [`crate::domain::links::report_status`].
+//!
+//! May touch: `domain::links` (the status), `domain::money` (amount text),
+//! `store::links` (the row type), `cli::session`. Never another entry
+//! point, yet it borrows `api::xoxo_link::iso_date`, which the layering
+//! rules do not allow.
 
 use serde_json::{json, Value};
 

@@ -4,6 +4,9 @@
 //!
 //! It touches the configuration, logging and the server's start-up
 //! ([`crate::app`]); no product rules.
+//!
+//! May touch: `app` (start-up and shutdown), `config`, `clock`,
+//! `telemetry`, `cli::session`. Never another entry point.
 
 use std::sync::Arc;
 

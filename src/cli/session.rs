@@ -6,6 +6,9 @@
 //!
 //! It touches the configuration, the store's connection and migrations, and
 //! stdout; it knows nothing of any one command.
+//!
+//! May touch: `store` (`Db`, migrations), `config`, `clock`, `domain` (its
+//! errors, for `explain`). Never another entry point.
 
 use anyhow::Context;
 use serde_json::Value;

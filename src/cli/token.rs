@@ -2,6 +2,9 @@
 //!
 //! Parses the flags, issues the tokens and shapes the output; no product
 //! rules; `galley demo` issues its tokens through [`issue_for_admin`] too.
+//!
+//! May touch: `domain::tokens` (`issue_for_admin`), `cli::session`. Never
+//! another entry point.
 
 use clap::Subcommand;
 use serde_json::json;

@@ -1,6 +1,11 @@
 //! E-mails: composed from text + HTML templates, sent through SMTP
 //! (`smtp_url`) or, with no SMTP server configured, written as `.eml` files
 //! to `spool_dir` (named by outbox id, so a retry never makes a second one).
+//!
+//! May touch: `store` (reads of orders, codes, products, links and
+//! companies; the outbox message type), `domain::links` and `domain::money`
+//! (message kinds, amounts), `state` (templates), `config`. Never `api` or
+//! `web`.
 
 use lettre::{
     message::{header::ContentType, Mailbox, MultiPart, SinglePart},

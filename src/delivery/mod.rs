@@ -3,6 +3,10 @@
 //! and records the outcome, retrying failures with exponential back-off
 //! (first retry after about 2 s, doubling, at most 1 hour apart, for up to
 //! 3 days).
+//!
+//! May touch: `store::outbox` (claims its messages and records the outcome,
+//! straight to the store), `domain::links` (message kinds), `crypto` (retry
+//! jitter), `state`. Never `api` or `web`.
 
 pub mod email;
 

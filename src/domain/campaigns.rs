@@ -2,6 +2,10 @@
 //! a recipient may choose from. Every product must sell vouchers of exactly
 //! that value in that currency and country, so that any choice can be
 //! fulfilled at the price already charged.
+//!
+//! May touch: `store` (`links`, `catalog`, `companies`, `ledger`), the
+//! audit trail (`domain::record`), `domain::catalog`, `domain::money`,
+//! `clock`. Never an entry point.
 
 use std::collections::HashSet;
 

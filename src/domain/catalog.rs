@@ -7,6 +7,9 @@
 //! Touches the catalog tables only (`store::catalog`). It knows nothing of
 //! orders: ordering reads products from here, and importing voucher codes
 //! (which fulfils waiting orders) lives in [`super::inventory`].
+//!
+//! May touch: `store::catalog`, `domain::money`, `clock`. Never
+//! `domain::orders` or an entry point.
 
 use std::{collections::BTreeMap, str::FromStr};
 

@@ -6,7 +6,9 @@
 //! once, while tokens already issued stay valid. The `client_id` never
 //! changes; a new id is a new app.
 //!
-//! May touch: the store (clients, companies, tokens, audit), `crypto`.
+//! May touch: `store` (`clients`, whose deletion also revokes the app's
+//! tokens; `companies`), the audit trail (`domain::record`),
+//! `domain::scopes`, `crypto`, `clock`. Never an entry point.
 
 use std::{fmt, str::FromStr};
 

@@ -1,4 +1,8 @@
 //! Creating companies together with their first (super) admin.
+//!
+//! May touch: `store::companies`, the audit trail (`domain::record`),
+//! `domain::passwords`, `domain::money`, `config` (`Redacted`), `clock`.
+//! Never an entry point.
 
 use serde_json::json;
 

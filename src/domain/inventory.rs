@@ -6,6 +6,9 @@
 //! needs the other's back door: orders reads the catalog, nothing in the
 //! catalog reads orders. Touches `store::catalog` (codes) and, through
 //! [`orders::fulfil_pending`], the orders and the outbox.
+//!
+//! May touch: `store::catalog`, `domain::catalog`, `domain::orders`
+//! (`fulfil_pending`), `domain::money`, `clock`. Never an entry point.
 
 use super::{
     catalog::{Product, ValueType},

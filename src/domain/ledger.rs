@@ -1,4 +1,7 @@
 //! The company ledger: append-only entries whose sum is the balance.
+//!
+//! May touch: `store::ledger`, `store::companies`, the audit trail
+//! (`domain::record`), `domain::money`, `clock`. Never an entry point.
 
 use serde_json::json;
 

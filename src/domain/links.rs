@@ -6,6 +6,11 @@
 //! A link's code ([`LinkCode`]) carries 192 random bits and is stored only
 //! as its SHA-256: the URL exists in the API response and in the
 //! recipient's e-mail, like a password.
+//!
+//! May touch: `store` (`links`, `catalog`, `companies`, `ledger`, `orders`,
+//! `outbox`, `rate_limits`), `domain::catalog`, `domain::orders`
+//! (`mint_code`), `domain::money`, `config`, `crypto`, `clock`. Never an
+//! entry point.
 
 use std::collections::{BTreeMap, HashSet};
 

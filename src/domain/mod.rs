@@ -4,9 +4,10 @@
 //! when constructed (money, scopes), so code that holds one may trust it.
 //!
 //! Every write takes the [`Actor`] who asked and records it in the audit
-//! trail in the transaction of the change. May touch: `store`, `config`,
-//! `crypto`, `clock`. Never an entry point (`api`, `oauth`, `web`, `cli`,
-//! `delivery`).
+//! trail in the transaction of the change.
+//!
+//! May touch: `store`, `config`, `crypto`, `clock`. Never an entry point
+//! (`api`, `oauth`, `web`, `cli`, `delivery`).
 
 pub mod attempts;
 pub mod campaigns;

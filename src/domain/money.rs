@@ -1,6 +1,8 @@
 //! Money as integer minor units of an ISO 4217 currency, and exact
 //! decimals for rates, percentages and catalog bounds; never floats. Pure
 //! values: touches no storage and no I/O.
+//!
+//! May touch: `domain::scopes` (`truncate`) only.
 
 use std::{cmp::Ordering, fmt};
 

@@ -1,4 +1,6 @@
 //! Human passwords: argon2id, always off the async runtime.
+//!
+//! May touch: nothing else in the crate.
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},

@@ -5,6 +5,8 @@
 //! them. **Company scopes** (`company_session`, `plum_pro_api`,
 //! `xoxo_link`) act on a company's money and data: only an admin of that
 //! company grants them.
+//!
+//! May touch: nothing else in the crate.
 
 use std::{fmt, str::FromStr};
 

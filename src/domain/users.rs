@@ -1,7 +1,9 @@
 //! Storefront users (sign-up and password log-in) and the log-in of
 //! company admins on the same pages.
 //!
-//! May touch: the store (users, audit), `passwords`.
+//! May touch: `store` (`users`; `companies` for the admins' log-in), the
+//! audit trail (`domain::record`), `domain::passwords`, `clock`. Never an
+//! entry point.
 
 use serde_json::json;
 

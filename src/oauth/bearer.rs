@@ -1,5 +1,9 @@
 //! Bearer-token authentication (RFC 6750) for the validation endpoint and
 //! the resource API.
+//!
+//! May touch: `store::tokens` (reads, through the batched reader in
+//! `state`), `domain::scopes`, `crypto` (hashes the token), `state`. Never
+//! `api` or `web`.
 
 use axum::http::{header, HeaderMap};
 

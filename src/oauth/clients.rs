@@ -1,6 +1,10 @@
 //! Client authentication of OAuth requests (RFC 6749 §2.3.1): HTTP Basic
 //! or the request body, compared in constant time. The rules about clients
 //! themselves live in [`crate::domain::clients`].
+//!
+//! May touch: `store::clients` (reads, through the batched reader in
+//! `state`), `crypto` (constant-time compare), `state`, `oauth::params`,
+//! `oauth::error`. Never `api` or `web`.
 
 use axum::http::{header, HeaderMap};
 use base64::{engine::general_purpose::STANDARD, Engine};

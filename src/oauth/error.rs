@@ -3,6 +3,9 @@
 //! Kept apart from the resource API's envelope ([`crate::api::error`]).
 //! Internal failures answer an opaque `server_error`; their detail is logged
 //! once, here, and never sent to the client.
+//!
+//! May touch: `domain::tokens` (`TokenError`), `store` (`StoreError`).
+//! Never `api` or `web`.
 
 use std::borrow::Cow;
 

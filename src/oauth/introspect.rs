@@ -1,5 +1,9 @@
 //! `POST /v1/oauth/introspect` (RFC 7662). Client-authenticated; a client
 //! learns only about its own tokens, anything else is `{"active":false}`.
+//!
+//! May touch: `domain::tokens` (`active_for`), `store::tokens` (reads,
+//! through the batched reader in `state`), `oauth::clients`, `crypto`,
+//! `state`. Never `api` or `web`.
 
 use axum::{extract::State, http::header, response::IntoResponse, Json};
 use serde_json::{json, Value};

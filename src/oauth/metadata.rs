@@ -1,4 +1,7 @@
 //! `GET /.well-known/oauth-authorization-server` (RFC 8414).
+//!
+//! May touch: `domain::scopes`, `state` (the configuration). Never `api` or
+//! `web`.
 
 use axum::{extract::State, Json};
 use serde_json::{json, Value};

@@ -2,8 +2,11 @@
 //! each), validation, revocation (RFC 7009), introspection (RFC 7662),
 //! metadata (RFC 8414) and bearer authentication for the resource API.
 //!
-//! Errors here are [`error::OAuthError`] (RFC 6749 bodies); this module may
-//! use the store and the domain, never the API layer.
+//! Errors here are [`error::OAuthError`] (RFC 6749 bodies).
+//!
+//! May touch: `domain` (writes and rules), `store` (reads), `pages`
+//! (sessions, CSRF), `state`, `crypto`. Never `api` or `web`: `api` uses
+//! `bearer`, not the other way round.
 
 pub mod authorize;
 pub mod bearer;

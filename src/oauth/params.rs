@@ -4,6 +4,9 @@
 //!
 //! Rules from RFC 6749 §3.1–3.2: a parameter without value counts as absent,
 //! a repeated parameter is an error, unknown parameters are ignored.
+//!
+//! May touch: `domain::scopes` (`truncate`), `oauth::error`. Never `api` or
+//! `web`.
 
 use std::collections::HashMap;
 

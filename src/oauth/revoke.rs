@@ -1,6 +1,9 @@
 //! `POST /v1/oauth/revoke` (RFC 7009). Client-authenticated; answers 200
 //! whether or not the token existed, so it reveals nothing. Revoking a
 //! refresh token revokes its whole family, access tokens included.
+//!
+//! May touch: `domain::tokens` (revokes), `store::tokens` (reads the token
+//! by hash), `oauth::clients`, `crypto`, `state`. Never `api` or `web`.
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 

@@ -1,5 +1,9 @@
 //! `POST /v1/oauth/token/{token_type}`: authenticates the client and hands
 //! the request to the module of its grant type.
+//!
+//! May touch: `domain::tokens` (through the grants and the token writer in
+//! `state`), `domain::scopes`, `oauth::clients`, `oauth::grants`, `state`.
+//! Never `api` or `web`.
 
 use axum::{
     extract::{Path, State},

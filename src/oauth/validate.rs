@@ -1,5 +1,8 @@
 //! `GET /v1/oauth/token`: is this access token valid, and for how long
 //! (seed 003)?
+//!
+//! May touch: `oauth::bearer`, `oauth::error`, `state`. Never `api` or
+//! `web`.
 
 use axum::{
     extract::State,

@@ -6,6 +6,9 @@
 //!   last day it is valid, `22 Nov 2026` (UTC).
 //! - `strip_tags`: catalog HTML as plain text (tags dropped, whitespace
 //!   collapsed); the result is still escaped like any other value.
+//!
+//! May touch: `domain::money` (`amount_text`). Names no `api`, `oauth` or
+//! `web` type.
 
 use minijinja::Environment;
 

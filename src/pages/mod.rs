@@ -3,8 +3,9 @@
 //! headers every page carries, browser sessions and CSRF protection
 //! ([`session`]).
 //!
-//! May touch: `domain` (formatting values), `store` (sessions). Names no
-//! `api`, `oauth` or `web` type, so each of them may use it.
+//! May touch: `domain` (formatting values), `store`, `state` and `crypto`
+//! (sessions). Names no `api`, `oauth` or `web` type, so each of them may
+//! use it.
 
 pub mod filters;
 pub mod session;

@@ -4,7 +4,12 @@
 //! SHA-256. Cookies are `HttpOnly`, `SameSite=Lax`, scoped to the base path,
 //! and `Secure` when the public URL is https. Forms carry a CSRF token that
 //! must equal the `galley_csrf` cookie (double submit), compared in
-//! constant time, and be signed by the server for the browser's session.
+//! constant time, and be signed by the server (key shared by every node
+//! through the database) for the browser's session.
+//!
+//! May touch: `store::users` and `store::companies` (reads and writes the
+//! session rows, straight to the store), `crypto`, `state`. Names no `api`,
+//! `oauth` or `web` type.
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};

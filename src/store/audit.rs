@@ -1,4 +1,6 @@
 //! The audit trail: who did what to which object, append-only.
+//!
+//! May touch: `sqlx`, `store` (`Tx`). Never `domain` or an entry point.
 
 use super::{StoreResult, Tx};
 

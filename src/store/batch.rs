@@ -6,6 +6,8 @@
 //! holds one job and adds no delay; under load, batches grow and the cost
 //! of a commit and of each round trip is shared. On SQLite the write
 //! batchers run one worker, which also serialises writers in the process.
+//!
+//! May touch: nothing else in the crate. Never `domain` or an entry point.
 
 use std::{future::Future, sync::Arc};
 

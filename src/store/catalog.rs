@@ -2,6 +2,9 @@
 //! exchange rates. Touches the `products`, `voucher_codes` (imports and
 //! counts), `fx_rates` and `catalog_meta` tables. Product values stay the
 //! stored text here; `domain::catalog::Product::from_row` parses them once.
+//!
+//! May touch: `sqlx`, `store` (`Tx`, `DynSql`). Never `domain` or an entry
+//! point.
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 

@@ -9,6 +9,9 @@
 //! What is prepared (for the Rewards API: products with their wire JSON)
 //! is the caller's business: the cache holds it as `dyn Any`, so the state
 //! that owns the cache names no type of the area that reads it.
+//!
+//! May touch: `store::batch`, `store::catalog`, `store` (`Db`). Never
+//! `domain` or an entry point.
 
 use std::{
     any::Any,

@@ -1,4 +1,7 @@
 //! OAuth clients ("apps"). Only the SHA-256 of the client secret is stored.
+//!
+//! May touch: `sqlx`, `store` (`Tx`, `DynSql`, `read`). Never `domain` or
+//! an entry point.
 
 use super::{StoreResult, Tx};
 

@@ -1,6 +1,9 @@
 //! Authorization codes, stored as SHA-256 hashes, single use. A code is
 //! granted by a storefront user (user scopes) or by an admin (company
 //! scopes): exactly one of `user_id` and `admin_id` is set.
+//!
+//! May touch: `sqlx`, `store` (`Tx`, `read`). Never `domain` or an entry
+//! point.
 
 use super::{StoreResult, Tx};
 

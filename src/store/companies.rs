@@ -1,4 +1,7 @@
 //! Companies and their admins.
+//!
+//! May touch: `sqlx`, `store` (`Tx`, `read`). Never `domain` or an entry
+//! point.
 
 use sqlx::Row;
 

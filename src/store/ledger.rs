@@ -1,5 +1,8 @@
 //! Ledger entries: every change of a company's balance, append-only. The
 //! balance is the sum of the entries; nothing else stores it.
+//!
+//! May touch: `sqlx`, `store` (`Tx`, `DynSql`). Never `domain` or an entry
+//! point.
 
 use sqlx::Row;
 

@@ -2,6 +2,9 @@
 //! database so that a limit holds across nodes. Concurrent hits go through
 //! a batcher: hits on one counter in a batch become one upsert that adds
 //! them all, and each caller gets its own position in the count.
+//!
+//! May touch: `store::batch`, `store::rate_limits`, `store` (`Db`). Never
+//! `domain` or an entry point.
 
 use std::collections::HashMap;
 

@@ -4,6 +4,9 @@
 //! by conditional updates (`WHERE status = 'created'`), so that of two
 //! concurrent redemptions, or a redemption racing the expiry sweeper, exactly
 //! one changes the row.
+//!
+//! May touch: `sqlx`, `store` (`Tx`, `DynSql`, `read`). Never `domain` or
+//! an entry point.
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 

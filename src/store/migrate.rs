@@ -2,6 +2,9 @@
 //! engine (`migrations/sqlite/`, `migrations/postgres/`). They run at start
 //! and with `galley migrate`; on PostgreSQL an advisory lock lets several
 //! nodes start at once.
+//!
+//! May touch: `sqlx`, `store` (`Db`), `clock` (the time a migration ran).
+//! Never `domain` or an entry point.
 
 use sqlx::Connection;
 

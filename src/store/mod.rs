@@ -13,6 +13,9 @@
 //! [`reader`] (token and client lookups) and [`limiter`] (rate-limit
 //! counters) are built on it. Rows derive `sqlx::FromRow`, read by column
 //! name. Nothing outside `store` names an `sqlx` type.
+//!
+//! May touch: `sqlx` and its own submodules. Never `domain` or an entry
+//! point.
 
 pub mod audit;
 pub mod batch;

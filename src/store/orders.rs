@@ -2,6 +2,9 @@
 //! `voucher_codes` tables, plus the product row lock that serialises
 //! allocation. Status columns are read into [`OrderStatus`] and
 //! [`DeliveryStatus`] here, once.
+//!
+//! May touch: `sqlx`, `store` (`Tx`, `DynSql`). Never `domain` or an entry
+//! point.
 
 use std::{
     collections::{HashMap, HashSet},

@@ -2,6 +2,8 @@
 //! report, delivered later by [`crate::delivery`]. A message is claimed with
 //! a lease before it is sent, so two nodes never send the same one, and one
 //! that a crashed node had claimed is sent again after the lease.
+//!
+//! May touch: `sqlx`, `store` (`Db`). Never `domain` or an entry point.
 
 use sqlx::{AnyConnection, Row};
 

@@ -1,5 +1,7 @@
 //! Fixed-window counters kept in the database, so that a limit holds across
 //! every node sharing it.
+//!
+//! May touch: `sqlx`, `store` (`Db`). Never `domain` or an entry point.
 
 use sqlx::Row;
 

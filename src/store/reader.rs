@@ -2,6 +2,9 @@
 //! every token request. Concurrent lookups share one `IN (...)` query
 //! instead of each taking a connection and a round trip. Nothing is cached:
 //! every answer comes from the database at the time of the request.
+//!
+//! May touch: `store::batch`, `store::clients`, `store::tokens`. Never
+//! `domain` or an entry point.
 
 use std::collections::HashMap;
 

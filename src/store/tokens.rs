@@ -4,6 +4,9 @@
 //! `UPDATE ... RETURNING` for a whole batch: of any number of concurrent
 //! claims of one token, on one node or many sharing PostgreSQL, exactly one
 //! sees the row. Inserts are multi-row statements for the same reason.
+//!
+//! May touch: `sqlx`, `store` (`Db`, `Tx`, `DynSql`, `read`). Never
+//! `domain` or an entry point.
 
 use sqlx::AnyConnection;
 

@@ -1,4 +1,7 @@
 //! Storefront users, their sessions and their consents.
+//!
+//! May touch: `sqlx`, `store` (`Tx`, `read`). Never `domain` or an entry
+//! point.
 
 use sqlx::Row;
 

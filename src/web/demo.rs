@@ -1,6 +1,10 @@
 //! The demo app's callback (`galley demo` only): a page on Galley itself
 //! that receives the authorization response, exchanges the code in-process
 //! as the demo client, and shows the result.
+//!
+//! May touch: `domain::tokens::code` (exchanges the code through the token
+//! writer in `state`), `domain::scopes`, `store::clients` (reads the demo
+//! client), `state` (templates). Never `api`.
 
 use axum::{
     extract::{Query, State},

@@ -3,7 +3,8 @@
 //! [`crate::pages`]; the storefront's authorization pages live in
 //! [`crate::oauth::authorize`].
 //!
-//! May touch: `pages`, `domain` (writes), `store` (reads). Never `api`.
+//! May touch: `pages`, `state`, `domain` (writes), `store` (reads). Never
+//! `api`.
 
 pub mod demo;
 pub mod redeem;

@@ -5,6 +5,10 @@
 //! Choosing posts to `/r/{code}` and, whatever the outcome of a race, ends
 //! on the link's page (post/redirect/get), which shows the one voucher the
 //! link was redeemed for.
+//!
+//! May touch: `domain::links` (reads the link; redeems and e-mails through
+//! the domain), `domain::money`, `pages::session` (CSRF), `store::links`
+//! (the row type), `state`. Never `api`.
 
 use axum::{
     body::Bytes,

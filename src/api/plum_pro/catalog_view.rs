@@ -6,6 +6,10 @@
 //! Reads the catalog tables only; each row is parsed into its typed
 //! [`Product`] once per version (a row that does not parse fails the load
 //! as an internal error).
+//!
+//! May touch: `domain::catalog` (parses each row), `store::catalog` (the
+//! rows, through the catalog cache in `state`), `state`, `api::plum_pro`.
+//! Never `web`.
 
 use std::sync::Arc;
 

@@ -1,6 +1,9 @@
 //! `plumProAPI.query.getBalance`: the company's balance in its base
 //! currency, as `value` and as `points` (1 point = 1 unit). Reads the
 //! ledger only.
+//!
+//! May touch: `domain::ledger` (the balance), `oauth::bearer` (the caller),
+//! `state`, the shared `api` helpers. Never `web`.
 
 use serde_json::{json, Map, Value};
 

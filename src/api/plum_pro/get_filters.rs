@@ -1,6 +1,10 @@
 //! `plumProAPI.mutation.getFilters`: filter groups (country, currency,
 //! category, price) built from the live catalog. Reads the cached catalog
 //! view only.
+//!
+//! May touch: `catalog_view`, `domain::catalog` and `domain::money`
+//! (values), `oauth::bearer` (the caller), `state`, the shared `api`
+//! helpers. Never `web`.
 
 use std::collections::BTreeMap;
 

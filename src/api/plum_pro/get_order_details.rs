@@ -1,6 +1,11 @@
 //! `plumProAPI.mutation.getOrderDetails`: one of the company's orders, by
 //! `orderId` or `poNumber`; `sendMailToReceiver` 1 queues the e-mail again.
 //! Reads orders, codes and the product's country; writes only the outbox.
+//!
+//! May touch: `store::orders` and `store::catalog` (reads), `store::outbox`
+//! (the resend, written straight to the store, not through the domain),
+//! `oauth::bearer` (the caller), `state`, the shared `api` helpers. Never
+//! `web`.
 
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};

@@ -1,6 +1,10 @@
 //! `plumProAPI.mutation.getOrderHistory`: the company's orders between two
 //! dates (inclusive, at most 366 days apart), newest first. Reads orders
 //! only.
+//!
+//! May touch: `store::orders` (reads), `domain::money` (amount text),
+//! `oauth::bearer` (the caller), `state`, the shared `api` helpers. Never
+//! `web`.
 
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};

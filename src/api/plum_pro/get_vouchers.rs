@@ -1,6 +1,11 @@
 //! `plumProAPI.mutation.getVouchers`: the catalog, filtered, sorted and
 //! paged, optionally with the exchange rate to the company's base currency.
 //! Reads the cached catalog view, the company and the fx rates.
+//!
+//! May touch: `catalog_view`, `domain::catalog` (products, fx rates),
+//! `domain::money`, `domain::scopes` (`truncate`), `store::companies`
+//! (reads), `oauth::bearer` (the caller), `state`, the shared `api`
+//! helpers. Never `web`.
 
 use std::collections::HashMap;
 

@@ -5,6 +5,9 @@
 //! This module holds the shared wire shapes (products, orders, amounts,
 //! dates); each operation reads and writes only through the domain and
 //! store modules it names.
+//!
+//! May touch: `domain::money`, the row types of `store::catalog` and
+//! `store::orders` (to shape them), `api`. Never `web`.
 
 pub mod catalog_view;
 pub mod get_balance;

@@ -1,6 +1,10 @@
 //! `plumProAPI.mutation.placeOrder`: buys vouchers in one transaction,
 //! idempotent on the client's `poNumber`. Goes through the order desk
 //! (`domain::orders`) only.
+//!
+//! May touch: `domain::orders` (the order desk in `state`), `domain::links`
+//! (its order prefix), `oauth::bearer` (the caller), `state`, the shared
+//! `api` helpers. Never `web`.
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};

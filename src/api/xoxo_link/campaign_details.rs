@@ -1,5 +1,8 @@
 //! `xoxo_link.mutation.campaignDetails`: one of the company's campaigns
 //! with the vouchers its recipients choose from.
+//!
+//! May touch: `store::links` and `store::catalog` (reads), `oauth::bearer`
+//! (the caller), `state`, the shared `api` helpers. Never `web`.
 
 use serde_json::{json, Map, Value};
 

@@ -1,5 +1,8 @@
 //! `xoxo_link.query.campaignList`: a page of the company's campaigns,
 //! filtered by a name substring and, optionally, by status.
+//!
+//! May touch: `store::links` (reads), `oauth::bearer` (the caller),
+//! `state`, the shared `api` helpers. Never `web`.
 
 use serde_json::{json, Map, Value};
 

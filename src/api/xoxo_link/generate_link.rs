@@ -2,6 +2,9 @@
 //! `xoxo_link.mutation.generateLinkEmail` (answered under the key
 //! `generateLink`, as the live service does): links for a campaign,
 //! charged at generation, all or none.
+//!
+//! May touch: `domain::links` (generation; every write), `oauth::bearer`
+//! (the caller), `state`, the shared `api` helpers. Never `web`.
 
 use serde_json::{json, Map, Value};
 

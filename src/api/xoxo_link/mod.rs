@@ -3,6 +3,9 @@
 //! additions of API-REWARDS.md. Unlike the Rewards API, input an operation
 //! cannot accept is answered with HTTP 200 and `success: 0` plus a human
 //! `message`, as the live service does.
+//!
+//! May touch: `domain` (its errors, `money`), `store::links` (the campaign
+//! row type), `api::error`. Never `web`.
 
 pub mod campaign_details;
 pub mod campaign_list;

@@ -2,6 +2,9 @@
 //! order against the poNumbers already used, the company's running balance
 //! and the codes left. No I/O: the desk reads the [`Snapshot`] and writes
 //! what is accepted.
+//!
+//! May touch: `domain::orders`, `domain::catalog`, `domain::money`, and the
+//! row types of `store` (`orders`, `catalog`, `ledger`); no I/O.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 

@@ -7,6 +7,10 @@
 //! [`decide`] rule on it in memory, and has [`write`] store the accepted
 //! orders. Touches the orders, codes, products (locks), ledger and fx
 //! tables.
+//!
+//! May touch: `store` (`batch`, `orders`, `catalog`, `ledger`),
+//! `domain::orders` (`decide`, `price`, `write`), `domain::catalog`,
+//! `clock`. Never an entry point.
 
 use super::{
     decide::{decide, Accepted, Decision, Pools, Snapshot},

@@ -18,6 +18,10 @@
 //! Reads products through [`super::catalog`] (locking their rows) and fx
 //! rates; writes the orders, codes, ledger and outbox tables. The catalog
 //! never calls back into this module.
+//!
+//! May touch: `store` (`orders`, `catalog`, `ledger`, `outbox`, `batch`,
+//! through its submodules), `domain::catalog`, `domain::money`, `crypto`
+//! (minted codes), `clock`. Never an entry point.
 
 mod decide;
 mod desk;

@@ -2,6 +2,9 @@
 //! denomination the product offers, the quantity limit, the receiver
 //! e-mail, the country, the exchange rate to the company's base currency,
 //! and the discount. Pure: the rate is read by the caller.
+//!
+//! May touch: `domain::orders`, `domain::catalog`, `domain::money`,
+//! `store::ledger` (the account type); no I/O.
 
 use super::{NewOrder, OrderError};
 use crate::{

@@ -3,6 +3,9 @@
 //! with multi-row statements; and [`fulfil_pending`], which gives waiting
 //! orders the codes that arrived. Touches the orders, codes, ledger and
 //! outbox tables only.
+//!
+//! May touch: `store` (`orders`, `ledger`, `outbox`), `domain::orders`
+//! (`decide`). Never an entry point.
 
 use serde_json::json;
 

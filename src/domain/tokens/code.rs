@@ -10,6 +10,10 @@
 //! `redirect_uri` must equal the authorization request's; a `code_verifier`
 //! must match the `S256` challenge, and one sent for a code issued without a
 //! challenge is refused (no PKCE downgrade).
+//!
+//! May touch: `store` (`codes`, `users`, the client and admin row types),
+//! `domain::tokens`, `domain::clients`, `domain::scopes`, `crypto`,
+//! `clock`. Never an entry point.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};

@@ -1,5 +1,8 @@
 //! `client_credentials` (RFC 6749 §4.4): the client acts for its own
 //! company. No refresh token is issued.
+//!
+//! May touch: `domain::tokens` (minting), `domain::clients`,
+//! `domain::scopes`, `store::clients` (the row type). Never an entry point.
 
 use super::{mint, requested_scopes, require_grant, Grant, TokenError, TokenResponse, Tokens};
 use crate::{

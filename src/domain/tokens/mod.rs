@@ -8,8 +8,9 @@
 //! (the portal's "Generate Token" and `galley token issue`). Concurrent
 //! writes go through the [`writer`].
 //!
-//! May touch: the store (tokens, codes, clients, companies, audit),
-//! `crypto`, the token settings of the configuration.
+//! May touch: `store` (`tokens`, `codes`, `clients`, `companies`, `users`,
+//! `audit`, `batch`), `domain::clients`, `domain::scopes`, `crypto`,
+//! `clock`, the token settings of `config`. Never an entry point.
 
 pub mod code;
 pub mod credentials;

@@ -5,6 +5,10 @@
 //! concurrent presentations exactly one wins. A token presented again after
 //! it was rotated means it leaked: unless it is still inside the configured
 //! reuse interval, every token of its family is revoked.
+//!
+//! May touch: `store::tokens` (claims through the `writer`),
+//! `domain::tokens`, `domain::scopes`, `config` (token settings), `crypto`.
+//! Never an entry point.
 
 use super::{
     millis, mint, requested_scopes, require_grant, revoke_replayed_grant,

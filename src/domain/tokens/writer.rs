@@ -6,6 +6,9 @@
 //! claimed row, it checks what the client asked for and mints the new
 //! tokens, or refuses, in which case the claim is undone in the same
 //! transaction. Either way the caller gets exactly its own outcome.
+//!
+//! May touch: `store` (`batch`, `tokens`), `domain::tokens`, `clock`. Never
+//! an entry point.
 
 use std::collections::HashMap;
 

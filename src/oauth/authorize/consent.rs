@@ -8,8 +8,10 @@
 //! [`crate::domain::tokens::code::may_grant`]); anyone else gets a page
 //! that says why, and the app `error=access_denied`.
 //!
-//! May read the browser session (`pages::session`) and the user's
-//! consents; the code and consent are written by the domain.
+//! May touch: `domain::tokens::code` (writes the code and the consent),
+//! `domain::scopes`, `store::users` (reads consents), `pages::session`
+//! (reads the session), `state`, the flow's `request` and `pages`. Never
+//! `api` or `web`.
 
 use axum::{
     extract::{RawQuery, State},

@@ -4,8 +4,10 @@
 //! authorization request with a new session. Also holds the session helper
 //! that sign-up shares.
 //!
-//! May reserve attempts (`domain::attempts`), check the password
-//! (`domain::users`) and open a session (`pages::session`).
+//! May touch: `domain::attempts` (reserves attempts), `domain::users`
+//! (checks the password), `domain::clients` (the storefront company),
+//! `pages::session` (opens a session), `state`, the flow's `request` and
+//! `pages`. Never `api` or `web`.
 
 use std::net::SocketAddr;
 

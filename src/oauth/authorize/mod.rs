@@ -24,9 +24,10 @@
 //! live five minutes. No CORS headers are ever sent here.
 //!
 //! # What it may touch
-//! The store (clients, users, sessions, consents, codes, rate limits, the
-//! audit log), `domain::users` for sign-up and log-in, `pages::session` for
-//! sessions and CSRF, and the page templates; never the API layer.
+//! May touch: `domain` (`tokens::code` for codes and consents, `users` for
+//! sign-up and log-in, `attempts` for rate limits, `clients`, `scopes`),
+//! `store` reads (clients, consents, companies), `pages::session` for
+//! sessions and CSRF, and the templates in `state`. Never `api` or `web`.
 
 mod consent;
 mod login;

@@ -3,8 +3,12 @@
 //! handler shares: the `303 See Other` redirect and the answer to a
 //! [`Rejection`].
 //!
-//! This file only renders: it may read and set the CSRF cookie
-//! (`pages::session`) and use the templates; it reads and writes no tables.
+//! This file only renders; it writes no tables.
+//!
+//! May touch: `pages::session` (reads and sets the CSRF cookie), the
+//! templates in `state`, `store::companies` (reads the admin's company for
+//! the consent page), `domain::tokens::code` (the grantor), `request`.
+//! Never `api` or `web`.
 
 use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},

@@ -5,9 +5,11 @@
 //! Until the `redirect_uri` is known to equal the registered one exactly,
 //! every failure is a page ([`Rejection::Page`]), so Galley is no open
 //! redirector; after that, failures go back to the app
-//! ([`Rejection::Redirect`]). This file renders nothing: it may read the
-//! clients table (`store::clients`) and the CSRF cookie (`pages::session`),
-//! and writes nothing.
+//! ([`Rejection::Redirect`]). This file renders nothing and writes nothing.
+//!
+//! May touch: `store::clients` (reads), `domain::clients` (the client's
+//! rules), `domain::scopes`, `pages::session` (the CSRF check), `state`.
+//! Never `api` or `web`.
 
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;

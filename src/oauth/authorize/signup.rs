@@ -2,9 +2,11 @@
 //! creation of a storefront user in the app's company, who is then logged
 //! in and sent back to the authorization request.
 //!
-//! May count rate-limit hits (through `login`), create the user
-//! (`domain::users`), write the `user.signed_up` audit record
-//! (`store::audit`) and open a session (through `login`).
+//! May touch: `domain::attempts` (counts sign-ups), `domain::users`
+//! (creates the user and writes its `user.signed_up` audit record),
+//! `domain::clients` (the storefront company), `login` (opens the session),
+//! `pages::session`, `state`, the flow's `request` and `pages`. Never `api`
+//! or `web`.
 
 use std::net::SocketAddr;
 

@@ -1,6 +1,10 @@
 //! `authorization_code` (RFC 6749 §4.1.3) with PKCE (RFC 7636): reads
 //! `code`, `redirect_uri` and `code_verifier`; the exchange and its checks
 //! are [`crate::domain::tokens::code`].
+//!
+//! May touch: `domain::tokens::code` (the exchange), `domain::scopes`,
+//! `store::clients` (the row type), `oauth::params`, `oauth::error`. Never
+//! `api` or `web`.
 
 use crate::{
     domain::{

@@ -1,5 +1,8 @@
 //! `client_credentials` (RFC 6749 §4.4): reads `scope`; issuance is
 //! [`crate::domain::tokens::credentials`].
+//!
+//! May touch: `domain::tokens::credentials` (issuance), `store::clients`
+//! (the row type), `oauth::params`, `oauth::error`. Never `api` or `web`.
 
 use crate::{
     domain::tokens::{credentials, TokenResponse, Tokens},

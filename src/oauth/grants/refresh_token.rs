@@ -1,5 +1,9 @@
 //! `refresh_token` (RFC 6749 §6): reads `refresh_token` and `scope`; the
 //! rotation and replay detection are [`crate::domain::tokens::refresh`].
+//!
+//! May touch: `domain::tokens::refresh` (the rotation), `domain::scopes`,
+//! `store::clients` (the row type), `oauth::params`, `oauth::error`. Never
+//! `api` or `web`.
 
 use crate::{
     domain::{
