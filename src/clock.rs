@@ -1,5 +1,6 @@
 //! Time as the program sees it. Production uses [`SystemClock`]; tests use
-//! [`ManualClock`] to move time forward instantly and exactly.
+//! [`ManualClock`] to move time forward instantly and exactly. Also the two
+//! ways instants are written out ([`date_time`], [`iso_date`]).
 //!
 //! May touch: nothing else in the crate (a leaf).
 
@@ -58,5 +59,38 @@ impl Default for ManualClock {
 impl Clock for ManualClock {
     fn now_ms(&self) -> Millis {
         self.0.load(Ordering::SeqCst)
+    }
+}
+/// Epoch milliseconds as `YYYY-MM-DD hh:mm:ss` (UTC), the Rewards API's
+/// date format.
+pub fn date_time(ms: Millis) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}
+
+/// Epoch milliseconds as ISO 8601 with milliseconds, `2020-06-03T22:06:23.042Z`.
+pub fn iso_date(ms: Millis) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn instants_are_written_in_utc() {
+        assert_eq!(date_time(0), "1970-01-01 00:00:00");
+        assert_eq!(date_time(1_700_000_000_123), "2023-11-14 22:13:20");
+        assert_eq!(iso_date(1_591_221_983_000), "2020-06-03T22:06:23.000Z");
+        assert_eq!(iso_date(1_591_221_983_042), "2020-06-03T22:06:23.042Z");
     }
 }

@@ -29,12 +29,19 @@
 //! # Rules of the road
 //! - Arrows point one way: entry points → `domain` → `store`. `api` and
 //!   `web` never import each other; `delivery` imports neither; `domain`
-//!   and `store` import no entry point.
+//!   and `store` import no entry point. One entry point uses another, on
+//!   purpose: `api` authenticates its callers with `oauth::bearer`, the
+//!   token check that the authorization server defines.
 //! - Writes go through the domain: every change of money, vouchers,
 //!   clients, tokens, campaigns or links is a `domain` function that checks
-//!   the rule, takes the [`domain::Actor`] who asked and writes the audit
-//!   record in the same transaction. Reads that need no rule (a lookup by
-//!   id, a report, a page's data) may go straight to the store.
+//!   the rule. Administrative changes (companies, clients, funds, catalog,
+//!   codes, rates, campaigns, link batches, admin grants) take the
+//!   [`domain::Actor`] who asked and write the audit record in the same
+//!   transaction; the high-volume ones (orders, redemptions, refunds) are
+//!   recorded by their ledger entries and order rows instead. Reads that
+//!   need no rule (a lookup by id, a report, a page's data) may go straight
+//!   to the store, and so may the plumbing rows that carry no rule:
+//!   sessions, the outbox's delivery state, rate-limit counters.
 //! - `sqlx` stays in `store`: others hold a [`store::Tx`] and pass it to
 //!   store functions; storage failures are [`store::StoreError`], which the
 //!   domain wraps in its own errors and entry points answer as opaque

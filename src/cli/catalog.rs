@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::session::{explain, Output, Session};
-use crate::domain::catalog;
+use crate::domain::{catalog, Actor};
 
 /// `galley catalog ...`
 #[derive(Debug, Subcommand)]
@@ -52,7 +52,7 @@ pub(super) async fn run(s: &Session, command: CatalogCommand) -> anyhow::Result<
             let text = read_file(&file)?;
             let bar = progress_bar(s.interactive, "importing products")?;
             let report = reporter(&bar);
-            let imported = catalog::import(&s.db, &s.clock, &text, &report)
+            let imported = catalog::import(&s.db, &s.clock, &Actor::Cli, &text, &report)
                 .await
                 .map_err(explain)?;
             bar.finish_and_clear();
@@ -78,6 +78,7 @@ pub(super) async fn run_codes(s: &Session, command: CodesCommand) -> anyhow::Res
             let count = crate::domain::inventory::import_codes(
                 &s.db,
                 &s.clock,
+                &Actor::Cli,
                 product,
                 &denomination,
                 &text,

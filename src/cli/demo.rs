@@ -9,8 +9,7 @@
 //!
 //! May touch: `domain` (every write), `store` (reads, migrations), `app`
 //! (serves), `cli::serve`, `cli::token`, `cli::session`, `config`, `clock`,
-//! `telemetry`. Never another entry point, yet it borrows
-//! `api::plum_pro::date_time`, which the layering rules do not allow.
+//! `telemetry`. Never another entry point.
 
 use std::sync::Arc;
 
@@ -145,6 +144,7 @@ async fn seed_catalog(s: &Session) -> anyhow::Result<()> {
     catalog::import(
         &s.db,
         &s.clock,
+        &Actor::Cli,
         include_str!("../../samples/catalog.json"),
         &quiet,
     )
@@ -163,6 +163,7 @@ async fn seed_catalog(s: &Session) -> anyhow::Result<()> {
         crate::domain::inventory::import_codes(
             &s.db,
             &s.clock,
+            &Actor::Cli,
             product,
             denomination,
             &file,
@@ -171,7 +172,7 @@ async fn seed_catalog(s: &Session) -> anyhow::Result<()> {
         .await
         .map_err(explain)?;
     }
-    catalog::set_rate(&s.db, &s.clock, "USD", "INR", "83.12")
+    catalog::set_rate(&s.db, &s.clock, &Actor::Cli, "USD", "INR", "83.12")
         .await
         .map_err(explain)?;
     Ok(())
@@ -239,6 +240,7 @@ async fn demo_link(s: &Session, company_id: i64, client_id: &str) -> anyhow::Res
                 catalog::import(
                     &s.db,
                     &s.clock,
+                    &Actor::Cli,
                     include_str!("../../samples/gift-card.json"),
                     &|_, _| {},
                 )
@@ -386,7 +388,7 @@ impl Welcome {
 
 /// A curl line per Rewards API operation.
 fn rewards_examples(base: &str, access: &str) -> String {
-    let today = crate::api::plum_pro::date_time(SystemClock.now_ms())[..10].to_string();
+    let today = crate::clock::date_time(SystemClock.now_ms())[..10].to_string();
     let ops = [
         ("query.getBalance", "{}".to_string()),
         ("mutation.getVouchers", r#"{"limit":5,"page":1}"#.to_string()),

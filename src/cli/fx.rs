@@ -10,7 +10,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::session::{explain, Output, Session};
-use crate::domain::catalog;
+use crate::domain::{catalog, Actor};
 
 /// `galley fx ...`
 #[derive(Debug, Subcommand)]
@@ -33,7 +33,7 @@ pub enum FxCommand {
 pub(super) async fn run(s: &Session, command: FxCommand) -> anyhow::Result<Output> {
     match command {
         FxCommand::Set { from, to, rate } => {
-            let rate = catalog::set_rate(&s.db, &s.clock, &from, &to, &rate)
+            let rate = catalog::set_rate(&s.db, &s.clock, &Actor::Cli, &from, &to, &rate)
                 .await
                 .map_err(explain)?;
             let (from, to, rate) = (

@@ -2,18 +2,17 @@
 //! as a JSON object (`--json`), dates in ISO 8601, values as decimal text.
 //!
 //! Formatting only: the links come from [`super::link`], their status from
-//! [`crate::domain::links::report_status`].
+//! [`crate::domain::links::LinkStatus`].
 //!
 //! May touch: `domain::links` (the status), `domain::money` (amount text),
-//! `store::links` (the row type), `cli::session`. Never another entry
-//! point, yet it borrows `api::xoxo_link::iso_date`, which the layering
-//! rules do not allow.
+//! `clock` (dates), `store::links` (the row type), `cli::session`. Never
+//! another entry point.
 
 use serde_json::{json, Value};
 
 use super::session::{explain, Output};
 use crate::{
-    api::xoxo_link::iso_date,
+    clock::iso_date,
     domain::{links, money::amount_text},
     store::links::LinkRow,
 };

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use super::{
     check_name,
     money::{Currency, Decimal, Money},
-    Error, Result,
+    Actor, Error, Result,
 };
 use crate::{
     clock::Clock,
@@ -583,6 +583,7 @@ pub struct Imported {
 pub async fn import(
     db: &Db,
     clock: &dyn Clock,
+    actor: &Actor,
     text: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Imported> {
@@ -649,10 +650,21 @@ pub async fn import(
         progress(i + 1, total);
     }
     catalog::bump_version(&mut tx).await?;
+    let product_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    super::record(
+        &mut tx,
+        actor,
+        None,
+        "catalog.imported",
+        "catalog",
+        serde_json::json!({ "products": product_ids }),
+        clock.now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Imported {
         count: total,
-        product_ids: rows.iter().map(|r| r.id).collect(),
+        product_ids,
     })
 }
 
@@ -661,6 +673,7 @@ pub async fn import(
 pub async fn set_rate(
     db: &Db,
     clock: &dyn Clock,
+    actor: &Actor,
     from: &str,
     to: &str,
     rate: &str,
@@ -674,13 +687,17 @@ pub async fn set_rate(
     if from == to {
         return Err(Error::Invalid("from and to are the same currency".into()));
     }
+    let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    catalog::set_rate(
+    catalog::set_rate(&mut tx, from.as_str(), to.as_str(), &rate.to_text(), now).await?;
+    super::record(
         &mut tx,
-        from.as_str(),
-        to.as_str(),
-        &rate.to_text(),
-        clock.now_ms(),
+        actor,
+        None,
+        "fx.rate_set",
+        &format!("fx:{from}:{to}"),
+        serde_json::json!({ "rate": rate.to_text() }),
+        now,
     )
     .await?;
     tx.commit().await?;

@@ -13,7 +13,7 @@
 use super::{
     catalog::{Product, ValueType},
     money::Money,
-    orders, Error, Result,
+    orders, Actor, Error, Result,
 };
 use crate::{
     clock::Clock,
@@ -26,6 +26,7 @@ use crate::{
 pub async fn import_codes(
     db: &Db,
     clock: &dyn Clock,
+    actor: &Actor,
     product_id: i64,
     denomination: &str,
     text: &str,
@@ -106,6 +107,16 @@ pub async fn import_codes(
         }
     }
     orders::fulfil_pending(&mut tx, product_id, value.minor, clock.now_ms()).await?;
+    super::record(
+        &mut tx,
+        actor,
+        None,
+        "codes.imported",
+        &format!("product:{product_id}"),
+        serde_json::json!({ "denomination_minor": value.minor, "codes": total }),
+        clock.now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(total)
 }

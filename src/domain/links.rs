@@ -21,7 +21,7 @@ use super::{
     catalog::{self, Kind, Product},
     money::{Currency, Money},
     orders::mint_code,
-    parse_email, Error, Result,
+    parse_email, Actor, Error, Result,
 };
 use crate::{
     clock::Clock,
@@ -305,6 +305,16 @@ pub async fn generate(
         -total.minor,
         base.as_str(),
         Some(&format!("link_batch:{batch_id}")),
+        now,
+    )
+    .await?;
+    super::record(
+        &mut tx,
+        &Actor::Client(request.client_id.clone()),
+        company_id,
+        "links.generated",
+        &format!("link_batch:{batch_id}"),
+        json!({ "campaign_id": campaign.id, "links": quantity, "charged_minor": total.minor, "emailed": recipients.is_some() }),
         now,
     )
     .await?;

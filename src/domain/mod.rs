@@ -75,11 +75,13 @@ impl std::fmt::Display for Actor {
 }
 
 /// Appends "`actor` did `action` to `subject`" to the audit trail, in the
-/// transaction of the change it records. `detail` never holds secrets.
+/// transaction of the change it records (`company_id` `None` for
+/// operator-wide changes such as the catalog). `detail` never holds
+/// secrets.
 pub async fn record(
     tx: &mut Tx,
     actor: &Actor,
-    company_id: i64,
+    company_id: impl Into<Option<i64>>,
     action: &str,
     subject: &str,
     detail: serde_json::Value,
@@ -88,7 +90,7 @@ pub async fn record(
     audit::record(
         tx,
         audit::Event {
-            company_id: Some(company_id),
+            company_id: company_id.into(),
             actor: &actor.to_string(),
             action,
             subject,

@@ -18,7 +18,7 @@ use galley::{
     app::App,
     clock::ManualClock,
     config::{Config, Redacted},
-    domain::clients::NewClient,
+    domain::{clients::NewClient, Actor},
     store::Db,
 };
 use serde_json::{json, Value};
@@ -482,7 +482,7 @@ impl TestApp {
     pub async fn stocked(&self, catalogs: &[&str], codes: &str, funds: &str) -> Setup {
         let quiet = |_: usize, _: usize| {};
         for catalog in catalogs {
-            galley::domain::catalog::import(&self.db, &*self.clock, catalog, &quiet)
+            galley::domain::catalog::import(&self.db, &*self.clock, &Actor::Cli, catalog, &quiet)
                 .await
                 .unwrap();
         }
@@ -490,6 +490,7 @@ impl TestApp {
             galley::domain::inventory::import_codes(
                 &self.db,
                 &*self.clock,
+                &Actor::Cli,
                 101,
                 "500",
                 codes,

@@ -453,9 +453,16 @@ both_engines!(
             g["message"].as_str().unwrap().contains("galley fx set"),
             "{g}"
         );
-        galley::domain::catalog::set_rate(&app.db, &*app.clock, "USD", "INR", "83.12")
-            .await
-            .unwrap();
+        galley::domain::catalog::set_rate(
+            &app.db,
+            &*app.clock,
+            &galley::domain::Actor::Cli,
+            "USD",
+            "INR",
+            "83.12",
+        )
+        .await
+        .unwrap();
         let g = generate(&app, &s, usd, json!(2), &app.expiry(5)).await;
         assert_eq!(g["success"], 1, "{g}");
         assert_eq!(g["denomination_value"], 25);
@@ -1006,6 +1013,47 @@ both_engines!(
         assert_eq!(
             body["data"]["generateLink"]["success"], 1,
             "a new day: {body}"
+        );
+    }
+);
+
+both_engines!(
+    administrative_writes_name_their_actor_in_the_audit_trail,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 2, |_| {}).await;
+        let g = generate(&app, &s, campaign, json!(2), &app.expiry(3)).await;
+        assert_eq!(g["success"], 1, "{g}");
+        let rows: Vec<(Option<i64>, String, String)> =
+            sqlx::query_as("SELECT company_id, actor, action FROM audit_events ORDER BY id")
+                .fetch_all(app.db.reader())
+                .await
+                .unwrap();
+        let find = |action: &str| {
+            rows.iter()
+                .find(|(_, _, a)| a == action)
+                .unwrap_or_else(|| panic!("no {action} in {rows:?}"))
+                .clone()
+        };
+        assert_eq!(
+            find("catalog.imported").0,
+            None,
+            "the catalog is operator-wide"
+        );
+        assert_eq!(find("catalog.imported").1, "cli");
+        assert_eq!(find("codes.imported").1, "cli");
+        assert_eq!(
+            find("funds.added"),
+            (Some(s.company_id), "cli".into(), "funds.added".into())
+        );
+        assert_eq!(find("campaign.created").1, "cli");
+        assert_eq!(
+            find("links.generated"),
+            (
+                Some(s.company_id),
+                format!("client:{}", s.client.id),
+                "links.generated".into()
+            ),
+            "the API client that generated them"
         );
     }
 );

@@ -63,7 +63,7 @@ async fn call(app: &TestApp, token: &str, op: &str, data: Value) -> (u16, Value)
 
 /// getOrderHistory of the server's day (of orders tagged `tag`, if given).
 async fn history_today(app: &TestApp, token: &str, tag: Option<&str>) -> (u16, Value) {
-    let today = galley::api::plum_pro::date_time(app.clock_ms())[..10].to_string();
+    let today = galley::clock::date_time(app.clock_ms())[..10].to_string();
     let mut data = json!({"startDate": today, "endDate": today});
     if let Some(tag) = tag {
         data["tag"] = tag.into();

@@ -21,14 +21,7 @@ use serde_json::{json, Value};
 
 use crate::{domain::money::Decimal, store::catalog::ProductRow};
 
-/// `"YYYY-MM-DD HH:MM:SS"` (UTC) of epoch milliseconds.
-pub fn date_time(ms: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_default()
-}
+pub use crate::clock::date_time;
 
 /// A stored decimal as a JSON number.
 fn number(text: &str) -> Value {
@@ -129,15 +122,4 @@ pub fn order_json(
         "tag": order.tag,
         "vouchers": vouchers,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_in_plum_format() {
-        assert_eq!(date_time(0), "1970-01-01 00:00:00");
-        assert_eq!(date_time(1_700_000_000_123), "2023-11-14 22:13:20");
-    }
 }
