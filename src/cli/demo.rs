@@ -334,16 +334,20 @@ impl Welcome {
             campaign_id,
             link,
         } = self;
-        let authorize = format!(
-            "{base}/v1/oauth/authorize?{}",
-            url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("client_id", client_id)
-                .append_pair("response_type", "code")
-                .append_pair("redirect_uri", callback)
-                .append_pair("scope", "user_session,profile_read")
-                .append_pair("state", "demo")
-                .finish()
-        );
+        let authorize_for = |scope: &str| {
+            format!(
+                "{base}/v1/oauth/authorize?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("client_id", client_id)
+                    .append_pair("response_type", "code")
+                    .append_pair("redirect_uri", callback)
+                    .append_pair("scope", scope)
+                    .append_pair("state", "demo")
+                    .finish()
+            )
+        };
+        let authorize = authorize_for("user_session,profile_read");
+        let admin_authorize = authorize_for("plum_pro_api,xoxo_link");
         let json = json!({
             "public_url": base,
             "company_id": company_id,
@@ -356,6 +360,7 @@ impl Welcome {
             "expires_in": expires_in,
             "balance": balance.to_json(),
             "authorize_url": authorize,
+            "admin_authorize_url": admin_authorize,
             "campaign_id": campaign_id,
             "link": link,
         });
@@ -371,6 +376,7 @@ impl Welcome {
              access_token    {access}\n\
              refresh_token   {refresh}\n\n\
              Try the storefront sign-in (sign up, consent, see the code exchanged):\n  {authorize}\n\n\
+             Let the demo app spend the company's balance (log in as the admin above; only an admin may):\n  {admin_authorize}\n\n\
              Validate the access token:\n  curl -s {base}/v1/oauth/token -H 'Authorization: Bearer {access}'\n\n\
              Refresh (rotates the refresh token):\n  curl -s -X POST {base}/v1/oauth/token/user -H 'Content-Type: application/json' \\\n    \
              -d '{{\"grant_type\":\"refresh_token\",\"refresh_token\":\"{refresh}\",\"client_id\":\"{client_id}\",\"client_secret\":\"{client_secret}\"}}'\n\n\

@@ -122,6 +122,32 @@ both_engines!(
             page.body
         );
 
+        // The printed admin URL: the admin's log-in, a consent in words
+        // about the company's money, a token for the company.
+        let admin = Browser::new();
+        let url = info["admin_authorize_url"].as_str().unwrap();
+        let login = admin.get(url).await;
+        assert!(login.body.contains("company admin"), "{}", login.body);
+        let done = admin
+            .submit_to(
+                base,
+                &login,
+                "/v1/oauth/authorize/login",
+                &[
+                    ("email", info["admin_email"].as_str().unwrap()),
+                    ("password", info["admin_password"].as_str().unwrap()),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let consent = admin.get(url).await;
+        assert!(consent.body.contains("Demo Company"), "{}", consent.body);
+        let back = admin
+            .submit_to(base, &consent, "/v1/oauth/authorize", &[("decision", "allow")])
+            .await;
+        let page = admin.get(&back.location()).await;
+        assert!(page.body.contains("gly_at_"), "{}", page.body);
+
         child.kill().unwrap();
         child.wait().unwrap();
     }
