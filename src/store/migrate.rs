@@ -43,6 +43,12 @@ const LOCK_KEY: i64 = 0x6761_6c6c_6579;
 
 /// Applies every pending migration; returns how many were applied.
 pub async fn run(db: &Db) -> StoreResult<usize> {
+    run_through(db, i64::MAX).await
+}
+
+/// Applies the pending migrations up to and including version `last`
+/// (tests use it to prepare data in an older schema, then migrate it).
+pub async fn run_through(db: &Db, last: i64) -> StoreResult<usize> {
     let mut conn = db.write.acquire().await?;
     if db.engine == Engine::Postgres {
         sqlx::query("SELECT pg_advisory_lock($1)")
@@ -50,7 +56,7 @@ pub async fn run(db: &Db) -> StoreResult<usize> {
             .execute(&mut *conn)
             .await?;
     }
-    let result = apply_pending(db.engine, &mut conn).await;
+    let result = apply_pending(db.engine, &mut conn, last).await;
     if db.engine == Engine::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(LOCK_KEY)
@@ -60,7 +66,11 @@ pub async fn run(db: &Db) -> StoreResult<usize> {
     result
 }
 
-async fn apply_pending(engine: Engine, conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
+async fn apply_pending(
+    engine: Engine,
+    conn: &mut sqlx::AnyConnection,
+    last: i64,
+) -> StoreResult<usize> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS galley_migrations (
             version BIGINT PRIMARY KEY,
@@ -74,7 +84,7 @@ async fn apply_pending(engine: Engine, conn: &mut sqlx::AnyConnection) -> StoreR
         .fetch_all(&mut *conn)
         .await?;
     let mut count = 0;
-    for migration in MIGRATIONS {
+    for migration in MIGRATIONS.iter().filter(|m| m.version <= last) {
         if applied.iter().any(|(v,)| *v == migration.version) {
             continue;
         }

@@ -1244,3 +1244,77 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    migration_6_revokes_user_tokens_that_hold_company_scopes,
+    |engine| async move {
+        let test_db = TestDb::new(engine).await;
+        let db = galley::store::Db::connect(&test_db.url, 2).await.unwrap();
+        galley::store::migrate::run_through(&db, 5).await.unwrap();
+        let clock = galley::clock::ManualClock::new();
+        let company = galley::domain::companies::create(
+            &db,
+            &clock,
+            &galley::domain::Actor::Cli,
+            galley::domain::companies::NewCompany {
+                name: "Old Shop".into(),
+                base_currency: "INR".into(),
+                country: None,
+                admin_email: "admin@old-shop.test".into(),
+                admin_password: galley::config::Redacted("password123".into()),
+            },
+        )
+        .await
+        .unwrap();
+        let client = galley::domain::clients::create(
+            &db,
+            &clock,
+            &galley::domain::Actor::Cli,
+            NewClient {
+                company_id: company.company_id,
+                name: "Old App".into(),
+                redirect_uri: CALLBACK.into(),
+                scopes: "user_session,profile_read,plum_pro_api".into(),
+                grant_types: None,
+                public: false,
+                signup_company: None,
+            },
+        )
+        .await
+        .unwrap();
+        for (hash, subject, scopes) in [
+            ("h1", "user:1", "user_session plum_pro_api"),
+            ("h2", "user:1", "user_session profile_read"),
+            ("h3", "admin:1", "plum_pro_api"),
+        ] {
+            sqlx::query(
+                "INSERT INTO tokens (token_hash, kind, token_type, client_id, company_id, subject, scopes, \
+                 family_id, grant_type, expires_at, created_at) VALUES ($1, 'access', 'user', $2, $3, $4, $5, $1, \
+                 'authorization_code', $6, 0)",
+            )
+            .bind(hash)
+            .bind(&client.client_id)
+            .bind(company.company_id)
+            .bind(subject)
+            .bind(scopes)
+            .bind(i64::MAX / 2)
+            .execute(db.writer())
+            .await
+            .unwrap();
+        }
+        galley::store::migrate::run(&db).await.unwrap();
+        let revoked: Vec<(String, Option<i64>)> =
+            sqlx::query_as("SELECT token_hash, revoked_at FROM tokens ORDER BY token_hash")
+                .fetch_all(db.reader())
+                .await
+                .unwrap();
+        let revoked: Vec<(String, bool)> =
+            revoked.into_iter().map(|(h, r)| (h, r.is_some())).collect();
+        assert_eq!(
+            revoked,
+            vec![("h1".into(), true), ("h2".into(), false), ("h3".into(), false)],
+            "only the user's token with a company scope"
+        );
+        db.close().await;
+    }
+);

@@ -1057,3 +1057,25 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    only_plain_email_addresses_are_accepted,
+    |engine| async move {
+        let (app, s, campaign) = campaign_app(engine, 1, |_| {}).await;
+        let before = app.ledger_balance(s.company_id).await;
+        for bad in [
+            "Evil Name <a@x.test>",
+            "\"a\nb\"@x.test",
+            "a@[127.0.0.1]",
+            "ok@x.test,\"quoted\"@x.test",
+        ] {
+            let (status, body) = generate_by_email(&app, &s, campaign, bad, &app.expiry(3)).await;
+            assert_eq!(status, 200, "{body}");
+            let answer = &body["data"]["generateLink"];
+            assert_eq!(answer["success"], 0, "{bad:?}: {body}");
+            assert!(answer["message"].as_str().unwrap().contains("email_ids"), "{body}");
+        }
+        assert_eq!(app.ledger_balance(s.company_id).await, before, "nothing charged");
+        assert_eq!(link_count(&app).await, 0);
+    }
+);
