@@ -40,15 +40,26 @@ pub async fn run(state: AppState) {
             return;
         }
     };
+    let mut scrub_pending = false;
     loop {
-        if let Err(e) = deliver_due(&state, &mailer).await {
-            tracing::warn!(error = %e, "outbox delivery pass failed");
+        match deliver_due(&state, &mailer).await {
+            Ok(dropped_secrets) => scrub_pending |= dropped_secrets,
+            Err(e) => tracing::warn!(error = %e, "outbox delivery pass failed"),
+        }
+        if scrub_pending {
+            match state.db.scrub_log().await {
+                Ok(done) => scrub_pending = !done,
+                Err(e) => tracing::warn!(error = %e, "scrubbing the database log failed"),
+            }
         }
         tokio::time::sleep(POLL).await;
     }
 }
 
-async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result<()> {
+/// One pass over the due messages; true when a secret (a link's URL) was
+/// dropped from a message, so the database log should be scrubbed.
+async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result<bool> {
+    let mut dropped_secrets = false;
     let now = state.clock.now_ms();
     for message in outbox::due(&state.db, now, 20).await? {
         if !outbox::claim(&state.db, message.id, now, LEASE_MS).await? {
@@ -63,13 +74,9 @@ async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result
         let now = state.clock.now_ms();
         match result {
             Ok(()) => {
-                outbox::mark_sent(
-                    &state.db,
-                    message.id,
-                    now,
-                    email::without_secrets(&message).as_deref(),
-                )
-                .await?
+                let scrubbed = email::without_secrets(&message);
+                dropped_secrets |= scrubbed.is_some();
+                outbox::mark_sent(&state.db, message.id, now, scrubbed.as_deref()).await?
             }
             Err(e) => {
                 let give_up = now - message.created_at > GIVE_UP_MS;
@@ -84,6 +91,7 @@ async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result
                 } else {
                     None
                 };
+                dropped_secrets |= scrubbed.is_some();
                 outbox::mark_failed(
                     &state.db,
                     message.id,
@@ -95,7 +103,7 @@ async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result
             }
         }
     }
-    Ok(())
+    Ok(dropped_secrets)
 }
 
 #[cfg(test)]

@@ -157,8 +157,12 @@ impl Db {
                             conn.execute(
                                 // busy_timeout first: switching to WAL
                                 // needs a lock another process may hold.
+                                // secure_delete: deleted and overwritten
+                                // content (sent link URLs) is zeroed, not
+                                // left in free space.
                                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA secure_delete = ON;",
                             )
                             .await?;
                             Ok(())
@@ -209,6 +213,23 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(Tx(self.write.begin().await?))
+    }
+
+    /// After secrets were overwritten (a sent link e-mail's URL): on SQLite,
+    /// copies the write-ahead log into the database and truncates it, so
+    /// that the old row versions are no longer in any file (with
+    /// `secure_delete` the database's own free space is zeroed). Returns
+    /// false when readers kept the log from being truncated; call again
+    /// later. PostgreSQL keeps its own log and dead row versions until
+    /// vacuum: nothing to do here.
+    pub async fn scrub_log(&self) -> StoreResult<bool> {
+        if self.engine == Engine::Postgres {
+            return Ok(true);
+        }
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.write)
+            .await?;
+        Ok(busy == 0)
     }
 
     /// Cheap round trip used by `/readyz`.
