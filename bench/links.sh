@@ -45,6 +45,8 @@ trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EX
 export GALLEY_DATABASE_URL="sqlite://$WORK/galley.db"
 cat > "$WORK/galley.toml" <<TOML
 spool_dir = "$WORK/spool"
+[api_rate_limits]
+generateLink = 100000000
 TOML
 export GALLEY_CONFIG="$WORK/galley.toml"
 

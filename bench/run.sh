@@ -30,7 +30,7 @@ SERVER_PID=""
 cleanup_bench() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
   rm -rf "$WORK"
-  type pg_cluster_stop >/dev/null 2>&1 && pg_cluster_stop
+  if type pg_cluster_stop >/dev/null 2>&1; then pg_cluster_stop; fi
 }
 trap cleanup_bench EXIT
 
