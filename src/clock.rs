@@ -71,6 +71,16 @@ pub fn date_time(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
+/// The UTC day of epoch milliseconds, `YYYY-MM-DD` (how voucher validity
+/// is written).
+pub fn day(ms: Millis) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}
+
 /// Epoch milliseconds as ISO 8601 with milliseconds, `2020-06-03T22:06:23.042Z`.
 pub fn iso_date(ms: Millis) -> String {
     let format = time::macros::format_description!(
@@ -89,6 +99,7 @@ mod format_tests {
     #[test]
     fn instants_are_written_in_utc() {
         assert_eq!(date_time(0), "1970-01-01 00:00:00");
+        assert_eq!(day(1_700_000_000_123), "2023-11-14");
         assert_eq!(date_time(1_700_000_000_123), "2023-11-14 22:13:20");
         assert_eq!(iso_date(1_591_221_983_000), "2020-06-03T22:06:23.000Z");
         assert_eq!(iso_date(1_591_221_983_042), "2020-06-03T22:06:23.042Z");

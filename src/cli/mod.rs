@@ -13,6 +13,7 @@
 
 mod campaign;
 mod catalog;
+mod check;
 mod client;
 mod company;
 mod demo;
@@ -100,6 +101,9 @@ pub enum Command {
     /// Reward links.
     #[command(subcommand)]
     Link(LinkCommand),
+    /// Check the database: every company's balance equals the sum of its
+    /// ledger entries (exit status 1 and the companies that differ, if not).
+    Check,
 }
 
 /// Runs a parsed command line.
@@ -113,6 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(config, &args).await,
         Command::Demo(args) => demo::run(config, &args, cli.database_url.is_some(), json).await,
         Command::Migrate => session::run(config, json, (), serve::migrate).await,
+        Command::Check => session::run(config, json, (), check::run).await,
         Command::Company(c) => session::run(config, json, c, company::run).await,
         Command::Client(c) => session::run(config, json, c, client::run).await,
         Command::Token(c) => session::run(config, json, c, token::run).await,

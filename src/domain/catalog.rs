@@ -242,7 +242,17 @@ impl Product {
             delivery_type: row.delivery_type.parse().map_err(enum_field)?,
             kind: row.kind.parse().map_err(enum_field)?,
             discount: Decimal::parse(&row.discount)
-                .map_err(|e| corrupt(format!("discount: {e}")))?,
+                .map_err(|e| corrupt(format!("discount: {e}")))
+                .and_then(|d| {
+                    if d.cmp_whole(100).is_ge() {
+                        Err(corrupt(format!(
+                            "discount {} is not below 100",
+                            row.discount
+                        )))
+                    } else {
+                        Ok(d)
+                    }
+                })?,
             order_quantity_limit: row.order_quantity_limit,
             offered,
         })
@@ -352,6 +362,18 @@ struct CountryInput {
     name: String,
 }
 
+/// An ISO 3166-1 alpha-2 country code, upper-cased.
+fn country_code(code: &str) -> std::result::Result<String, String> {
+    let code = code.trim().to_ascii_uppercase();
+    match celes::Country::from_alpha2(&code) {
+        Ok(_) => Ok(code),
+        Err(_) => Err(format!(
+            "`{}` is not an ISO 3166-1 alpha-2 country code (such as IN or US)",
+            super::scopes::truncate(&code, 16)
+        )),
+    }
+}
+
 /// A decimal given as a JSON number or a string.
 fn decimal(
     field: &str,
@@ -409,10 +431,11 @@ impl ProductInput {
             return Err("orderQuantityLimit must be between 1 and 10000".into());
         }
         let mut countries = self.countries;
-        for c in &countries {
+        for c in &mut countries {
             if c.code.trim().is_empty() || c.name.trim().is_empty() {
                 return Err("countries need a code and a name".into());
             }
+            c.code = country_code(&c.code)?;
         }
         let country_code = if self.country_code.is_empty() {
             countries
@@ -420,7 +443,7 @@ impl ProductInput {
                 .map(|c| c.code.clone())
                 .unwrap_or_default()
         } else {
-            self.country_code.clone()
+            self::country_code(&self.country_code)?
         };
         let country_name = if self.country_name.is_empty() {
             countries
@@ -439,6 +462,32 @@ impl ProductInput {
         if countries.is_empty() {
             return Err("a product needs at least one country (countryCode or countries)".into());
         }
+        let min_value = decimal("minValue", self.min_value.as_ref(), "0")?;
+        let max_value = decimal("maxValue", self.max_value.as_ref(), "0")?;
+        if value_type == ValueType::OpenValue {
+            let bound = |field: &str, text: &str| {
+                let money = Money::parse(text, currency).map_err(|e| format!("{field}: {e}"))?;
+                if money.minor <= 0 {
+                    return Err(format!("{field} must be above zero"));
+                }
+                Ok(money)
+            };
+            let (min, max) = (
+                bound("minValue", &min_value)?,
+                bound("maxValue", &max_value)?,
+            );
+            if min.minor > max.minor {
+                return Err(format!(
+                    "minValue {min_value} is above maxValue {max_value}"
+                ));
+            }
+        }
+        let discount = decimal("discount", self.discount.as_ref(), "0")?;
+        if Decimal::parse(&discount).is_ok_and(|d| d.cmp_whole(100).is_ge()) {
+            return Err(format!(
+                "discount {discount} must be at least 0 and below 100 (percent); a voucher must cost something"
+            ));
+        }
         Ok(ProductRow {
             id,
             name,
@@ -455,8 +504,8 @@ impl ProductInput {
             countries: serde_json::to_string(&countries).map_err(|e| e.to_string())?,
             exchange_rate_rule: decimal("exchangeRateRule", self.exchange_rate_rule.as_ref(), "1")?,
             value_type: value_type.as_str().to_string(),
-            min_value: decimal("minValue", self.min_value.as_ref(), "0")?,
-            max_value: decimal("maxValue", self.max_value.as_ref(), "0")?,
+            min_value,
+            max_value,
             denominations: denominations.join(","),
             tat_in_days: if self.tat_in_days.is_empty() {
                 "0".into()
@@ -466,7 +515,7 @@ impl ProductInput {
             usage_type: self.usage_type,
             delivery_type: delivery_type.as_str().to_string(),
             fee: decimal("fee", self.fee.as_ref(), "0")?,
-            discount: decimal("discount", self.discount.as_ref(), "0")?,
+            discount,
             order_quantity_limit: limit,
             kind: kind.as_str().to_string(),
             updated_at: now,

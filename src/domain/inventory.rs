@@ -53,6 +53,7 @@ pub async fn import_codes(
     let mut codes = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let today = crate::clock::day(clock.now_ms());
     for record in reader.records() {
         let record =
             record.map_err(|e| Error::Invalid(format!("the CSV file is malformed: {e}")))?;
@@ -73,6 +74,10 @@ pub async fn import_codes(
             let format = time::macros::format_description!("[year]-[month]-[day]");
             if time::Date::parse(v, format).is_err() {
                 errors.push(format!("line {line}: validity `{v}` must be YYYY-MM-DD"));
+            } else if v.as_str() < today.as_str() {
+                errors.push(format!(
+                    "line {line}: code {code} expired on {v} (validity is the last day it can be used)"
+                ));
             }
         }
         codes.push((code, pin, validity));

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use super::{
     catalog::{self, Kind, Product},
-    money::{Currency, Money},
+    money::{Currency, Decimal, Money},
     orders::mint_code,
     parse_email, Actor, Error, Result,
 };
@@ -218,7 +218,14 @@ pub async fn generate(
         minor: campaign.denomination_minor,
         currency,
     };
-    let per_link = rate.convert(value, base);
+    let per_link = rate
+        .charge(value, Decimal::ZERO, base)
+        .filter(|m| m.minor > 0)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "a link of {value} cannot be charged in {base}; ask the operator to check the campaign's value and the exchange rate"
+            ))
+        })?;
     let total = per_link
         .minor
         .checked_mul(quantity)
@@ -516,9 +523,16 @@ pub async fn redeem(
             now,
         )
         .await?;
-    } else if orders::allocate(&mut tx, order_id, product.id, link.denomination_minor, 1)
-        .await?
-        .is_empty()
+    } else if orders::allocate(
+        &mut tx,
+        order_id,
+        product.id,
+        link.denomination_minor,
+        1,
+        &crate::clock::day(now),
+    )
+    .await?
+    .is_empty()
     {
         // Rolls back the claim too: the link stays redeemable.
         return Ok(Redemption::OutOfStock(product.name));

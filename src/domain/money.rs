@@ -11,20 +11,25 @@ use std::{cmp::Ordering, fmt};
 pub struct Currency([u8; 3]);
 
 impl Currency {
-    /// Accepts three ASCII letters (any case), stored upper-case.
+    /// Accepts an ISO 4217 code (any case) of a currency with minor units,
+    /// stored upper-case.
     pub fn parse(code: &str) -> Result<Self, String> {
         let bytes = code.trim().as_bytes();
+        let shown = super::scopes::truncate(code, 16);
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
-            return Err(format!(
-                "`{}` is not a three-letter currency code",
-                super::scopes::truncate(code, 16)
-            ));
+            return Err(format!("`{shown}` is not a three-letter currency code"));
         }
-        Ok(Currency([
+        let currency = Currency([
             bytes[0].to_ascii_uppercase(),
             bytes[1].to_ascii_uppercase(),
             bytes[2].to_ascii_uppercase(),
-        ]))
+        ]);
+        match iso_currency::Currency::from_code(currency.as_str()).and_then(|c| c.exponent()) {
+            Some(_) => Ok(currency),
+            None => Err(format!(
+                "`{shown}` is not an ISO 4217 currency code of money (such as INR, USD or EUR)"
+            )),
+        }
     }
 
     /// The code.
@@ -35,12 +40,10 @@ impl Currency {
 
     /// Digits after the decimal point (ISO 4217 minor unit).
     pub fn exponent(&self) -> u32 {
-        match self.as_str() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
-            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-            _ => 2,
-        }
+        // `parse` admits only codes that have one; 2 is never used.
+        iso_currency::Currency::from_code(self.as_str())
+            .and_then(|c| c.exponent())
+            .map_or(2, u32::from)
     }
 }
 
@@ -269,6 +272,10 @@ mod tests {
         assert!(Currency::parse("US").is_err());
         assert!(Currency::parse("U$D").is_err());
         assert_eq!(Currency::parse(" usd ").unwrap().as_str(), "USD");
+        assert!(Currency::parse("XXQ").is_err(), "not ISO 4217");
+        assert!(Currency::parse("XAU").is_err(), "gold has no minor unit");
+        assert_eq!(Currency::parse("VND").unwrap().exponent(), 0);
+        assert_eq!(Currency::parse("KWD").unwrap().exponent(), 3);
     }
 }
 
@@ -315,6 +322,12 @@ impl Decimal {
             mantissa,
             scale: frac.len() as u32,
         })
+    }
+
+    /// Compares with a whole number, exactly.
+    pub fn cmp_whole(&self, units: u32) -> Ordering {
+        let scaled = i128::from(units) * 10i128.pow(self.scale);
+        self.mantissa.cmp(&scaled)
     }
 
     /// True when zero.
@@ -371,26 +384,42 @@ impl Decimal {
         serde_json::from_str(&self.to_text()).unwrap_or(serde_json::Value::Null)
     }
 
-    /// `self` percent of `amount`, rounded half up once.
-    pub fn percent_of(&self, amount: Money) -> Money {
-        Decimal {
-            mantissa: self.mantissa,
-            scale: self.scale + 2,
-        }
-        .convert(amount, amount.currency)
+    /// `self` percent of `amount`, rounded half up once; `None` if it does
+    /// not fit in `i64` minor units.
+    pub fn percent_of(&self, amount: Money) -> Option<Money> {
+        let numerator = i128::from(amount.minor).checked_mul(self.mantissa)?;
+        let denominator = 10i128.checked_pow(self.scale + 2)?;
+        let minor =
+            numerator.checked_mul(2)?.checked_add(denominator)? / denominator.checked_mul(2)?;
+        Some(Money {
+            minor: i64::try_from(minor).ok()?,
+            currency: amount.currency,
+        })
     }
 
-    /// Converts `amount` (minor units of its currency) at this rate (units of
-    /// `to` per unit of `amount`'s currency) into minor units of `to`,
-    /// rounding half up.
-    pub fn convert(&self, amount: Money, to: Currency) -> Money {
-        let numerator = amount.minor as i128 * self.mantissa * 10i128.pow(to.exponent());
-        let denominator = 10i128.pow(amount.currency.exponent() + self.scale);
-        let minor = (numerator * 2 + denominator) / (denominator * 2);
-        Money {
-            minor: minor as i64,
-            currency: to,
+    /// What a company is charged for `amount` less `discount` percent, at
+    /// this rate (units of `to` per unit of `amount`'s currency): computed
+    /// exactly, then rounded **up** to a whole minor unit of `to`, so that a
+    /// charge of anything above zero is never zero. `None` when a step
+    /// does not fit (an overflow is a refusal, never a wrap), or when
+    /// `amount` is negative or `discount` is not below 100.
+    pub fn charge(&self, amount: Money, discount: Decimal, to: Currency) -> Option<Money> {
+        let hundred = 100i128.checked_mul(10i128.checked_pow(discount.scale)?)?;
+        if amount.minor < 0 || discount.mantissa >= hundred {
+            return None;
         }
+        let numerator = i128::from(amount.minor)
+            .checked_mul(hundred - discount.mantissa)?
+            .checked_mul(self.mantissa)?
+            .checked_mul(10i128.checked_pow(to.exponent())?)?;
+        let denominator = hundred
+            .checked_mul(10i128.checked_pow(self.scale)?)?
+            .checked_mul(10i128.checked_pow(amount.currency.exponent())?)?;
+        let minor = numerator / denominator + i128::from(numerator % denominator != 0);
+        Some(Money {
+            minor: i64::try_from(minor).ok()?,
+            currency: to,
+        })
     }
 }
 
@@ -412,35 +441,66 @@ mod decimal_tests {
     }
 
     #[test]
-    fn converts_with_half_up_rounding() {
+    fn charges_round_up_and_never_wrap() {
         let usd = Currency::parse("USD").unwrap();
         let inr = Currency::parse("INR").unwrap();
         let jpy = Currency::parse("JPY").unwrap();
+        let vnd = Currency::parse("VND").unwrap();
+        let rate = |r: &str| Decimal::parse(r).unwrap();
         let ten_dollars = Money::parse("10", usd).unwrap();
+        let none = Decimal::ZERO;
         assert_eq!(
-            Decimal::parse("83.12")
-                .unwrap()
-                .convert(ten_dollars, inr)
-                .minor,
+            rate("83.12").charge(ten_dollars, none, inr).unwrap().minor,
             83_120
         );
+        // 0.05 × 0.333 = 0.01665: up to 0.02.
+        let five_cents = Money::parse("0.05", usd).unwrap();
         assert_eq!(
-            Decimal::parse("0.333")
-                .unwrap()
-                .convert(Money::parse("0.05", usd).unwrap(), usd)
-                .minor,
+            rate("0.333").charge(five_cents, none, usd).unwrap().minor,
             2
         );
+        // 1.01 × 151.5 = 153.015 yen: up to 154.
+        let one_01 = Money::parse("1.01", usd).unwrap();
+        assert_eq!(rate("151.5").charge(one_01, none, jpy).unwrap().minor, 154);
         assert_eq!(
-            Decimal::parse("151.5")
+            Decimal::ONE.charge(ten_dollars, none, usd),
+            Some(ten_dollars)
+        );
+        // 1 VND at 0.0033 INR is 0.0033 INR: charged 0.01, never 0.00.
+        let one_dong = Money::parse("1", vnd).unwrap();
+        assert_eq!(rate("0.0033").charge(one_dong, none, inr).unwrap().minor, 1);
+        // The discount is taken off before the one rounding.
+        let thousand = Money::parse("1000", inr).unwrap();
+        assert_eq!(
+            Decimal::ONE
+                .charge(thousand, rate("2.5"), inr)
                 .unwrap()
-                .convert(Money::parse("1.01", usd).unwrap(), jpy)
                 .minor,
-            153
+            97_500
         );
         assert_eq!(
-            Decimal::parse("1").unwrap().convert(ten_dollars, usd),
-            ten_dollars
+            Decimal::ONE
+                .charge(thousand, rate("99.9999"), inr)
+                .unwrap()
+                .minor,
+            1
+        );
+        // No discount of 100 % or more, no negative amounts, no wrap.
+        assert_eq!(Decimal::ONE.charge(thousand, rate("100"), inr), None);
+        assert_eq!(Decimal::ONE.charge(thousand, rate("150"), inr), None);
+        let negative = Money {
+            minor: -50_000,
+            currency: inr,
+        };
+        assert_eq!(Decimal::ONE.charge(negative, none, inr), None);
+        let huge = Money {
+            minor: i64::MAX,
+            currency: usd,
+        };
+        assert_eq!(rate("83.12").charge(huge, none, inr), None);
+        assert_eq!(
+            rate("999999999999999999").charge(ten_dollars, none, inr),
+            None
         );
     }
 
@@ -493,6 +553,7 @@ mod decimal_tests {
                     minor,
                     currency: inr,
                 })
+                .unwrap()
                 .minor
         };
         assert_eq!(percent("2.5", 100_000), 2_500);

@@ -185,3 +185,30 @@ pub async fn sum_of_entries<'e>(
         .await?;
     Ok(row.try_get(0)?)
 }
+
+/// A company whose balance is not the sum of its ledger entries.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Mismatch {
+    /// The company.
+    pub company_id: i64,
+    /// Its balance as kept on the company row.
+    pub balance_minor: i64,
+    /// The sum of its entries.
+    pub ledger_minor: i64,
+}
+
+/// Every company whose balance differs from the sum of its entries (an
+/// empty list is the ledger's invariant holding), read in one statement.
+pub async fn mismatches<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResult<Vec<Mismatch>> {
+    sqlx::query(
+        "SELECT c.id AS company_id, c.balance_minor, \
+         CAST(COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entries e WHERE e.company_id = c.id), 0) AS BIGINT) AS ledger_minor \
+         FROM companies c ORDER BY c.id",
+    )
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read::<Mismatch>)
+    .filter(|m| !matches!(m, Ok(m) if m.balance_minor == m.ledger_minor))
+    .collect()
+}

@@ -356,14 +356,17 @@ pub async fn free_codes(
     product_id: i64,
     denomination_minor: i64,
     limit: i64,
+    today: &str,
 ) -> StoreResult<Vec<(i64, CodeRow)>> {
     sqlx::query(
         "SELECT id, code, pin, validity FROM voucher_codes \
-         WHERE product_id = $1 AND denomination_minor = $2 AND order_id IS NULL ORDER BY id LIMIT $3",
+         WHERE product_id = $1 AND denomination_minor = $2 AND order_id IS NULL \
+         AND (validity IS NULL OR validity >= $4) ORDER BY id LIMIT $3",
     )
     .bind(product_id)
     .bind(denomination_minor)
     .bind(limit)
+    .bind(today)
     .fetch_all(conn)
     .await?
     .into_iter()
@@ -413,16 +416,19 @@ pub async fn allocate(
     product_id: i64,
     denomination_minor: i64,
     quantity: i64,
+    today: &str,
 ) -> StoreResult<Vec<CodeRow>> {
     let rows = sqlx::query(
         "UPDATE voucher_codes SET order_id = $1 WHERE order_id IS NULL AND id IN (SELECT id FROM voucher_codes \
-         WHERE product_id = $2 AND denomination_minor = $3 AND order_id IS NULL ORDER BY id LIMIT $4) \
+         WHERE product_id = $2 AND denomination_minor = $3 AND order_id IS NULL \
+         AND (validity IS NULL OR validity >= $5) ORDER BY id LIMIT $4) \
          RETURNING id, code, pin, validity",
     )
     .bind(order_id)
     .bind(product_id)
     .bind(denomination_minor)
     .bind(quantity)
+    .bind(today)
     .fetch_all(conn)
     .await?;
     let mut codes = rows

@@ -1312,7 +1312,11 @@ both_engines!(
             revoked.into_iter().map(|(h, r)| (h, r.is_some())).collect();
         assert_eq!(
             revoked,
-            vec![("h1".into(), true), ("h2".into(), false), ("h3".into(), false)],
+            vec![
+                ("h1".into(), true),
+                ("h2".into(), false),
+                ("h3".into(), false)
+            ],
             "only the user's token with a company scope"
         );
         db.close().await;

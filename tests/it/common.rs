@@ -100,8 +100,42 @@ pub struct TestApp {
     pub db: Db,
     pub engine: Engine,
     pub test_db: TestDb,
+    /// The database the server uses (the test's own, unless a test points
+    /// the server elsewhere).
+    db_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TestApp {
+    /// Every test ends by checking the ledger's invariant on its database:
+    /// each company's balance is the sum of its ledger entries.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let url = self.db_url.clone();
+        let mismatches = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let db = Db::connect(&url, 1).await.unwrap();
+                let found = galley::store::ledger::mismatches(db.reader())
+                    .await
+                    .unwrap();
+                db.close().await;
+                found
+            })
+        })
+        .join()
+        .unwrap();
+        assert!(
+            mismatches.is_empty(),
+            "the ledger does not add up to the balance: {mismatches:?}"
+        );
+    }
 }
 
 /// Settings a test may change before the server starts.
@@ -151,6 +185,7 @@ impl TestApp {
             config.public_url = Some(format!("http://{}", config.listen));
         }
         let valid = config.validate().expect("valid test config");
+        let db_url = valid.database_url.expose().to_string();
         let clock = Arc::new(ManualClock::new());
         let base = valid.public_url.base();
         let app = App::build(valid, clock.clone()).await.expect("app builds");
@@ -173,6 +208,7 @@ impl TestApp {
             db,
             engine,
             test_db,
+            db_url,
             shutdown: Some(tx),
             server: Some(server),
         }

@@ -143,7 +143,12 @@ both_engines!(
         let consent = admin.get(url).await;
         assert!(consent.body.contains("Demo Company"), "{}", consent.body);
         let back = admin
-            .submit_to(base, &consent, "/v1/oauth/authorize", &[("decision", "allow")])
+            .submit_to(
+                base,
+                &consent,
+                "/v1/oauth/authorize",
+                &[("decision", "allow")],
+            )
             .await;
         let page = admin.get(&back.location()).await;
         assert!(page.body.contains("gly_at_"), "{}", page.body);

@@ -346,9 +346,9 @@ both_engines!(
             let leaked = || {
                 [path.clone(), format!("{path}-wal")].iter().any(|file| {
                     let bytes = std::fs::read(file).unwrap_or_default();
-                    codes.iter().any(|code| {
-                        bytes.windows(code.len()).any(|w| w == code.as_bytes())
-                    })
+                    codes
+                        .iter()
+                        .any(|code| bytes.windows(code.len()).any(|w| w == code.as_bytes()))
                 })
             };
             for _ in 0..50 {

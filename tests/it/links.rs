@@ -1073,9 +1073,16 @@ both_engines!(
             assert_eq!(status, 200, "{body}");
             let answer = &body["data"]["generateLink"];
             assert_eq!(answer["success"], 0, "{bad:?}: {body}");
-            assert!(answer["message"].as_str().unwrap().contains("email_ids"), "{body}");
+            assert!(
+                answer["message"].as_str().unwrap().contains("email_ids"),
+                "{body}"
+            );
         }
-        assert_eq!(app.ledger_balance(s.company_id).await, before, "nothing charged");
+        assert_eq!(
+            app.ledger_balance(s.company_id).await,
+            before,
+            "nothing charged"
+        );
         assert_eq!(link_count(&app).await, 0);
     }
 );

@@ -13,6 +13,7 @@ mod email;
 mod interop;
 mod link_browser;
 mod links;
+mod money;
 mod ops;
 mod orders;
 mod revocation;

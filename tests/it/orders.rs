@@ -115,10 +115,24 @@ both_engines!(
         assert_eq!(vouchers[1]["voucherCode"], "CCD-500-0002");
         assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
 
-        // Same poNumber: the first order, nothing charged.
-        let (status, again) = place(&app, &s.tokens.access, order(101, 1, "500", "PO-1")).await;
-        assert_eq!(status, 200);
+        // Same poNumber, same order: the first order, nothing charged
+        // (`500.00` is the same denomination as `500`).
+        let (status, again) = place(&app, &s.tokens.access, order(101, 2, "500.00", "PO-1")).await;
+        assert_eq!(status, 200, "{again}");
         assert_eq!(again["data"]["placeOrder"]["data"], *data);
+        assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
+        // Same poNumber, another order: refused, naming what differs; the
+        // first order is unchanged.
+        for (other, differs) in [
+            (order(101, 1, "500", "PO-1"), "quantity 1"),
+            (order(101, 2, "1000", "PO-1"), "denomination 1000"),
+            (order(102, 2, "500", "PO-1"), "productId 102"),
+        ] {
+            let reply = place(&app, &s.tokens.access, other).await;
+            assert_error_id(&reply, 400, "PLE10001");
+            let text = reply.1.to_string();
+            assert!(text.contains("PO-1") && text.contains(differs), "{text}");
+        }
         assert_eq!(balance(&app, &s.tokens.access).await, 9025.0);
 
         let order_id = data["orderId"].as_i64().unwrap();

@@ -21,7 +21,10 @@ use super::{
 };
 use crate::{
     clock::SharedClock,
-    domain::catalog::Product,
+    domain::{
+        catalog::Product,
+        money::{Currency, Money},
+    },
     store::{
         batch::Batcher,
         catalog as catalog_store, ledger,
@@ -86,6 +89,7 @@ impl OrderDesk {
     /// Places an order for `company_id` (see the module docs).
     pub async fn place(&self, company_id: i64, new: NewOrder) -> Result<Placed, OrderError> {
         let po_number = new.po_number.clone();
+        let asked = (new.product_id, new.denomination.clone(), new.quantity);
         let answer = self
             .jobs
             .call(Job { company_id, new })
@@ -101,10 +105,50 @@ impl OrderDesk {
                             "order {po_number:?} of company {company_id} vanished"
                         ))
                     })?;
+                same_order(&order, &asked)?;
                 existing_order(&self.db, order).await
             }
         }
     }
+}
+
+/// A retry must ask for what the order of its `poNumber` was: the same
+/// product, denomination and quantity. Anything else is refused, naming
+/// what differs; the earlier order stays as it is.
+fn same_order(
+    order: &OrderRow,
+    (product_id, denomination, quantity): &(i64, String, i64),
+) -> Result<(), OrderError> {
+    let same_denomination = Currency::parse(&order.currency_code)
+        .and_then(|c| Money::parse(denomination, c))
+        .is_ok_and(|m| m.minor == order.denomination_minor);
+    let mut differs = Vec::new();
+    if *product_id != order.product_id {
+        differs.push(format!(
+            "productId {} (the order has {})",
+            product_id, order.product_id
+        ));
+    }
+    if !same_denomination {
+        differs.push(format!(
+            "denomination {denomination} (the order has {})",
+            crate::domain::money::amount_text(order.denomination_minor, &order.currency_code)
+        ));
+    }
+    if *quantity != order.quantity {
+        differs.push(format!(
+            "quantity {quantity} (the order has {})",
+            order.quantity
+        ));
+    }
+    if differs.is_empty() {
+        return Ok(());
+    }
+    Err(OrderError::Invalid(format!(
+        "poNumber {} was already used for another order; this request differs in {}. Use a new poNumber for a new order",
+        order.po_number,
+        differs.join(", ")
+    )))
 }
 
 /// Places a batch in one transaction. Refusals (balance, inventory, bad
@@ -153,7 +197,7 @@ async fn try_batch(
     let snapshot = read_snapshot(&mut tx, jobs).await?;
     let priced: Vec<Result<Priced<'_>, OrderError>> =
         jobs.iter().map(|job| snapshot.price(job)).collect();
-    let pools = free_codes(&mut tx, jobs, &priced).await?;
+    let pools = free_codes(&mut tx, jobs, &priced, now).await?;
     let mut decisions = decide(jobs, priced, &snapshot, pools, now);
     let mut accepted: Vec<&mut Accepted> = decisions
         .iter_mut()
@@ -217,13 +261,15 @@ async fn read_snapshot(tx: &mut Tx, jobs: &[Job]) -> Result<Snapshot, StoreError
     Ok(snapshot)
 }
 
-/// Reads as many unsold codes as the priced orders of stocked products
-/// could take, per product and denomination.
+/// Reads as many unsold, still valid codes as the priced orders of stocked
+/// products could take, per product and denomination.
 async fn free_codes(
     tx: &mut Tx,
     jobs: &[Job],
     priced: &[Result<Priced<'_>, OrderError>],
+    now: i64,
 ) -> Result<Pools, StoreError> {
+    let today = crate::clock::day(now);
     let mut demand: std::collections::HashMap<(i64, i64), i64> = Default::default();
     for (job, priced) in jobs.iter().zip(priced) {
         if let Ok(p) = priced {
@@ -234,7 +280,7 @@ async fn free_codes(
     }
     let mut pools = Pools::new();
     for ((product_id, denomination), limit) in demand {
-        let codes = orders::free_codes(tx, product_id, denomination, limit).await?;
+        let codes = orders::free_codes(tx, product_id, denomination, limit, &today).await?;
         pools.insert((product_id, denomination), codes.into());
     }
     Ok(pools)

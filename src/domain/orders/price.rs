@@ -33,7 +33,8 @@ pub(super) struct Priced<'a> {
     pub(super) discount: Money,
     /// Base-currency units per voucher-currency unit.
     pub(super) rate: Decimal,
-    /// (total − discount) in the base currency.
+    /// (total − discount) in the base currency, rounded up to a whole minor
+    /// unit: always above zero.
     pub(super) charged: Money,
     /// The receiver's address, normalised.
     pub(super) email: Option<String>,
@@ -99,11 +100,17 @@ pub(super) fn price<'a>(
         currency,
     };
     let discount_percent = product.discount;
-    let discount = discount_percent.percent_of(total);
-    let net = Money {
-        minor: total.minor - discount.minor,
-        currency,
-    };
+    let too_large = || OrderError::Invalid("the order's amount is too large".into());
+    let discount = discount_percent.percent_of(total).ok_or_else(too_large)?;
+    let charged = rate
+        .charge(total, discount_percent, base)
+        .ok_or_else(too_large)?;
+    if charged.minor <= 0 {
+        return Err(OrderError::NotProcessable(format!(
+            "product {} would be charged nothing; ask the operator to check its price and discount",
+            product.id
+        )));
+    }
     Ok(Priced {
         product,
         base,
@@ -112,7 +119,7 @@ pub(super) fn price<'a>(
         discount_percent,
         discount,
         rate,
-        charged: rate.convert(net, base),
+        charged,
         email,
     })
 }

@@ -112,10 +112,18 @@ pub async fn fulfil_pending(
     now: i64,
 ) -> Result<usize, StoreError> {
     let mut fulfilled = 0;
+    let today = crate::clock::day(now);
     for order in orders::pending(tx, product_id, denomination_minor).await? {
-        let got = orders::allocate(tx, order.id, product_id, denomination_minor, order.quantity)
-            .await?
-            .len() as i64;
+        let got = orders::allocate(
+            tx,
+            order.id,
+            product_id,
+            denomination_minor,
+            order.quantity,
+            &today,
+        )
+        .await?
+        .len() as i64;
         if got < order.quantity {
             orders::release(tx, order.id).await?;
             break;
