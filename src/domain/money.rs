@@ -324,6 +324,11 @@ impl Decimal {
         })
     }
 
+    /// The mantissa and scale: the value is `mantissa / 10^scale`.
+    pub fn parts(&self) -> (i128, u32) {
+        (self.mantissa, self.scale)
+    }
+
     /// Compares with a whole number, exactly.
     pub fn cmp_whole(&self, units: u32) -> Ordering {
         let scaled = i128::from(units) * 10i128.pow(self.scale);

@@ -262,3 +262,82 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    random_orders_are_charged_what_the_ledger_records,
+    |engine| async move {
+        use proptest::{
+            strategy::{Strategy, ValueTree},
+            test_runner::TestRunner,
+        };
+        let app = TestApp::spawn(engine).await;
+        let s = app.stocked(&[], "", "1000000000").await;
+        for (from, rate) in [("USD", "83.1234"), ("VND", "0.0033"), ("KWD", "270.5")] {
+            set_rate(&app, from, "INR", rate).await;
+        }
+        // Random products, quantities, denominations and discounts, drawn
+        // with a fixed seed so that a failure repeats.
+        let cases = (0..4usize, 1u64..500_000, 1i64..25, 0u64..10_000);
+        let mut runner = TestRunner::deterministic();
+        let mut charged_orders = 0;
+        for case in 0..24i64 {
+            let (currency, value, quantity, discount_bp) =
+                cases.new_tree(&mut runner).unwrap().current();
+            let currency = ["INR", "USD", "VND", "KWD"][currency];
+            let exp = galley::domain::money::Currency::parse(currency)
+                .unwrap()
+                .exponent();
+            let text = |units: u64| {
+                let div = 10u64.pow(exp);
+                if exp == 0 {
+                    units.to_string()
+                } else {
+                    format!("{}.{:0w$}", units / div, units % div, w = exp as usize)
+                }
+            };
+            let id = 1000 + case;
+            let catalog = json!({"products": [{
+                "productId": id, "name": format!("Card {id}"), "currencyCode": currency,
+                "countries": [{"code": "IN", "name": "India"}], "valueType": "open_value",
+                "minValue": text(1), "maxValue": text(1_000_000), "orderQuantityLimit": 100,
+                "discount": format!("{}.{:02}", discount_bp / 100, discount_bp % 100),
+                "kind": "generated"
+            }]});
+            import(&app, &catalog.to_string()).await.unwrap();
+            let before = app.ledger_balance(s.company_id).await;
+            let data = json!({"productId": id, "quantity": quantity, "denomination": text(value),
+                              "poNumber": format!("RANDOM-{case}")});
+            let (status, body) = app
+                .api(
+                    &s.tokens.access,
+                    json!({"query": "plumProAPI.mutation.placeOrder", "variables": {"data": data}}),
+                )
+                .await;
+            let after = app.ledger_balance(s.company_id).await;
+            assert!(
+                status == 200 || status == 400 || status == 422,
+                "{status}: {body}"
+            );
+            if status != 200 {
+                assert_eq!(after, before, "a refused order moves no money: {body}");
+                continue;
+            }
+            let charged = body["data"]["placeOrder"]["data"]["amountCharged"].to_string();
+            let inr = galley::domain::money::Currency::parse("INR").unwrap();
+            let charged = galley::domain::money::Money::parse(&charged, inr)
+                .unwrap()
+                .minor;
+            assert!(charged > 0, "{body}");
+            assert_eq!(
+                before - after,
+                charged,
+                "the ledger records the charge: {body}"
+            );
+            charged_orders += 1;
+        }
+        assert!(
+            charged_orders >= 12,
+            "most random orders are valid: {charged_orders}"
+        );
+    }
+);

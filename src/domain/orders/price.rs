@@ -123,3 +123,100 @@ pub(super) fn price<'a>(
         email,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::store::catalog::ProductRow;
+
+    /// Currencies with 0, 2 and 3 decimals.
+    const CURRENCIES: [&str; 4] = ["INR", "USD", "VND", "KWD"];
+
+    fn decimal_text(units: u64, decimals: u32) -> String {
+        if decimals == 0 {
+            return units.to_string();
+        }
+        let div = 10u64.pow(decimals);
+        format!(
+            "{}.{:0width$}",
+            units / div,
+            units % div,
+            width = decimals as usize
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever the product, rate, quantity and denomination: no panic;
+        /// an accepted order is charged above zero, exactly the discounted
+        /// value at the rate rounded up to one minor unit of the base.
+        #[test]
+        fn accepted_orders_are_charged_exactly_and_above_zero(
+            voucher in 0..4usize,
+            base in 0..4usize,
+            open in any::<bool>(),
+            (min, max) in (1u64..1_000_000_000, 1u64..1_000_000_000_000).prop_map(|(a, b)| (a.min(b), a.max(b))),
+            denomination in prop_oneof![Just(None), (1u64..100_000).prop_map(Some), any::<u64>().prop_map(Some)],
+            quantity in 1i64..10_000,
+            discount_bp in 0u64..10_000,
+            rate_units in 1u64..10_000_000_000,
+            rate_decimals in 0u32..=8,
+        ) {
+            let (voucher, base) = (CURRENCIES[voucher], CURRENCIES[base]);
+            let exp = Currency::parse(voucher).unwrap().exponent();
+            let offered = decimal_text(min, exp);
+            let denomination = denomination.map_or_else(|| offered.clone(), |d| decimal_text(d, exp));
+            let row = ProductRow {
+                id: 1,
+                currency_code: voucher.into(),
+                countries: "[]".into(),
+                value_type: if open { "open_value" } else { "fixed_denomination" }.into(),
+                min_value: decimal_text(min, exp),
+                max_value: decimal_text(max, exp),
+                denominations: offered,
+                delivery_type: "realtime".into(),
+                kind: "generated".into(),
+                discount: decimal_text(discount_bp, 2),
+                order_quantity_limit: 10_000,
+                ..ProductRow::default()
+            };
+            let product = Product::from_row(&row).expect("bounds the import accepts");
+            let account = ledger::Account {
+                balance_minor: i64::MAX,
+                base_currency: base.into(),
+                country_code: None,
+            };
+            let new = NewOrder {
+                product_id: 1,
+                quantity,
+                denomination,
+                email: None,
+                contact: None,
+                tag: None,
+                po_number: "P".into(),
+                notify_receiver: false,
+                notify_admin: false,
+            };
+            let rate = decimal_text(rate_units, rate_decimals);
+            let Ok(priced) = price(&product, &account, &new, Some(&rate)) else {
+                return Ok(());
+            };
+            prop_assert!(priced.charged.minor > 0);
+            prop_assert_eq!(priced.charged.currency.as_str(), base);
+            // The exact charge as a fraction num / den of base minor units.
+            let rate = if voucher == base { Decimal::ONE } else { Decimal::parse(&rate).unwrap() };
+            let (rate_m, rate_s) = Decimal::parts(&rate);
+            let num = i128::from(priced.total.minor)
+                * i128::from(10_000 - discount_bp as i64)
+                * rate_m
+                * 10i128.pow(priced.base.exponent());
+            let den = 10_000 * 10i128.pow(rate_s) * 10i128.pow(priced.total.currency.exponent());
+            let charged = i128::from(priced.charged.minor);
+            prop_assert!((charged - 1) * den < num && num <= charged * den,
+                "charged {} for {}/{}", charged, num, den);
+        }
+    }
+}
