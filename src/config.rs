@@ -137,12 +137,76 @@ impl Default for Config {
     }
 }
 
+/// The address to bind: `127.0.0.1:8080`, `[::1]:8080`, or a host name
+/// such as `localhost:8080` (resolved once, first address).
+fn resolve_listen(listen: &str) -> Result<SocketAddr, ConfigError> {
+    use std::net::ToSocketAddrs;
+    let bad = |why: &str| ConfigError::Invalid {
+        key: "listen",
+        reason: format!(
+            "`{listen}` {why}; write an address such as 127.0.0.1:8080 or localhost:8080"
+        ),
+    };
+    if let Ok(addr) = listen.parse() {
+        return Ok(addr);
+    }
+    listen
+        .to_socket_addrs()
+        .map_err(|_| bad("is not a host and port"))?
+        .next()
+        .ok_or_else(|| bad("resolves to no address"))
+}
+
+/// One line per problem of a figment error: the setting, where it came
+/// from, and for an unknown name the closest known one.
+fn describe(error: figment::Error) -> String {
+    use figment::error::Kind;
+    let mut lines: Vec<String> = Vec::new();
+    for e in error {
+        // Figment names the profile first (`default.`): not a key a user wrote.
+        let key = e
+            .path
+            .iter()
+            .filter(|p| p.as_str() != "default")
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(".");
+        let source = e
+            .metadata
+            .as_ref()
+            .map(|m| match &m.source {
+                Some(source) => format!(" in {source}"),
+                None => format!(" in {}", m.name),
+            })
+            .unwrap_or_default();
+        let line = match &e.kind {
+            Kind::UnknownField(field, expected) => {
+                let suggestion = expected
+                    .iter()
+                    .map(|known| (strsim::jaro_winkler(field, known), *known))
+                    .filter(|(score, _)| *score > 0.8)
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, known)| format!("; did you mean `{known}`?"))
+                    .unwrap_or_default();
+                format!("unknown setting `{field}`{source}{suggestion}")
+            }
+            other => format!("setting `{key}`{source}: {other}"),
+        };
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines.join("\n")
+}
+
 /// Why a configuration was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file or the environment could not be read or has a wrong type.
+    /// The file or the environment could not be read or has a wrong type:
+    /// one line per problem, each naming the setting and where it came
+    /// from, with a suggestion for a misspelt name.
     #[error("{0}")]
-    Load(#[from] Box<figment::Error>),
+    Load(String),
     /// A value was read but is not acceptable.
     #[error("invalid setting `{key}`: {reason}")]
     Invalid {
@@ -173,7 +237,7 @@ impl Config {
         figment = figment.merge(Env::prefixed("GALLEY_").only(&keys));
         figment
             .extract()
-            .map_err(|e| ConfigError::Load(Box::new(e)))
+            .map_err(|e| ConfigError::Load(describe(e)))
     }
 
     /// The names of every setting (lower-case, as in the TOML file).
@@ -186,10 +250,7 @@ impl Config {
 
     /// Checks every value and derives the public URL.
     pub fn validate(&self) -> Result<ValidConfig, ConfigError> {
-        let listen: SocketAddr = self.listen.parse().map_err(|_| ConfigError::Invalid {
-            key: "listen",
-            reason: format!("`{}` is not an address such as 127.0.0.1:8080", self.listen),
-        })?;
+        let listen = resolve_listen(&self.listen)?;
         let raw_public = self
             .public_url
             .clone()

@@ -14,12 +14,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = galley::cli::Cli::parse();
+    let cli = match galley::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return galley::cli::usage_error(e),
+    };
+    let json = cli.json;
     match galley::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => galley::cli::report_error(&e, json),
     }
 }

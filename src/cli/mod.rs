@@ -40,6 +40,9 @@ pub use self::{
     serve::ServeArgs,
     token::TokenCommand,
 };
+use std::process::ExitCode;
+
+pub use self::session::{failure_of, CliError, Failure};
 use crate::config::{Config, Redacted};
 
 /// Command-line interface.
@@ -108,7 +111,8 @@ pub enum Command {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut config = Config::load(cli.config.as_deref())?;
+    let mut config =
+        Config::load(cli.config.as_deref()).map_err(|e| session::usage(e.to_string()))?;
     if let Some(url) = &cli.database_url {
         config.database_url = Redacted(url.clone());
     }
@@ -116,7 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(config, &args).await,
         Command::Demo(args) => demo::run(config, &args, cli.database_url.is_some(), json).await,
-        Command::Migrate => session::run(config, json, (), serve::migrate).await,
+        Command::Migrate => session::run_creating(config, json, (), serve::migrate).await,
         Command::Check => session::run(config, json, (), check::run).await,
         Command::Company(c) => session::run(config, json, c, company::run).await,
         Command::Client(c) => session::run(config, json, c, client::run).await,
@@ -127,5 +131,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fx(c) => session::run(config, json, c, fx::run).await,
         Command::Campaign(c) => session::run(config, json, c, campaign::run).await,
         Command::Link(c) => session::run(config, json, c, link::run).await,
+    }
+}
+
+/// Prints a failed command's error — one JSON object on stdout with
+/// `--json`, else `error: ...` on stderr — and returns its exit status.
+pub fn report_error(e: &anyhow::Error, json: bool) -> ExitCode {
+    let failure = failure_of(e);
+    if json {
+        let body =
+            serde_json::json!({ "error": { "code": failure.code(), "message": format!("{e:#}") } });
+        println!("{body}");
+    } else {
+        eprintln!("error: {e:#}");
+    }
+    ExitCode::from(failure.exit_code())
+}
+
+/// Answers a command line clap could not parse: help and version as clap
+/// prints them; anything else as a usage failure (as JSON when the command
+/// line asked for `--json`).
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let json = std::env::args().any(|a| a == "--json");
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ if json => report_error(
+            &session::usage(e.render().to_string().trim().to_string()),
+            true,
+        ),
+        _ => {
+            let _ = e.print();
+            ExitCode::from(Failure::Usage.exit_code())
+        }
     }
 }

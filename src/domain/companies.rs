@@ -79,7 +79,7 @@ pub async fn create(
     {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Conflict(format!(
                 "an admin with e-mail {email} already exists"
             )))
         }

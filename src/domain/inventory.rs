@@ -104,7 +104,7 @@ pub async fn import_codes(
         {
             Ok(()) => progress(((done + 1) * 500).min(total), total),
             Err(e) if e.is_unique_violation() => {
-                return Err(Error::Invalid(
+                return Err(Error::Conflict(
                     "a code in the file is already in the inventory; nothing was imported".into(),
                 ))
             }

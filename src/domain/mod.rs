@@ -36,6 +36,10 @@ pub enum Error {
     /// The named object does not exist (or belongs to another company).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The change clashes with what exists (a taken e-mail address, a code
+    /// already in the inventory); the message says which.
+    #[error("{0}")]
+    Conflict(String),
     /// Storage failed; details are for logs only.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -245,6 +245,18 @@ impl Db {
     }
 }
 
+/// The file of a `sqlite:` database URL (`None` for other engines and for
+/// in-memory databases).
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
 /// Adds `mode=rwc` so that a missing SQLite file is created.
 fn sqlite_url_with_create(url: &str) -> String {
     if url.contains("mode=") || url.contains(":memory:") {
@@ -259,6 +271,17 @@ fn sqlite_url_with_create(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://g.db"), Some("g.db".into()));
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/g.db?mode=rwc"),
+            Some("/tmp/g.db".into())
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://u@h/db"), None);
+    }
 
     #[test]
     fn sqlite_urls_create_the_file() {

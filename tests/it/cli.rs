@@ -22,8 +22,13 @@ pub fn galley_env(args: &[&str], env: &[(&str, &str)]) -> (bool, Value, String) 
         .expect("run galley");
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-    (output.status.success(), json, stderr)
+    let json: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    // With --json an error is `{"error":{"code","message"}}` on stdout.
+    let err = match json["error"]["message"].as_str() {
+        Some(message) => message.to_string(),
+        None => stderr,
+    };
+    (output.status.success(), json, err)
 }
 
 /// The arguments of `galley company create`; callers add the rest.
@@ -66,6 +71,15 @@ pub fn client_create<'a>(
         "--scopes",
         scopes,
     ]
+}
+
+/// A new database made by `galley migrate` (the other commands refuse a
+/// SQLite file that does not exist).
+pub async fn migrated(engine: Engine) -> TestDb {
+    let db = TestDb::new(engine).await;
+    let (ok, _, err) = galley(&["migrate", "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    db
 }
 
 /// `galley catalog import --file <file> --json` on `database_url`.
@@ -229,7 +243,7 @@ both_engines!(cli_provisions_a_working_integration, |engine| async move {
 both_engines!(
     cli_errors_say_what_is_wrong_and_exit_non_zero,
     |engine| async move {
-        let db = TestDb::new(engine).await;
+        let db = migrated(engine).await;
         let url = db.url.as_str();
         let cases: Vec<(Vec<&str>, &str)> = vec![
             (
@@ -272,7 +286,7 @@ both_engines!(
 both_engines!(
     config_file_environment_and_flags_are_layered,
     |engine| async move {
-        let db = TestDb::new(engine).await;
+        let db = migrated(engine).await;
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("galley.toml");
         std::fs::write(
@@ -377,7 +391,7 @@ fn send_sigterm(pid: u32) {
 both_engines!(
     cli_public_apps_signup_company_and_approval,
     |engine| async move {
-        let db = TestDb::new(engine).await;
+        let db = migrated(engine).await;
         let url = db.url.as_str();
         let mut ids = Vec::new();
         for (name, email) in [("Vendor", "v@vendor.test"), ("Customer", "c@customer.test")] {
@@ -417,3 +431,124 @@ both_engines!(
         assert_eq!(out["approved"], true);
     }
 );
+
+/// Runs `galley` with `args`: (exit status, stdout as JSON, stderr).
+fn galley_status(args: &[&str]) -> (i32, Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(args)
+        .env_remove("GALLEY_DATABASE_URL")
+        .output()
+        .expect("run galley");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    (output.status.code().unwrap_or(-1), json, stderr)
+}
+
+both_engines!(
+    cli_errors_have_a_class_an_exit_status_and_a_json_form,
+    |engine| async move {
+        let db = migrated(engine).await;
+        let url = db.url.as_str();
+        let mut args = company_create("Acme", "INR", "boss@acme.test", "long-enough");
+        args.extend(["--json", "--database-url", url]);
+        assert_eq!(galley_status(&args).0, 0);
+        // Each class: its exit status, and with --json one object on stdout.
+        for (args, status, code, says) in [
+            (
+                vec!["funds", "add", "--company", "999", "--amount", "10"],
+                3,
+                "not_found",
+                "company not found",
+            ),
+            (
+                vec!["funds", "add", "--company", "1", "--amount", "-5"],
+                2,
+                "usage",
+                "amount",
+            ),
+            (
+                args[..args.len() - 3].to_vec(),
+                4,
+                "conflict",
+                "already exists",
+            ),
+            (
+                vec!["funds", "add", "--company", "1"],
+                2,
+                "usage",
+                "--amount",
+            ),
+        ] {
+            let mut with_json = args.clone();
+            with_json.extend(["--json", "--database-url", url]);
+            let (exit, out, _) = galley_status(&with_json);
+            assert_eq!(exit, status, "{with_json:?}: {out}");
+            assert_eq!(out["error"]["code"], code, "{out}");
+            assert!(
+                out["error"]["message"].as_str().unwrap().contains(says),
+                "{out}"
+            );
+            let mut plain = args.clone();
+            plain.extend(["--database-url", url]);
+            let (exit, out, err) = galley_status(&plain);
+            assert_eq!(
+                (exit, out),
+                (status, Value::Null),
+                "text errors go to stderr"
+            );
+            assert!(
+                err.starts_with("error: ") || err.contains("error:"),
+                "{err}"
+            );
+        }
+    }
+);
+
+#[test]
+fn cli_refuses_a_missing_sqlite_file_and_helps_with_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite://{}/typo.db", dir.path().display());
+    let (exit, _, err) = galley_status(&[
+        "funds",
+        "add",
+        "--company",
+        "1",
+        "--amount",
+        "1",
+        "--database-url",
+        &missing,
+    ]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains("no database at") && err.contains("galley migrate"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("typo.db").exists(),
+        "no empty database was created"
+    );
+
+    let config = dir.path().join("galley.toml");
+    std::fs::write(&config, "listn = \"127.0.0.1:9\"\n").unwrap();
+    let (exit, _, err) = galley_status(&["migrate", "--config", config.to_str().unwrap()]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains("unknown setting `listn`") && err.contains("did you mean `listen`?"),
+        "{err}"
+    );
+    assert_eq!(err.matches("listn").count(), 1, "said once: {err}");
+    assert!(!err.contains("default."), "{err}");
+
+    let created = format!("sqlite://{}/new.db", dir.path().display());
+    let output = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(["migrate", "--database-url", &created])
+        .env("GALLEY_LISTEN", "localhost:8080")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "a host name is a listen address: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

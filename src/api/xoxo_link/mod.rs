@@ -53,7 +53,9 @@ pub fn answer(key: &str, result: Result<Value, ApiError>, empty: Value) -> Resul
 /// A domain refusal as an [`ApiError`] whose text becomes the `message`.
 pub fn refusal(e: domain::Error) -> ApiError {
     match e {
-        domain::Error::Invalid(message) => ApiError::validation(message),
+        domain::Error::Invalid(message) | domain::Error::Conflict(message) => {
+            ApiError::validation(message)
+        }
         domain::Error::NotFound(what) => ApiError::validation(format!("{what} was not found")),
         domain::Error::Store(e) => ApiError::Internal(e.into()),
         domain::Error::Internal(e) => ApiError::Internal(e),

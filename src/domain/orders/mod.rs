@@ -71,7 +71,7 @@ pub enum OrderError {
 impl From<super::Error> for OrderError {
     fn from(e: super::Error) -> Self {
         match e {
-            super::Error::Invalid(m) => OrderError::Invalid(m),
+            super::Error::Invalid(m) | super::Error::Conflict(m) => OrderError::Invalid(m),
             super::Error::NotFound(_) => OrderError::ProductNotFound,
             super::Error::Store(s) => OrderError::Store(s),
             super::Error::Internal(e) => OrderError::Internal(e),
