@@ -60,6 +60,17 @@ impl App {
     /// Like [`App::build`] with an already migrated database.
     pub async fn with_db(config: ValidConfig, db: Db, clock: SharedClock) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
+        Self::with_listener(config, db, clock, listener).await
+    }
+
+    /// Like [`App::with_db`] on a listener bound already (`galley demo`
+    /// binds its port before it touches the database).
+    pub async fn with_listener(
+        config: ValidConfig,
+        db: Db,
+        clock: SharedClock,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let stored =
             keys::load_or_create(&db, "csrf", &SigningKey::fresh_hex(), clock.now_ms()).await?;
         let csrf_key = SigningKey::from_hex(&stored)

@@ -17,7 +17,7 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::{
-    serve::{self, ServeArgs},
+    serve::{self, DemoArgs},
     session::{explain, Output, Session},
     token,
 };
@@ -52,15 +52,51 @@ const DEMO_CAMPAIGN: &str = "Thank You Rewards";
 /// serves until Ctrl-C or SIGTERM.
 pub(super) async fn run(
     mut config: Config,
-    args: &ServeArgs,
+    args: &DemoArgs,
     database_url_given: bool,
     as_json: bool,
 ) -> anyhow::Result<()> {
     if !database_url_given && std::env::var_os("GALLEY_DATABASE_URL").is_none() {
         config.database_url = Redacted(DEMO_DATABASE_URL.into());
     }
-    let config = serve::configure(config, args)?;
+    let config = serve::configure(config, &args.serve)?;
     telemetry::init_logging(config.log_format, "warn");
+    // The port first: a demo that cannot serve must not re-seed (rotate the
+    // secret a running demo printed, charge another link).
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}: is another server (or demo) running there? Stop it or pass --listen",
+                config.listen
+            )
+        })?;
+    let database = config.database_url.expose().to_string();
+    let sqlite_file = store::sqlite_path(&database);
+    if args.reset {
+        match &sqlite_file {
+            Some(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let file = format!("{}{suffix}", path.display());
+                    match std::fs::remove_file(&file) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(e).with_context(|| format!("cannot delete {file}")),
+                    }
+                }
+                let _ = std::fs::remove_dir_all(&config.spool_dir);
+            }
+            None => anyhow::bail!("--reset deletes a SQLite demo database; this one is not SQLite"),
+        }
+    }
+    eprintln!(
+        "galley demo: data in {}, e-mails {} (--reset starts afresh)",
+        sqlite_file.map_or(database.clone(), |p| p.display().to_string()),
+        match &config.smtp_url {
+            Some(_) => "sent through the configured SMTP server".to_string(),
+            None => format!("written to {}/", config.spool_dir),
+        }
+    );
     let db = Db::connect(
         config.database_url.expose(),
         config.database_max_connections,
@@ -102,7 +138,7 @@ pub(super) async fn run(
     let Session {
         db, clock, config, ..
     } = s;
-    let app = App::with_db(config, db, Arc::new(clock))
+    let app = App::with_listener(config, db, Arc::new(clock), listener)
         .await?
         .with_demo(welcome.client_id);
     app.run(shutdown_signal()).await?;

@@ -37,7 +37,7 @@ pub use self::{
     funds::FundsCommand,
     fx::FxCommand,
     link::LinkCommand,
-    serve::ServeArgs,
+    serve::{DemoArgs, ServeArgs},
     token::TokenCommand,
 };
 use std::process::ExitCode;
@@ -74,7 +74,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run a server on a local SQLite file with demo data; prints URLs and
     /// credentials.
-    Demo(ServeArgs),
+    Demo(DemoArgs),
     /// Apply pending database migrations.
     Migrate,
     /// Companies (tenants).

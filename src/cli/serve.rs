@@ -32,6 +32,18 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
 }
 
+/// Flags of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to listen and the public URL, as for `serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Start afresh: delete the demo's SQLite database (and its spool of
+    /// e-mails) before seeding it again.
+    #[arg(long)]
+    pub reset: bool,
+}
+
 /// `galley serve`: serves until Ctrl-C or SIGTERM.
 pub(super) async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<()> {
     let config = configure(config, args)?;
