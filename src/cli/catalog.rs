@@ -58,7 +58,16 @@ pub(super) async fn run(s: &Session, command: CatalogCommand) -> anyhow::Result<
             bar.finish_and_clear();
             Ok(Output::new(
                 json!({ "imported": imported.count, "product_ids": imported.product_ids }),
-                format!("imported {} product(s)", imported.count),
+                format!(
+                    "imported {} product(s): {}",
+                    imported.count,
+                    imported
+                        .product_ids
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ))
         }
     }

@@ -530,18 +530,27 @@ struct Located {
 }
 
 fn from_json(text: &str) -> Result<Vec<Located>> {
+    /// `{"products": [...]}`, or the list of products alone.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum File {
+        Object(Products),
+        List(Vec<Value>),
+    }
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
-    struct File {
+    struct Products {
         products: Vec<Value>,
     }
     let file: File = serde_json::from_str(text).map_err(|e| {
         Error::Invalid(format!(
-            "the file is not a JSON object {{\"products\": [...]}}: {e}"
+            "the file is neither a JSON object {{\"products\": [...]}} nor a JSON list of products: {e}"
         ))
     })?;
-    Ok(file
-        .products
+    let products = match file {
+        File::Object(Products { products }) | File::List(products) => products,
+    };
+    Ok(products
         .into_iter()
         .enumerate()
         .map(|(i, value)| Located {
@@ -636,7 +645,7 @@ pub async fn import(
     text: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Imported> {
-    let located = if text.trim_start().starts_with('{') {
+    let located = if text.trim_start().starts_with(['{', '[']) {
         from_json(text)?
     } else {
         from_csv(text)?
