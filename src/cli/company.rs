@@ -1,18 +1,24 @@
 //! `galley company ...`: companies (tenants).
 //!
-//! Parses the flags, calls [`crate::domain::companies`] and shapes the
-//! output; no product rules.
+//! Parses the flags, calls [`crate::domain::companies`] (writes) or reads
+//! the store (`list`, `show`) and shapes the output; no product rules.
 //!
-//! May touch: `domain::companies` (writes as the operator), `config`
-//! (`Redacted`), `cli::session`. Never another entry point.
+//! May touch: `domain::companies` (writes as the operator), `store`
+//! (`companies`, `clients`: reads), `config` (`Redacted`), `cli::balance`
+//! (money), `cli::session`. Never another entry point.
 
+use anyhow::anyhow;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::session::{explain, Output, Session};
+use super::{
+    balance::money,
+    session::{explain, Output, Session},
+};
 use crate::{
     config::Redacted,
     domain::{companies, Actor},
+    store,
 };
 
 /// `galley company ...`
@@ -36,6 +42,14 @@ pub enum CompanyCommand {
         /// products not available there cannot be ordered.
         #[arg(long)]
         country: Option<String>,
+    },
+    /// Every company with its base currency, country and balance.
+    List,
+    /// One company: its balance, admins and number of clients.
+    Show {
+        /// Company id.
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -67,5 +81,69 @@ pub(super) async fn run(s: &Session, command: CompanyCommand) -> anyhow::Result<
                 ),
             ))
         }
+        CompanyCommand::List => list(s).await,
+        CompanyCommand::Show { id } => show(s, id).await,
     }
+}
+
+/// `galley company list`.
+async fn list(s: &Session) -> anyhow::Result<Output> {
+    let rows = store::companies::list_summaries(s.db.reader()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut lines = vec!["id\tname\tbase_currency\tcountry\tbalance".to_string()];
+    for c in &rows {
+        let balance = money(c.balance_minor, &c.base_currency)?;
+        let country = c.country_code.as_deref().unwrap_or("-");
+        lines.push(format!(
+            "{}\t{}\t{}\t{country}\t{balance}",
+            c.id, c.name, c.base_currency
+        ));
+        items.push(json!({
+            "company_id": c.id,
+            "name": c.name,
+            "base_currency": c.base_currency,
+            "country": c.country_code,
+            "balance": balance.to_json(),
+        }));
+    }
+    if rows.is_empty() {
+        lines = vec!["no companies".to_string()];
+    }
+    Ok(Output::new(json!({ "companies": items }), lines.join("\n")))
+}
+
+/// `galley company show`.
+async fn show(s: &Session, id: i64) -> anyhow::Result<Output> {
+    let reader = s.db.reader();
+    let c = store::companies::find_summary(reader, id)
+        .await?
+        .ok_or_else(|| anyhow!("company {id} not found"))?;
+    let admins = store::companies::admin_summaries(reader, id).await?;
+    let clients = store::clients::count_for_company(reader, id).await?;
+    let balance = money(c.balance_minor, &c.base_currency)?;
+    let country = c.country_code.as_deref().unwrap_or("-");
+    let mut text = format!(
+        "company {id}: {}\nbase currency: {}\ncountry: {country}\nbalance: {balance}\nclients: {clients}\nadmins:",
+        c.name, c.base_currency
+    );
+    for a in &admins {
+        text.push_str(&format!("\n  {} ({})", a.email, a.role));
+    }
+    let admins: Vec<_> = admins
+        .iter()
+        .map(|a| json!({ "admin_id": a.id, "email": a.email, "role": a.role }))
+        .collect();
+    Ok(Output::new(
+        json!({
+            "company_id": id,
+            "name": c.name,
+            "base_currency": c.base_currency,
+            "country": c.country_code,
+            "balance": balance.to_json(),
+            "currency": c.base_currency,
+            "client_count": clients,
+            "admins": admins,
+        }),
+        text,
+    ))
 }

@@ -11,6 +11,7 @@
 //! May touch: `config` (loads it) and its command modules, which add
 //! `domain` (writes), `store` (reads) and `app`. Never another entry point.
 
+mod balance;
 mod campaign;
 mod catalog;
 mod check;
@@ -19,7 +20,9 @@ mod company;
 mod demo;
 mod funds;
 mod fx;
+mod ledger;
 mod link;
+mod order;
 mod report;
 mod serve;
 mod session;
@@ -104,6 +107,15 @@ pub enum Command {
     /// Reward links.
     #[command(subcommand)]
     Link(LinkCommand),
+    /// Company balances.
+    #[command(subcommand)]
+    Balance(balance::BalanceCommand),
+    /// A company's ledger entries with the running balance (CSV, or JSON
+    /// with --json).
+    Ledger(ledger::LedgerArgs),
+    /// Orders, with their codes masked.
+    #[command(subcommand)]
+    Order(order::OrderCommand),
     /// Check the database: every company's balance equals the sum of its
     /// ledger entries (exit status 1 and the companies that differ, if not).
     Check,
@@ -131,6 +143,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fx(c) => session::run(config, json, c, fx::run).await,
         Command::Campaign(c) => session::run(config, json, c, campaign::run).await,
         Command::Link(c) => session::run(config, json, c, link::run).await,
+        Command::Balance(c) => session::run(config, json, c, balance::run).await,
+        Command::Ledger(c) => session::run(config, json, c, ledger::run).await,
+        Command::Order(c) => session::run(config, json, c, order::run).await,
     }
 }
 

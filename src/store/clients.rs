@@ -199,3 +199,16 @@ pub async fn delete(tx: &mut Tx, client_id: &str, now: i64) -> StoreResult<u64> 
         .await?;
     Ok(revoked)
 }
+
+/// How many clients (not deleted) a company owns.
+pub async fn count_for_company<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<i64> {
+    let (count,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM clients WHERE company_id = $1 AND deleted_at IS NULL")
+            .bind(company_id)
+            .fetch_one(exec)
+            .await?;
+    Ok(count)
+}

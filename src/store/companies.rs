@@ -154,3 +154,77 @@ pub async fn admin_emails<'e>(
             .await?;
     Ok(rows.into_iter().map(|(e,)| e).collect())
 }
+
+/// A company with its running balance, for operator listings.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CompanySummary {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// ISO 4217 code of the charged currency.
+    pub base_currency: String,
+    /// ISO 3166 alpha-2 country, if set.
+    pub country_code: Option<String>,
+    /// Running balance, minor units of `base_currency`.
+    pub balance_minor: i64,
+}
+
+const SUMMARY_COLUMNS: &str = "id, name, base_currency, country_code, balance_minor";
+
+/// Every company, in id order, with its balance.
+pub async fn list_summaries<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+) -> StoreResult<Vec<CompanySummary>> {
+    sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM companies ORDER BY id"
+    ))
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}
+
+/// A company by id, with its balance.
+pub async fn find_summary<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    id: i64,
+) -> StoreResult<Option<CompanySummary>> {
+    sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM companies WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(exec)
+    .await?
+    .map(super::read)
+    .transpose()
+}
+
+/// An admin as operators see it (no password hash).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AdminSummary {
+    /// Id.
+    pub id: i64,
+    /// Lower-cased e-mail address.
+    pub email: String,
+    /// `super_admin` or `admin`.
+    pub role: String,
+}
+
+/// A company's admins, super admins first, then by id.
+pub async fn admin_summaries<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<Vec<AdminSummary>> {
+    sqlx::query(
+        "SELECT id, email, role FROM admins WHERE company_id = $1 \
+         ORDER BY CASE WHEN role = 'super_admin' THEN 0 ELSE 1 END, id",
+    )
+    .bind(company_id)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}

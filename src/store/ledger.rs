@@ -212,3 +212,48 @@ pub async fn mismatches<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResul
     .filter(|m| !matches!(m, Ok(m) if m.balance_minor == m.ledger_minor))
     .collect()
 }
+
+/// A ledger entry with the company's balance after it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct EntryRow {
+    /// Id (entries are applied in id order).
+    pub id: i64,
+    /// `funds`, `charge`, `link_refund`, ...
+    pub kind: String,
+    /// Signed amount, minor units of `currency`.
+    pub amount_minor: i64,
+    /// The company's base currency.
+    pub currency: String,
+    /// What it is for, e.g. `order:42`.
+    pub reference: Option<String>,
+    /// Time (ms).
+    pub created_at: i64,
+    /// The sum of the company's entries up to and including this one.
+    pub balance_minor: i64,
+}
+
+/// A company's entries created in `[from, to)` (ms), in id order, each with
+/// the running balance after it (the sum of every earlier entry, in or out
+/// of the range), read in one statement (one snapshot).
+pub async fn entries<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<EntryRow>> {
+    sqlx::query(
+        "SELECT id, kind, amount_minor, currency, reference, created_at, balance_minor FROM \
+         (SELECT id, kind, amount_minor, currency, reference, created_at, \
+         CAST(SUM(amount_minor) OVER (ORDER BY id) AS BIGINT) AS balance_minor \
+         FROM ledger_entries WHERE company_id = $1) e \
+         WHERE created_at >= $2 AND created_at < $3 ORDER BY id",
+    )
+    .bind(company_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}

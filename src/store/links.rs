@@ -544,3 +544,55 @@ mod tests {
         assert_eq!(like_pattern(""), "%%");
     }
 }
+
+/// A company's campaigns (not deleted), oldest first, for the operator.
+pub async fn company_campaigns<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<Vec<CampaignRow>> {
+    sqlx::query(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c WHERE c.company_id = $1 AND c.deleted_at IS NULL ORDER BY c.id"
+    ))
+    .bind(company_id)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(campaign)
+    .collect()
+}
+
+/// How many of a campaign's links have one stored status, and how many of
+/// those are past their date at the time asked.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct StatusCount {
+    /// `created`, `redeemed` or `refunded`.
+    pub status: String,
+    /// Links with that status.
+    pub links: i64,
+    /// Of those, links whose `expires_at` is at or before the time asked.
+    pub past_expiry: i64,
+}
+
+/// A campaign's links counted by stored status (as of `now` for
+/// `past_expiry`), in status order.
+pub async fn status_counts<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+    campaign_id: i64,
+    now: i64,
+) -> StoreResult<Vec<StatusCount>> {
+    sqlx::query(
+        "SELECT l.status AS status, CAST(COUNT(*) AS BIGINT) AS links, \
+         CAST(SUM(CASE WHEN l.expires_at <= $3 THEN 1 ELSE 0 END) AS BIGINT) AS past_expiry \
+         FROM links l JOIN link_batches b ON b.id = l.batch_id \
+         WHERE b.company_id = $1 AND b.campaign_id = $2 GROUP BY l.status ORDER BY l.status",
+    )
+    .bind(company_id)
+    .bind(campaign_id)
+    .bind(now)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}
