@@ -230,12 +230,7 @@ pub async fn add_admin(
 /// under the company's row lock, so two concurrent removals cannot both
 /// pass it. Returns the removed admin.
 #[tracing::instrument(skip(db, clock))]
-pub async fn remove_admin(
-    db: &Db,
-    clock: &dyn Clock,
-    actor: &Actor,
-    email: &str,
-) -> Result<Admin> {
+pub async fn remove_admin(db: &Db, clock: &dyn Clock, actor: &Actor, email: &str) -> Result<Admin> {
     let email = parse_email(email)?;
     let found = companies::find_admin_by_email(db.reader(), &email)
         .await?

@@ -189,14 +189,13 @@ pub async fn count_super_admins(tx: &mut Tx, company_id: i64) -> StoreResult<i64
 /// unused authorization codes are dropped, then the admin row. Returns how
 /// many tokens were live, or `None` when there was no such admin.
 pub async fn delete_admin(tx: &mut Tx, admin_id: i64, now: i64) -> StoreResult<Option<u64>> {
-    let revoked = sqlx::query(
-        "UPDATE tokens SET revoked_at = $1 WHERE subject = $2 AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(format!("admin:{admin_id}"))
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    let revoked =
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE subject = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(format!("admin:{admin_id}"))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     for table in ["sessions", "auth_codes"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE admin_id = $1"))
             .bind(admin_id)
