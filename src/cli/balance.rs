@@ -34,7 +34,7 @@ pub(super) async fn run(s: &Session, command: BalanceCommand) -> anyhow::Result<
         BalanceCommand::Show { company } => {
             let row = store::companies::find_summary(s.db.reader(), company)
                 .await?
-                .ok_or_else(|| anyhow!("company {company} not found"))?;
+                .ok_or_else(|| super::session::not_found(format!("company {company} not found")))?;
             let balance = money(row.balance_minor, &row.base_currency)?;
             Ok(Output::new(
                 json!({

@@ -8,7 +8,6 @@
 //! `clock`, `cli::balance` (money), `cli::session`. Never another entry
 //! point.
 
-use anyhow::anyhow;
 use clap::Subcommand;
 use serde_json::{json, Map, Value};
 
@@ -162,7 +161,7 @@ async fn list(s: &Session, company: i64) -> anyhow::Result<Output> {
     let reader = s.db.reader();
     store::companies::find(reader, company)
         .await?
-        .ok_or_else(|| anyhow!("company {company} not found"))?;
+        .ok_or_else(|| super::session::not_found(format!("company {company} not found")))?;
     let rows = store::links::company_campaigns(reader, company).await?;
     let mut items = Vec::with_capacity(rows.len());
     let mut lines = vec!["id\tname\tvalue\tcountry\tstate\tproducts".to_string()];
@@ -186,7 +185,7 @@ async fn show(s: &Session, id: i64) -> anyhow::Result<Output> {
     let reader = s.db.reader();
     let c = store::links::campaign_by_id(reader, id)
         .await?
-        .ok_or_else(|| anyhow!("campaign {id} not found"))?;
+        .ok_or_else(|| super::session::not_found(format!("campaign {id} not found")))?;
     let products = store::catalog::of_campaign(reader, id).await?;
     let now = s.clock.now_ms();
     let counts = store::links::status_counts(reader, c.company_id, id, now).await?;

@@ -7,7 +7,6 @@
 //! (`companies`, `clients`: reads), `config` (`Redacted`), `cli::balance`
 //! (money), `cli::session`. Never another entry point.
 
-use anyhow::anyhow;
 use clap::Subcommand;
 use serde_json::json;
 
@@ -117,7 +116,7 @@ async fn show(s: &Session, id: i64) -> anyhow::Result<Output> {
     let reader = s.db.reader();
     let c = store::companies::find_summary(reader, id)
         .await?
-        .ok_or_else(|| anyhow!("company {id} not found"))?;
+        .ok_or_else(|| super::session::not_found(format!("company {id} not found")))?;
     let admins = store::companies::admin_summaries(reader, id).await?;
     let clients = store::clients::count_for_company(reader, id).await?;
     let balance = money(c.balance_minor, &c.base_currency)?;

@@ -1,4 +1,5 @@
-//! `galley funds ...`: company funds.
+//! `galley funds ...`: company funds: add them, or deduct them (never below
+//! a zero balance).
 //!
 //! Parses the flags, calls [`crate::domain::ledger`] and shapes the output;
 //! no product rules.
@@ -10,7 +11,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::session::{explain, Output, Session};
-use crate::domain::{ledger, Actor};
+use crate::domain::{self, ledger, Actor};
 
 /// `galley funds ...`
 #[derive(Debug, Subcommand)]
@@ -24,6 +25,16 @@ pub enum FundsCommand {
         #[arg(long, allow_hyphen_values = true)]
         amount: String,
     },
+    /// Deduct funds from a company's balance (in its base currency); refused
+    /// when the balance would go below zero.
+    Deduct {
+        /// Company id.
+        #[arg(long)]
+        company: i64,
+        /// Amount, e.g. 250 or 250.50.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+    },
 }
 
 /// Runs a `galley funds` command.
@@ -33,6 +44,20 @@ pub(super) async fn run(s: &Session, command: FundsCommand) -> anyhow::Result<Ou
             let balance = ledger::add_funds(&s.db, &s.clock, &Actor::Cli, company, &amount)
                 .await
                 .map_err(explain)?;
+            Ok(Output::new(
+                json!({ "company_id": company, "balance": balance.to_json(), "currency": balance.currency.as_str() }),
+                format!("balance of company {company}: {balance}"),
+            ))
+        }
+        FundsCommand::Deduct { company, amount } => {
+            let balance = ledger::deduct_funds(&s.db, &s.clock, &Actor::Cli, company, &amount)
+                .await
+                .map_err(|e| match e {
+                    domain::Error::NotFound(what) => {
+                        super::session::not_found(format!("{what} {company} not found"))
+                    }
+                    other => explain(other),
+                })?;
             Ok(Output::new(
                 json!({ "company_id": company, "balance": balance.to_json(), "currency": balance.currency.as_str() }),
                 format!("balance of company {company}: {balance}"),

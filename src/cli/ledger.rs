@@ -64,7 +64,7 @@ pub(super) async fn run(s: &Session, args: LedgerArgs) -> anyhow::Result<Output>
     let reader = s.db.reader();
     store::companies::find(reader, company)
         .await?
-        .ok_or_else(|| anyhow!("company {company} not found"))?;
+        .ok_or_else(|| super::session::not_found(format!("company {company} not found")))?;
     let entries = store::ledger::entries(reader, company, from, to).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(COLUMNS)?;

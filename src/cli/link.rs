@@ -7,7 +7,6 @@
 //! May touch: `domain::links` (`report`), `store::companies` (reads),
 //! `clock`, `cli::report`, `cli::session`. Never another entry point.
 
-use anyhow::anyhow;
 use clap::Subcommand;
 
 use super::{
@@ -46,7 +45,7 @@ pub(super) async fn run(s: &Session, command: LinkCommand) -> anyhow::Result<Out
         } => {
             store::companies::find(s.db.reader(), company)
                 .await?
-                .ok_or_else(|| anyhow!("company {company} not found"))?;
+                .ok_or_else(|| super::session::not_found(format!("company {company} not found")))?;
             let mut report = LinkReport::new(s.clock.now_ms())?;
             let mut offset = 0;
             loop {

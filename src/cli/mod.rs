@@ -11,6 +11,7 @@
 //! May touch: `config` (loads it) and its command modules, which add
 //! `domain` (writes), `store` (reads) and `app`. Never another entry point.
 
+mod admin;
 mod balance;
 mod campaign;
 mod catalog;
@@ -86,6 +87,9 @@ pub enum Command {
     /// OAuth clients (apps).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// A company's admins.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -136,6 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check => session::run(config, json, (), check::run).await,
         Command::Company(c) => session::run(config, json, c, company::run).await,
         Command::Client(c) => session::run(config, json, c, client::run).await,
+        Command::Admin(c) => session::run(config, json, c, admin::run).await,
         Command::Token(c) => session::run(config, json, c, token::run).await,
         Command::Funds(c) => session::run(config, json, c, funds::run).await,
         Command::Catalog(c) => session::run(config, json, c, catalog::run).await,

@@ -51,15 +51,23 @@ pub(super) async fn run(s: &Session, command: OrderCommand) -> anyhow::Result<Ou
             let reader = s.db.reader();
             store::companies::find(reader, company)
                 .await?
-                .ok_or_else(|| anyhow!("company {company} not found"))?;
+                .ok_or_else(|| super::session::not_found(format!("company {company} not found")))?;
             let order = match (id, &po_number) {
-                (Some(id), _) => store::orders::find(reader, company, id)
-                    .await?
-                    .ok_or_else(|| anyhow!("order {id} of company {company} not found"))?,
+                (Some(id), _) => {
+                    store::orders::find(reader, company, id)
+                        .await?
+                        .ok_or_else(|| {
+                            super::session::not_found(format!(
+                                "order {id} of company {company} not found"
+                            ))
+                        })?
+                }
                 (None, Some(po)) => store::orders::find_by_po(reader, company, po)
                     .await?
                     .ok_or_else(|| {
-                        anyhow!("order with po number {po} of company {company} not found")
+                        super::session::not_found(format!(
+                            "order with po number {po} of company {company} not found"
+                        ))
                     })?,
                 (None, None) => return Err(anyhow!("give --id or --po-number")),
             };

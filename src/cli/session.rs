@@ -166,6 +166,15 @@ pub fn failure_of(e: &anyhow::Error) -> Failure {
         .map_or(Failure::Internal, |c| c.failure)
 }
 
+/// A not-found failure; `message` names what is missing.
+pub(super) fn not_found(message: impl Into<String>) -> anyhow::Error {
+    CliError {
+        failure: Failure::NotFound,
+        message: message.into(),
+    }
+    .into()
+}
+
 /// A usage failure (a bad flag value, a missing file) with `message`.
 pub(super) fn usage(message: impl Into<String>) -> anyhow::Error {
     CliError {

@@ -1,21 +1,32 @@
-//! `galley token ...`: tokens.
+//! `galley token ...`: tokens: issue one to an admin, revoke one.
 //!
-//! Parses the flags, issues the tokens and shapes the output; no product
-//! rules; `galley demo` issues its tokens through [`issue_for_admin`] too.
+//! Parses the flags, issues or revokes the tokens and shapes the output; no
+//! product rules; `galley demo` issues its tokens through
+//! [`issue_for_admin`] too.
 //!
-//! May touch: `domain::tokens` (`issue_for_admin`), `cli::session`. Never
-//! another entry point.
+//! May touch: `domain::tokens` (`issue_for_admin`, `revoke_by_operator`),
+//! `store::tokens` (the lookup by hash), `crypto` (`hash_secret`),
+//! `cli::session`. Never another entry point.
 
 use clap::Subcommand;
 use serde_json::json;
 
 use super::session::{explain, Output, Session};
-use crate::domain::tokens::{self as issue, TokenResponse};
+use crate::{
+    clock::Clock,
+    crypto,
+    domain::{
+        tokens::{self as issue, TokenResponse},
+        Actor,
+    },
+    store::tokens as stored,
+};
 
 /// `galley token ...`
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Issue an access and refresh token to an admin through a client.
+    /// Issue an access token (and a refresh token if the client has the
+    /// refresh_token grant) to an admin through a client.
     Issue {
         /// The client.
         #[arg(long)]
@@ -26,6 +37,13 @@ pub enum TokenCommand {
         /// Scopes, comma-separated, within the client's.
         #[arg(long)]
         scopes: String,
+    },
+    /// Revoke an access or refresh token (a refresh token takes every token
+    /// of its grant with it).
+    Revoke {
+        /// The token (or env GALLEY_TOKEN).
+        #[arg(long, env = "GALLEY_TOKEN", hide_env_values = true)]
+        token: String,
     },
 }
 
@@ -38,24 +56,50 @@ pub(super) async fn run(s: &Session, command: TokenCommand) -> anyhow::Result<Ou
             scopes,
         } => {
             let issued = issue_for_admin(s, &client_id, &admin_email, &scopes).await?;
+            let mut out = json!({
+                "access_token": issued.access_token,
+                "expires_in": issued.expires_in,
+            });
+            let mut text = format!("access_token:  {}\n", issued.access_token);
+            if let Some(refresh) = &issued.refresh_token {
+                out["refresh_token"] = json!(refresh);
+                text.push_str(&format!("refresh_token: {refresh}\n"));
+            }
+            text.push_str(&format!("expires_in:    {} s", issued.expires_in));
+            Ok(Output::new(out, text))
+        }
+        TokenCommand::Revoke { token } => {
+            let hash = crypto::hash_secret(token.trim());
+            let row = stored::find_by_hash(s.db.reader(), &hash)
+                .await?
+                .ok_or_else(|| super::session::not_found(format!("token not found")))?;
+            let revoked =
+                issue::revoke_by_operator(&s.db, s.clock.now_ms(), &Actor::Cli, &row).await?;
+            let text = if revoked == 0 {
+                format!("{} token {} was already revoked", row.kind, row.id)
+            } else {
+                format!(
+                    "{} token {} revoked ({revoked} live token(s) of client {} revoked)",
+                    row.kind, row.id, row.client_id
+                )
+            };
             Ok(Output::new(
                 json!({
-                    "access_token": issued.access_token,
-                    "refresh_token": issued.refresh_token,
-                    "expires_in": issued.expires_in,
+                    "token_id": row.id,
+                    "kind": row.kind,
+                    "client_id": row.client_id,
+                    "company_id": row.company_id,
+                    "revoked": true,
+                    "revoked_tokens": revoked,
                 }),
-                format!(
-                    "access_token:  {}\nrefresh_token: {}\nexpires_in:    {} s",
-                    issued.access_token,
-                    issued.refresh_token.as_deref().unwrap_or("-"),
-                    issued.expires_in
-                ),
+                text,
             ))
         }
     }
 }
 
-/// Issues an access and refresh token to an admin through a client.
+/// Issues an access token (and a refresh token when the client has the
+/// `refresh_token` grant) to an admin through a client.
 pub(super) async fn issue_for_admin(
     s: &Session,
     client_id: &str,

@@ -1,5 +1,6 @@
 //! OAuth clients ("apps"): registration, approval, secret rotation, the
-//! callback URL and deletion, and the questions grants ask of a client.
+//! callback URL, the name and deletion, listing a company's apps, and the
+//! questions grants ask of a client.
 //!
 //! The client secret is minted here (256 bits), shown once, and stored as a
 //! SHA-256 hash. Rotation replaces the hash: the old secret stops working at
@@ -307,6 +308,44 @@ pub async fn change_redirect_uri(
     Ok(())
 }
 
+/// Renames an app (the name its consent pages show).
+#[tracing::instrument(skip(db, clock))]
+pub async fn rename(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    client_id: &str,
+    name: &str,
+) -> Result<()> {
+    let client = find(db, client_id).await?;
+    let name = check_name("app name", name, 100)?;
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    if !clients::update_name(&mut tx, client_id, &name).await? {
+        return Err(Error::NotFound("client"));
+    }
+    record(
+        &mut tx,
+        actor,
+        client.company_id,
+        "client.renamed",
+        client_id,
+        json!({ "name": name }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A company's apps (deleted ones left out), oldest first.
+pub async fn list(db: &Db, company_id: i64) -> Result<Vec<ClientRow>> {
+    if companies::find(db.reader(), company_id).await?.is_none() {
+        return Err(Error::NotFound("company"));
+    }
+    Ok(clients::list_by_company(db.reader(), company_id).await?)
+}
+
 /// Deletes an app: every token it holds is revoked, its unused codes and
 /// its users' consents are dropped, and its id stops authenticating. The
 /// audit trail keeps its history.
@@ -330,7 +369,8 @@ pub async fn delete(db: &Db, clock: &dyn Clock, actor: &Actor, client_id: &str) 
     Ok(())
 }
 
-async fn find(db: &Db, client_id: &str) -> Result<ClientRow> {
+/// A client (not deleted) by id.
+pub async fn find(db: &Db, client_id: &str) -> Result<ClientRow> {
     clients::find(db.reader(), client_id)
         .await?
         .ok_or(Error::NotFound("client"))

@@ -17,6 +17,9 @@ use crate::{
 /// Kind of a ledger entry that adds funds.
 pub const FUND: &str = "fund";
 
+/// Kind of a ledger entry that takes funds back (`galley funds deduct`).
+pub const DEDUCT: &str = "deduct";
+
 /// Adds `amount` (a decimal in the company's base currency) to its balance;
 /// returns the new balance.
 #[tracing::instrument(skip(db, clock))]
@@ -58,6 +61,66 @@ pub async fn add_funds(
     )
     .await?;
     let balance = ledger::balance(&mut *tx, company_id).await?;
+    tx.commit().await?;
+    Ok(Money {
+        minor: balance,
+        currency,
+    })
+}
+
+/// Takes `amount` (a decimal in the company's base currency) off its balance,
+/// the operator's correction of [`add_funds`]; returns the new balance. The
+/// balance never goes below zero: the check and the debit are one
+/// conditional update under the company's row lock, in the transaction that
+/// appends the (negative) `deduct` entry and the audit record.
+#[tracing::instrument(skip(db, clock))]
+pub async fn deduct_funds(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    company_id: i64,
+    amount: &str,
+) -> Result<Money> {
+    let company = companies::find(db.reader(), company_id)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
+    let currency = Currency::parse(&company.base_currency).map_err(corrupt)?;
+    let money = Money::parse(amount, currency).map_err(Error::Invalid)?;
+    if money.minor == 0 {
+        return Err(Error::Invalid("amount must be greater than zero".into()));
+    }
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    let Some(balance) = ledger::debit(&mut tx, company_id, money.minor).await? else {
+        let balance = Money {
+            minor: ledger::balance(&mut *tx, company_id).await?,
+            currency,
+        };
+        return Err(Error::Invalid(format!(
+            "cannot deduct {money}: the balance of company {company_id} is {balance} \
+             and may not go below zero"
+        )));
+    };
+    let entry = ledger::insert_entry(
+        &mut tx,
+        company_id,
+        DEDUCT,
+        -money.minor,
+        currency.as_str(),
+        None,
+        now,
+    )
+    .await?;
+    super::record(
+        &mut tx,
+        actor,
+        company_id,
+        "funds.deducted",
+        &format!("ledger_entry:{entry}"),
+        json!({ "amount_minor": money.minor, "currency": currency.as_str() }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Money {
         minor: balance,

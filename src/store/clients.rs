@@ -212,3 +212,30 @@ pub async fn count_for_company<'e>(
             .await?;
     Ok(count)
 }
+
+/// A company's clients (not deleted), oldest first.
+pub async fn list_by_company<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<Vec<ClientRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM clients WHERE company_id = $1 AND deleted_at IS NULL ORDER BY created_at, client_id"
+    ))
+    .bind(company_id)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}
+
+/// Renames a client (not deleted); returns false when there is no such client.
+pub async fn update_name(tx: &mut Tx, client_id: &str, name: &str) -> StoreResult<bool> {
+    let done =
+        sqlx::query("UPDATE clients SET name = $1 WHERE client_id = $2 AND deleted_at IS NULL")
+            .bind(name)
+            .bind(client_id)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

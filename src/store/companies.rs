@@ -228,3 +228,57 @@ pub async fn admin_summaries<'e>(
     .map(super::read)
     .collect()
 }
+
+/// A company's admins, super admins first, then by id.
+pub async fn list_admins<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<Vec<AdminRow>> {
+    sqlx::query(
+        "SELECT id, company_id, email, password_hash, role FROM admins WHERE company_id = $1 \
+         ORDER BY CASE WHEN role = 'super_admin' THEN 0 ELSE 1 END, id",
+    )
+    .bind(company_id)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}
+
+/// How many super admins the company has (read in the caller's
+/// transaction, under the company's row lock).
+pub async fn count_super_admins(tx: &mut Tx, company_id: i64) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM admins WHERE company_id = $1 AND role = 'super_admin'",
+    )
+    .bind(company_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Deletes an admin: the live tokens issued to them (subject `admin:<id>`)
+/// are revoked (their rows stay for the audit trail), their sessions and
+/// unused authorization codes are dropped, then the admin row. Returns how
+/// many tokens were live, or `None` when there was no such admin.
+pub async fn delete_admin(tx: &mut Tx, admin_id: i64, now: i64) -> StoreResult<Option<u64>> {
+    let revoked =
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE subject = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(format!("admin:{admin_id}"))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    for table in ["sessions", "auth_codes"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE admin_id = $1"))
+            .bind(admin_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let done = sqlx::query("DELETE FROM admins WHERE id = $1")
+        .bind(admin_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok((done.rows_affected() == 1).then_some(revoked))
+}

@@ -158,34 +158,40 @@ both_engines!(
     }
 );
 
-both_engines!(
-    demo_on_a_busy_port_touches_no_data,
-    |engine| async move {
-        let db = TestDb::new(engine).await;
-        let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = busy.local_addr().unwrap().port();
-        let output = Command::new(env!("CARGO_BIN_EXE_galley"))
-            .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &db.url])
-            .output()
+both_engines!(demo_on_a_busy_port_touches_no_data, |engine| async move {
+    let db = TestDb::new(engine).await;
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let output = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &db.url,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        err.contains("cannot listen") && err.contains(&port.to_string()),
+        "{err}"
+    );
+    // Nothing was seeded: no company exists (on SQLite, no file either).
+    match galley::store::sqlite_path(&db.url) {
+        Some(path) => assert!(!path.exists(), "the demo created {}", path.display()),
+        None => {
+            let pg = galley::store::Db::connect(&db.url, 1).await.unwrap();
+            let tables: Vec<(String,)> = sqlx::query_as(
+                "SELECT table_name FROM information_schema.tables WHERE table_name = 'companies'",
+            )
+            .fetch_all(pg.reader())
+            .await
             .unwrap();
-        let err = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success());
-        assert!(err.contains("cannot listen") && err.contains(&port.to_string()), "{err}");
-        // Nothing was seeded: no company exists (on SQLite, no file either).
-        match galley::store::sqlite_path(&db.url) {
-            Some(path) => assert!(!path.exists(), "the demo created {}", path.display()),
-            None => {
-                let pg = galley::store::Db::connect(&db.url, 1).await.unwrap();
-                let tables: Vec<(String,)> = sqlx::query_as(
-                    "SELECT table_name FROM information_schema.tables WHERE table_name = 'companies'",
-                )
-                .fetch_all(pg.reader())
-                .await
-                .unwrap();
-                assert!(tables.is_empty(), "the demo migrated the database");
-                pg.close().await;
-            }
+            assert!(tables.is_empty(), "the demo migrated the database");
+            pg.close().await;
         }
-        drop(busy);
     }
-);
+    drop(busy);
+});

@@ -7,6 +7,7 @@ mod api_auth;
 mod authorize;
 mod bad_input;
 mod cli;
+mod cli_admin;
 mod cli_reads;
 mod concurrency;
 mod demo;

@@ -207,8 +207,9 @@ pub fn requested_scopes(
     }
 }
 
-/// Issues an access + refresh pair to an admin through a client (the admin
-/// portal's "Generate Token" and `galley token issue`).
+/// Issues an access token to an admin through a client (the admin portal's
+/// "Generate Token" and `galley token issue`), with a refresh token only
+/// when the client has the `refresh_token` grant.
 pub async fn issue_for_admin(
     db: &Db,
     clock: &dyn Clock,
@@ -256,7 +257,7 @@ pub async fn issue_for_admin(
             grant_type: GrantType::AuthorizationCode,
             family_id: None,
             parent_id: None,
-            with_refresh: true,
+            with_refresh: clients::allows_grant(&client, GrantType::RefreshToken),
         },
         now,
     )
@@ -312,7 +313,29 @@ pub async fn revoke_replayed_grant(
 /// another client, or one already revoked, is left alone. Returns how many
 /// tokens were live.
 pub async fn revoke(db: &Db, now: i64, client_id: &str, row: &TokenRow) -> Result<u64, StoreError> {
-    if row.client_id != client_id || row.revoked_at.is_some() {
+    if row.client_id != client_id {
+        return Ok(0);
+    }
+    revoke_as(db, now, &Actor::Client(client_id.to_string()), row).await
+}
+
+/// Revokes `row` at the operator's request (`galley token revoke`), whichever
+/// client holds it: the same rule as [`revoke`] (a refresh token takes its
+/// family, an access token only itself; one already revoked is left alone),
+/// recorded as done by `actor`. Returns how many tokens were live.
+pub async fn revoke_by_operator(
+    db: &Db,
+    now: i64,
+    actor: &Actor,
+    row: &TokenRow,
+) -> Result<u64, StoreError> {
+    revoke_as(db, now, actor, row).await
+}
+
+/// The one body of [`revoke`] and [`revoke_by_operator`]: revokes `row` (and
+/// a refresh token's family) and writes `token.revoked` as done by `actor`.
+async fn revoke_as(db: &Db, now: i64, actor: &Actor, row: &TokenRow) -> Result<u64, StoreError> {
+    if row.revoked_at.is_some() {
         return Ok(0);
     }
     let mut tx = db.begin().await?;
@@ -325,7 +348,7 @@ pub async fn revoke(db: &Db, now: i64, client_id: &str, row: &TokenRow) -> Resul
         &mut tx,
         audit::Event {
             company_id: Some(row.company_id),
-            actor: &Actor::Client(client_id.to_string()).to_string(),
+            actor: &actor.to_string(),
             action: "token.revoked",
             subject: &format!("token:{}", row.id),
             detail: json!({ "kind": row.kind, "revoked_tokens": revoked }),
