@@ -51,6 +51,7 @@ pub async fn import_codes(
         ));
     }
     let mut codes = Vec::new();
+    let mut lines = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let today = crate::clock::day(clock.now_ms());
@@ -80,8 +81,34 @@ pub async fn import_codes(
                 ));
             }
         }
+        lines.push(line);
         codes.push((code, pin, validity));
     }
+    let mut tx = db.begin().await?;
+    let listed: Vec<&str> = codes.iter().map(|(c, _, _)| c.as_str()).collect();
+    let known: std::collections::HashSet<String> =
+        catalog_store::existing_codes(&mut tx, product_id, &listed)
+            .await?
+            .into_iter()
+            .collect();
+    let clashes: Vec<String> = codes
+        .iter()
+        .zip(&lines)
+        .filter(|((code, _, _), _)| known.contains(code))
+        .map(|((code, _, _), line)| format!("line {line}: code {code} is already in the inventory"))
+        .collect();
+    if !clashes.is_empty() && errors.is_empty() {
+        return Err(Error::Conflict(format!(
+            "nothing was imported:\n  {}",
+            clashes
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )));
+    }
+    errors.extend(clashes);
     if !errors.is_empty() {
         return Err(Error::Invalid(format!(
             "nothing was imported:\n  {}",
@@ -96,7 +123,6 @@ pub async fn import_codes(
     if codes.is_empty() {
         return Err(Error::Invalid("the file has no codes".into()));
     }
-    let mut tx = db.begin().await?;
     let total = codes.len();
     for (done, chunk) in codes.chunks(500).enumerate() {
         match catalog_store::insert_codes(&mut tx, product_id, value.minor, chunk, clock.now_ms())

@@ -316,3 +316,25 @@ pub async fn bump_version(tx: &mut Tx) -> StoreResult<()> {
         .await?;
     Ok(())
 }
+
+/// Which of `codes` the product's inventory holds already.
+pub async fn existing_codes(
+    conn: &mut sqlx::AnyConnection,
+    product_id: i64,
+    codes: &[&str],
+) -> StoreResult<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in codes.chunks(500) {
+        let mut sql = DynSql::new(conn, "SELECT code FROM voucher_codes WHERE product_id = ");
+        sql.param()
+            .push(" AND code IN (")
+            .params(chunk.len())
+            .push(")");
+        let mut query = sqlx::query_as::<_, (String,)>(sql.sql()).bind(product_id);
+        for code in chunk {
+            query = query.bind(*code);
+        }
+        found.extend(query.fetch_all(&mut *conn).await?.into_iter().map(|(c,)| c));
+    }
+    Ok(found)
+}

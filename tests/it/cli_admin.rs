@@ -91,7 +91,7 @@ fn issue(url: &str, client_id: &str, email: &str) -> Value {
 }
 
 both_engines!(client_list_show_update_delete, |engine| async move {
-    let db = TestDb::new(engine).await;
+    let db = crate::cli::migrated(engine).await;
     let url = db.url.as_str();
     let company = new_company(url, "Acme", "boss@acme.test");
     let (first, first_secret) = client(url, &company, "Shop", &[]);
@@ -226,7 +226,7 @@ both_engines!(client_list_show_update_delete, |engine| async move {
 both_engines!(
     admin_add_list_remove_keeps_a_super_admin,
     |engine| async move {
-        let db = TestDb::new(engine).await;
+        let db = crate::cli::migrated(engine).await;
         let url = db.url.as_str();
         let company = new_company(url, "Acme", "boss@acme.test");
 
@@ -386,7 +386,7 @@ both_engines!(
 );
 
 both_engines!(funds_deduct_never_goes_below_zero, |engine| async move {
-    let db = TestDb::new(engine).await;
+    let db = crate::cli::migrated(engine).await;
     let url = db.url.as_str();
     let company = new_company(url, "Acme", "boss@acme.test");
     let out = ok_json(
@@ -465,7 +465,7 @@ both_engines!(funds_deduct_never_goes_below_zero, |engine| async move {
 });
 
 both_engines!(token_revoke_stops_validation, |engine| async move {
-    let db = TestDb::new(engine).await;
+    let db = crate::cli::migrated(engine).await;
     let url = db.url.as_str();
     let company = new_company(url, "Acme", "boss@acme.test");
     let (client_id, secret) = client(url, &company, "Shop", &[]);
@@ -513,7 +513,7 @@ both_engines!(token_revoke_stops_validation, |engine| async move {
 both_engines!(
     token_issue_gives_refresh_only_with_the_grant,
     |engine| async move {
-        let db = TestDb::new(engine).await;
+        let db = crate::cli::migrated(engine).await;
         let url = db.url.as_str();
         let company = new_company(url, "Acme", "boss@acme.test");
         let (without, _) = client(

@@ -77,7 +77,7 @@ async fn shop_with_order(engine: Engine) -> (TestApp, Setup, i64) {
 }
 
 both_engines!(company_list_and_show, |engine| async move {
-    let db = TestDb::new(engine).await;
+    let db = crate::cli::migrated(engine).await;
     let url = db.url.as_str();
     let mut args = company_create("Acme", "INR", "boss@acme.test", "long-enough");
     args.extend(["--country", "IN", "--json", "--database-url", url]);
@@ -165,7 +165,7 @@ both_engines!(company_list_and_show, |engine| async move {
 });
 
 both_engines!(balance_show, |engine| async move {
-    let db = TestDb::new(engine).await;
+    let db = crate::cli::migrated(engine).await;
     let url = db.url.as_str();
     let mut args = company_create("Acme", "INR", "boss@acme.test", "long-enough");
     args.extend(["--json", "--database-url", url]);

@@ -387,6 +387,10 @@ both_engines!(codes_import_is_all_or_nothing, |engine| async move {
     assert_eq!(free_codes().await.unwrap(), 4);
     let (ok, _, err) = import_codes(&url, "101", "500", &codes);
     assert!(!ok && err.contains("already in the inventory"), "{err}");
+    assert!(
+        err.contains("line 2: code CCD-500-0001"),
+        "names the line and the code: {err}"
+    );
     assert_eq!(free_codes().await.unwrap(), 4);
     let (ok, _, err) = import_codes(&url, "101", "300", &codes);
     assert!(!ok && err.contains("no denomination 300"), "{err}");
