@@ -117,7 +117,9 @@ async fn show(s: &Session, id: i64) -> anyhow::Result<Output> {
     let c = store::companies::find_summary(reader, id)
         .await?
         .ok_or_else(|| super::session::not_found(format!("company {id} not found")))?;
-    let admins = store::companies::admin_summaries(reader, id).await?;
+    let admins = crate::domain::companies::list_admins(&s.db, id)
+        .await
+        .map_err(super::session::explain)?;
     let clients = store::clients::count_for_company(reader, id).await?;
     let balance = money(c.balance_minor, &c.base_currency)?;
     let country = c.country_code.as_deref().unwrap_or("-");
@@ -126,11 +128,11 @@ async fn show(s: &Session, id: i64) -> anyhow::Result<Output> {
         c.name, c.base_currency
     );
     for a in &admins {
-        text.push_str(&format!("\n  {} ({})", a.email, a.role));
+        text.push_str(&format!("\n  {} ({})", a.email, a.role.as_str()));
     }
     let admins: Vec<_> = admins
         .iter()
-        .map(|a| json!({ "admin_id": a.id, "email": a.email, "role": a.role }))
+        .map(|a| json!({ "admin_id": a.id, "email": a.email, "role": a.role.as_str() }))
         .collect();
     Ok(Output::new(
         json!({

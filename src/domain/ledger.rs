@@ -20,6 +20,44 @@ pub const FUND: &str = "fund";
 /// Kind of a ledger entry that takes funds back (`galley funds deduct`).
 pub const DEDUCT: &str = "deduct";
 
+/// `amount` as a positive amount of the company's base currency.
+async fn amount_of(db: &Db, company_id: i64, amount: &str) -> Result<Money> {
+    let company = companies::find(db.reader(), company_id)
+        .await?
+        .ok_or(Error::NotFound("company"))?;
+    let currency = Currency::parse(&company.base_currency).map_err(corrupt)?;
+    let money = Money::parse(amount, currency).map_err(Error::Invalid)?;
+    if money.minor == 0 {
+        return Err(Error::Invalid("amount must be greater than zero".into()));
+    }
+    Ok(money)
+}
+
+/// Records the operator's change of funds (`entry`, an amount of the
+/// ledger) in the audit trail.
+async fn record_funds(
+    tx: &mut crate::store::Tx,
+    actor: &Actor,
+    company_id: i64,
+    action: &str,
+    entry: i64,
+    money: Money,
+    now: i64,
+) -> Result<()> {
+    let detail = json!({ "amount_minor": money.minor, "currency": money.currency.as_str() });
+    super::record(
+        tx,
+        actor,
+        company_id,
+        action,
+        &format!("ledger_entry:{entry}"),
+        detail,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Adds `amount` (a decimal in the company's base currency) to its balance;
 /// returns the new balance.
 #[tracing::instrument(skip(db, clock))]
@@ -30,14 +68,8 @@ pub async fn add_funds(
     company_id: i64,
     amount: &str,
 ) -> Result<Money> {
-    let company = companies::find(db.reader(), company_id)
-        .await?
-        .ok_or(Error::NotFound("company"))?;
-    let currency = Currency::parse(&company.base_currency).map_err(corrupt)?;
-    let money = Money::parse(amount, currency).map_err(Error::Invalid)?;
-    if money.minor == 0 {
-        return Err(Error::Invalid("amount must be greater than zero".into()));
-    }
+    let money = amount_of(db, company_id, amount).await?;
+    let currency = money.currency;
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
     let entry = ledger::append(
@@ -50,16 +82,7 @@ pub async fn add_funds(
         now,
     )
     .await?;
-    super::record(
-        &mut tx,
-        actor,
-        company_id,
-        "funds.added",
-        &format!("ledger_entry:{entry}"),
-        json!({ "amount_minor": money.minor, "currency": currency.as_str() }),
-        now,
-    )
-    .await?;
+    record_funds(&mut tx, actor, company_id, "funds.added", entry, money, now).await?;
     let balance = ledger::balance(&mut *tx, company_id).await?;
     tx.commit().await?;
     Ok(Money {
@@ -81,14 +104,8 @@ pub async fn deduct_funds(
     company_id: i64,
     amount: &str,
 ) -> Result<Money> {
-    let company = companies::find(db.reader(), company_id)
-        .await?
-        .ok_or(Error::NotFound("company"))?;
-    let currency = Currency::parse(&company.base_currency).map_err(corrupt)?;
-    let money = Money::parse(amount, currency).map_err(Error::Invalid)?;
-    if money.minor == 0 {
-        return Err(Error::Invalid("amount must be greater than zero".into()));
-    }
+    let money = amount_of(db, company_id, amount).await?;
+    let currency = money.currency;
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
     let Some(balance) = ledger::debit(&mut tx, company_id, money.minor).await? else {
@@ -111,13 +128,13 @@ pub async fn deduct_funds(
         now,
     )
     .await?;
-    super::record(
+    record_funds(
         &mut tx,
         actor,
         company_id,
         "funds.deducted",
-        &format!("ledger_entry:{entry}"),
-        json!({ "amount_minor": money.minor, "currency": currency.as_str() }),
+        entry,
+        money,
         now,
     )
     .await?;

@@ -201,34 +201,6 @@ pub async fn find_summary<'e>(
     .transpose()
 }
 
-/// An admin as operators see it (no password hash).
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct AdminSummary {
-    /// Id.
-    pub id: i64,
-    /// Lower-cased e-mail address.
-    pub email: String,
-    /// `super_admin` or `admin`.
-    pub role: String,
-}
-
-/// A company's admins, super admins first, then by id.
-pub async fn admin_summaries<'e>(
-    exec: impl sqlx::any::AnyExecutor<'e>,
-    company_id: i64,
-) -> StoreResult<Vec<AdminSummary>> {
-    sqlx::query(
-        "SELECT id, email, role FROM admins WHERE company_id = $1 \
-         ORDER BY CASE WHEN role = 'super_admin' THEN 0 ELSE 1 END, id",
-    )
-    .bind(company_id)
-    .fetch_all(exec)
-    .await?
-    .into_iter()
-    .map(super::read)
-    .collect()
-}
-
 /// A company's admins, super admins first, then by id.
 pub async fn list_admins<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,
