@@ -393,14 +393,28 @@ fn decimal(
 }
 
 impl ProductInput {
-    /// Checks every rule; `id` is the product id to use.
+    /// Checks every rule — reporting every problem of the product, not only
+    /// the first — with `id` the product id to use.
     fn into_row(self, id: i64, now: i64) -> std::result::Result<ProductRow, String> {
-        let name = check_name("name", &self.name, 200).map_err(|e| e.to_string())?;
-        let currency = Currency::parse(&self.currency_code)?;
-        let value_type: ValueType = self
-            .value_type
-            .parse()
-            .map_err(|e: UnknownValue| e.to_string())?;
+        let mut errors: Vec<String> = Vec::new();
+        // The value of a check, or its default after noting the problem.
+        macro_rules! ok {
+            ($check:expr, $default:expr) => {
+                match $check {
+                    Ok(value) => value,
+                    Err(e) => {
+                        errors.push(e.to_string());
+                        $default
+                    }
+                }
+            };
+        }
+        let name = ok!(check_name("name", &self.name, 200), String::new());
+        let currency = ok!(Currency::parse(&self.currency_code).map(Some), None);
+        let value_type: ValueType = ok!(
+            self.value_type.parse::<ValueType>(),
+            ValueType::FixedDenomination
+        );
         let mut denominations = Vec::new();
         for part in self
             .value_denominations
@@ -408,34 +422,39 @@ impl ProductInput {
             .map(str::trim)
             .filter(|p| !p.is_empty())
         {
-            let money =
-                Money::parse(part, currency).map_err(|e| format!("valueDenominations: {e}"))?;
-            if money.minor == 0 {
-                return Err("valueDenominations: a denomination must be above zero".into());
+            if let Some(currency) = currency {
+                match Money::parse(part, currency) {
+                    Ok(money) if money.minor == 0 => {
+                        errors.push("valueDenominations: a denomination must be above zero".into())
+                    }
+                    Ok(_) => {}
+                    Err(e) => errors.push(format!("valueDenominations: {e}")),
+                }
             }
             denominations.push(part.to_string());
         }
         if value_type == ValueType::FixedDenomination && denominations.is_empty() {
-            return Err("valueDenominations is required for fixed_denomination products (e.g. \"10,20,50\")".into());
+            errors.push("valueDenominations is required for fixed_denomination products (e.g. \"10,20,50\")".into());
         }
         let delivery_type = match self.delivery_type.as_deref() {
             None => DeliveryType::Realtime,
-            Some(text) => text.parse().map_err(|e: UnknownValue| e.to_string())?,
+            Some(text) => ok!(text.parse::<DeliveryType>(), DeliveryType::Realtime),
         };
         let kind = match self.kind.as_deref() {
             None => Kind::Inventory,
-            Some(text) => text.parse().map_err(|e: UnknownValue| e.to_string())?,
+            Some(text) => ok!(text.parse::<Kind>(), Kind::Inventory),
         };
         let limit = self.order_quantity_limit.unwrap_or(10);
         if !(1..=10_000).contains(&limit) {
-            return Err("orderQuantityLimit must be between 1 and 10000".into());
+            errors.push("orderQuantityLimit must be between 1 and 10000".into());
         }
         let mut countries = self.countries;
         for c in &mut countries {
             if c.code.trim().is_empty() || c.name.trim().is_empty() {
-                return Err("countries need a code and a name".into());
+                errors.push("countries need a code and a name".into());
+                continue;
             }
-            c.code = country_code(&c.code)?;
+            c.code = ok!(country_code(&c.code), c.code.clone());
         }
         let country_code = if self.country_code.is_empty() {
             countries
@@ -443,7 +462,7 @@ impl ProductInput {
                 .map(|c| c.code.clone())
                 .unwrap_or_default()
         } else {
-            self::country_code(&self.country_code)?
+            ok!(self::country_code(&self.country_code), String::new())
         };
         let country_name = if self.country_name.is_empty() {
             countries
@@ -460,34 +479,55 @@ impl ProductInput {
             });
         }
         if countries.is_empty() {
-            return Err("a product needs at least one country (countryCode or countries)".into());
+            errors.push("a product needs at least one country (countryCode or countries)".into());
         }
-        let min_value = decimal("minValue", self.min_value.as_ref(), "0")?;
-        let max_value = decimal("maxValue", self.max_value.as_ref(), "0")?;
-        if value_type == ValueType::OpenValue {
-            let bound = |field: &str, text: &str| {
-                let money = Money::parse(text, currency).map_err(|e| format!("{field}: {e}"))?;
-                if money.minor <= 0 {
-                    return Err(format!("{field} must be above zero"));
+        let min_value = ok!(
+            decimal("minValue", self.min_value.as_ref(), "0"),
+            String::new()
+        );
+        let max_value = ok!(
+            decimal("maxValue", self.max_value.as_ref(), "0"),
+            String::new()
+        );
+        if let (ValueType::OpenValue, Some(currency)) = (value_type, currency) {
+            let mut bound = |field: &str, text: &str| match Money::parse(text, currency) {
+                Ok(money) if money.minor <= 0 => {
+                    errors.push(format!("{field} must be above zero"));
+                    None
                 }
-                Ok(money)
+                Ok(money) => Some(money),
+                Err(e) => {
+                    errors.push(format!("{field}: {e}"));
+                    None
+                }
             };
-            let (min, max) = (
-                bound("minValue", &min_value)?,
-                bound("maxValue", &max_value)?,
-            );
-            if min.minor > max.minor {
-                return Err(format!(
-                    "minValue {min_value} is above maxValue {max_value}"
-                ));
+            let (min, max) = (bound("minValue", &min_value), bound("maxValue", &max_value));
+            if let (Some(min), Some(max)) = (min, max) {
+                if min.minor > max.minor {
+                    errors.push(format!(
+                        "minValue {min_value} is above maxValue {max_value}"
+                    ));
+                }
             }
         }
-        let discount = decimal("discount", self.discount.as_ref(), "0")?;
+        let discount = ok!(
+            decimal("discount", self.discount.as_ref(), "0"),
+            String::new()
+        );
         if Decimal::parse(&discount).is_ok_and(|d| d.cmp_whole(100).is_ge()) {
-            return Err(format!(
+            errors.push(format!(
                 "discount {discount} must be at least 0 and below 100 (percent); a voucher must cost something"
             ));
         }
+        let exchange_rate_rule = ok!(
+            decimal("exchangeRateRule", self.exchange_rate_rule.as_ref(), "1"),
+            String::new()
+        );
+        let fee = ok!(decimal("fee", self.fee.as_ref(), "0"), String::new());
+        let countries_json = ok!(serde_json::to_string(&countries), String::new());
+        let Some(currency) = currency.filter(|_| errors.is_empty()) else {
+            return Err(errors.join("; "));
+        };
         Ok(ProductRow {
             id,
             name,
@@ -501,8 +541,8 @@ impl ProductInput {
             currency_name: self.currency_name,
             country_code,
             country_name,
-            countries: serde_json::to_string(&countries).map_err(|e| e.to_string())?,
-            exchange_rate_rule: decimal("exchangeRateRule", self.exchange_rate_rule.as_ref(), "1")?,
+            countries: countries_json,
+            exchange_rate_rule,
             value_type: value_type.as_str().to_string(),
             min_value,
             max_value,
@@ -514,7 +554,7 @@ impl ProductInput {
             },
             usage_type: self.usage_type,
             delivery_type: delivery_type.as_str().to_string(),
-            fee: decimal("fee", self.fee.as_ref(), "0")?,
+            fee,
             discount,
             order_quantity_limit: limit,
             kind: kind.as_str().to_string(),

@@ -91,6 +91,19 @@ both_engines!(
             assert!(err.contains(why), "{fields}: {err}");
             assert!(err.contains("product"), "names the product: {err}");
         }
+        // Every problem of a product is reported, not only the first.
+        let err = import(
+            &app,
+            &product(
+                json!({"discount": 150, "countries": [{"code": "USA", "name": "United States"}],
+                            "valueDenominations": "100,0.001"}),
+            ),
+        )
+        .await
+        .unwrap_err();
+        for problem in ["discount 150", "ISO 3166-1", "valueDenominations"] {
+            assert!(err.contains(problem), "{problem}: {err}");
+        }
         assert_eq!(
             app.count("SELECT COUNT(*) FROM products").await,
             0,
