@@ -1322,3 +1322,34 @@ both_engines!(
         db.close().await;
     }
 );
+
+both_engines!(
+    guess_limits_and_csrf_keys_hold_across_two_nodes,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let (_node, second) = crate::concurrency::start_node(&app.test_db.url, &app.http).await;
+        let attacker = Browser::from_address([127, 0, 0, 5]);
+        // The form of one node passes on the other: one CSRF key, shared
+        // through the database.
+        let login = attacker.get(&authorize_url(&app, &flow.client.id, &[])).await;
+        let guesses = (0..60).map(|i| {
+            let (attacker, login) = (&attacker, &login);
+            let base = if i % 2 == 0 { app.base.clone() } else { second.clone() };
+            async move {
+                let password = format!("guess {i}");
+                let fields = [("email", "asha@shop.test"), ("password", password.as_str())];
+                attacker
+                    .submit_to(&base, login, "/v1/oauth/authorize/login", &fields)
+                    .await
+                    .status
+                    .as_u16()
+            }
+        });
+        let statuses = futures::future::join_all(guesses).await;
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        let refused = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!(checked + refused, 60, "{statuses:?}");
+        assert!((1..=10).contains(&checked), "at most 10 checked over both nodes, got {checked}");
+    }
+);
