@@ -1332,10 +1332,16 @@ both_engines!(
         let attacker = Browser::from_address([127, 0, 0, 5]);
         // The form of one node passes on the other: one CSRF key, shared
         // through the database.
-        let login = attacker.get(&authorize_url(&app, &flow.client.id, &[])).await;
+        let login = attacker
+            .get(&authorize_url(&app, &flow.client.id, &[]))
+            .await;
         let guesses = (0..60).map(|i| {
             let (attacker, login) = (&attacker, &login);
-            let base = if i % 2 == 0 { app.base.clone() } else { second.clone() };
+            let base = if i % 2 == 0 {
+                app.base.clone()
+            } else {
+                second.clone()
+            };
             async move {
                 let password = format!("guess {i}");
                 let fields = [("email", "asha@shop.test"), ("password", password.as_str())];
@@ -1350,6 +1356,9 @@ both_engines!(
         let checked = statuses.iter().filter(|s| **s == 401).count();
         let refused = statuses.iter().filter(|s| **s == 429).count();
         assert_eq!(checked + refused, 60, "{statuses:?}");
-        assert!((1..=10).contains(&checked), "at most 10 checked over both nodes, got {checked}");
+        assert!(
+            (1..=10).contains(&checked),
+            "at most 10 checked over both nodes, got {checked}"
+        );
     }
 );

@@ -195,3 +195,83 @@ both_engines!(demo_on_a_busy_port_touches_no_data, |engine| async move {
     }
     drop(busy);
 });
+
+/// Starts `galley demo --json` with `extra` flags on `db_url`; returns its
+/// first JSON line and what it printed on stderr before it, then stops it.
+fn demo_once(db_url: &str, extra: &[&str]) -> (serde_json::Value, String) {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args([
+            "demo",
+            "--json",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            db_url,
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let info = serde_json::from_str(&line).unwrap_or(serde_json::Value::Null);
+    (info, String::from_utf8_lossy(&output.stderr).to_string())
+}
+
+both_engines!(
+    demo_says_where_it_writes_and_reset_starts_afresh,
+    |engine| async move {
+        let db = TestDb::new(engine).await;
+        let url = db.url.clone();
+        let (first, err) = tokio::task::spawn_blocking({
+            let url = url.clone();
+            move || demo_once(&url, &[])
+        })
+        .await
+        .unwrap();
+        assert!(err.contains("data in") && err.contains("e-mails"), "{err}");
+        let (again, _) = tokio::task::spawn_blocking({
+            let url = url.clone();
+            move || demo_once(&url, &[])
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            again["client_id"], first["client_id"],
+            "a restart keeps the demo's data"
+        );
+        match galley::store::sqlite_path(&url) {
+            Some(_) => {
+                let (reset, _) = tokio::task::spawn_blocking(move || demo_once(&url, &["--reset"]))
+                    .await
+                    .unwrap();
+                assert!(reset["client_id"].is_string(), "{reset}");
+                assert_ne!(
+                    reset["client_id"], first["client_id"],
+                    "--reset starts afresh"
+                );
+            }
+            None => {
+                let output = Command::new(env!("CARGO_BIN_EXE_galley"))
+                    .args([
+                        "demo",
+                        "--reset",
+                        "--listen",
+                        &format!("127.0.0.1:{}", free_port()),
+                        "--database-url",
+                        &url,
+                    ])
+                    .output()
+                    .unwrap();
+                assert!(!output.status.success());
+                assert!(String::from_utf8_lossy(&output.stderr).contains("not SQLite"));
+            }
+        }
+    }
+);
