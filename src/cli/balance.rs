@@ -32,7 +32,7 @@ pub enum BalanceCommand {
 pub(super) async fn run(s: &Session, command: BalanceCommand) -> anyhow::Result<Output> {
     match command {
         BalanceCommand::Show { company } => {
-            let row = store::companies::find_summary(s.db.reader(), company)
+            let row = store::companies::find(s.db.reader(), company)
                 .await?
                 .ok_or_else(|| super::session::not_found(format!("company {company} not found")))?;
             let balance = money(row.balance_minor, &row.base_currency)?;

@@ -87,7 +87,7 @@ pub(super) async fn run(s: &Session, command: CompanyCommand) -> anyhow::Result<
 
 /// `galley company list`.
 async fn list(s: &Session) -> anyhow::Result<Output> {
-    let rows = store::companies::list_summaries(s.db.reader()).await?;
+    let rows = store::companies::list(s.db.reader()).await?;
     let mut items = Vec::with_capacity(rows.len());
     let mut lines = vec!["id\tname\tbase_currency\tcountry\tbalance".to_string()];
     for c in &rows {
@@ -114,7 +114,7 @@ async fn list(s: &Session) -> anyhow::Result<Output> {
 /// `galley company show`.
 async fn show(s: &Session, id: i64) -> anyhow::Result<Output> {
     let reader = s.db.reader();
-    let c = store::companies::find_summary(reader, id)
+    let c = store::companies::find(reader, id)
         .await?
         .ok_or_else(|| super::session::not_found(format!("company {id} not found")))?;
     let admins = crate::domain::companies::list_admins(&s.db, id)

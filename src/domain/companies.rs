@@ -71,24 +71,15 @@ pub async fn create(
     let mut tx = db.begin().await?;
     let company_id =
         companies::insert(&mut tx, &name, currency.as_str(), country.as_deref(), now).await?;
-    let admin_id = match companies::insert_admin(
+    let admin_id = insert_admin(
         &mut tx,
         company_id,
         &email,
         &password_hash,
-        "super_admin",
+        AdminRole::SuperAdmin,
         now,
     )
-    .await
-    {
-        Ok(id) => id,
-        Err(e) if e.is_unique_violation() => {
-            return Err(Error::Conflict(format!(
-                "an admin with e-mail {email} already exists"
-            )))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await?;
     super::record(
         &mut tx,
         actor,
@@ -187,24 +178,7 @@ pub async fn add_admin(
     let password_hash = passwords::hash(password.0).await?;
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    let admin_id = match companies::insert_admin(
-        &mut tx,
-        company_id,
-        &email,
-        &password_hash,
-        role.as_str(),
-        now,
-    )
-    .await
-    {
-        Ok(id) => id,
-        Err(e) if e.is_unique_violation() => {
-            return Err(Error::Invalid(format!(
-                "an admin with e-mail {email} already exists"
-            )))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let admin_id = insert_admin(&mut tx, company_id, &email, &password_hash, role, now).await?;
     super::record(
         &mut tx,
         actor,
@@ -282,4 +256,22 @@ pub async fn list_admins(db: &Db, company_id: i64) -> Result<Vec<Admin>> {
         .into_iter()
         .map(Admin::try_from)
         .collect()
+}
+
+/// Stores an admin; an e-mail address any admin has already is a conflict.
+async fn insert_admin(
+    tx: &mut crate::store::Tx,
+    company_id: i64,
+    email: &str,
+    password_hash: &str,
+    role: AdminRole,
+    now: i64,
+) -> Result<i64> {
+    match companies::insert_admin(tx, company_id, email, password_hash, role.as_str(), now).await {
+        Ok(id) => Ok(id),
+        Err(e) if e.is_unique_violation() => Err(Error::Conflict(format!(
+            "an admin with e-mail {email} already exists"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }

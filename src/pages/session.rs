@@ -7,8 +7,8 @@
 //! constant time, and be signed by the server (key shared by every node
 //! through the database) for the browser's session.
 //!
-//! May touch: `store::users` and `store::companies` (reads and writes the
-//! session rows, straight to the store), `crypto`, `state`. Names no `api`,
+//! May touch: `store::sessions` (reads and writes the session rows,
+//! straight to the store), `crypto`, `state`. Names no `api`,
 //! `oauth` or `web` type.
 
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -17,8 +17,10 @@ use cookie::{Cookie, SameSite};
 use crate::{
     crypto,
     state::AppState,
-    store::{companies, users, StoreResult},
+    store::{companies, sessions, users, StoreResult},
 };
+
+pub use crate::store::sessions::Owner;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "galley_session";
@@ -121,7 +123,7 @@ pub async fn current_user(
     let Some(hash) = session_hash(headers) else {
         return Ok(None);
     };
-    users::find_by_session(state.db.reader(), &hash, state.clock.now_ms()).await
+    sessions::user(state.db.reader(), &hash, state.clock.now_ms()).await
 }
 
 /// The admin of the request's session, if it is a live admin session.
@@ -132,16 +134,7 @@ pub async fn current_admin(
     let Some(hash) = session_hash(headers) else {
         return Ok(None);
     };
-    companies::find_admin_by_session(state.db.reader(), &hash, state.clock.now_ms()).await
-}
-
-/// Whose session to open.
-#[derive(Clone, Copy, Debug)]
-pub enum Owner {
-    /// A storefront user.
-    User(i64),
-    /// A company admin.
-    Admin(i64),
+    sessions::admin(state.db.reader(), &hash, state.clock.now_ms()).await
 }
 
 /// Opens a session (replacing the browser's current one); returns its
@@ -151,13 +144,6 @@ pub async fn open(state: &AppState, owner: Owner) -> StoreResult<HeaderValue> {
     let hash = crypto::hash_secret(&token);
     let now = state.clock.now_ms();
     let expires = now + SESSION_TTL_SECS * 1000;
-    let mut tx = state.db.begin().await?;
-    match owner {
-        Owner::User(id) => users::insert_session(&mut tx, &hash, id, now, expires).await?,
-        Owner::Admin(id) => {
-            companies::insert_admin_session(&mut tx, &hash, id, now, expires).await?
-        }
-    }
-    tx.commit().await?;
+    sessions::insert(&state.db, &hash, owner, now, expires).await?;
     Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))
 }

@@ -18,7 +18,11 @@ pub struct CompanyRow {
     pub base_currency: String,
     /// ISO 3166 alpha-2 country, if set.
     pub country_code: Option<String>,
+    /// Running balance, minor units of `base_currency` (the ledger's sum).
+    pub balance_minor: i64,
 }
+
+const COMPANY_COLUMNS: &str = "id, name, base_currency, country_code, balance_minor";
 
 /// An admin of one company.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -83,12 +87,14 @@ pub async fn find<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,
     id: i64,
 ) -> StoreResult<Option<CompanyRow>> {
-    sqlx::query("SELECT id, name, base_currency, country_code FROM companies WHERE id = $1")
-        .bind(id)
-        .fetch_optional(exec)
-        .await?
-        .map(super::read)
-        .transpose()
+    sqlx::query(&format!(
+        "SELECT {COMPANY_COLUMNS} FROM companies WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(exec)
+    .await?
+    .map(super::read)
+    .transpose()
 }
 
 /// An admin by (lower-cased) e-mail address.
@@ -104,44 +110,6 @@ pub async fn find_admin_by_email<'e>(
         .transpose()
 }
 
-/// The admin of a live session.
-pub async fn find_admin_by_session<'e>(
-    exec: impl sqlx::any::AnyExecutor<'e>,
-    session_hash: &str,
-    now: i64,
-) -> StoreResult<Option<AdminRow>> {
-    sqlx::query(
-        "SELECT a.id, a.company_id, a.email, a.password_hash, a.role FROM sessions s \
-         JOIN admins a ON a.id = s.admin_id WHERE s.session_hash = $1 AND s.expires_at > $2",
-    )
-    .bind(session_hash)
-    .bind(now)
-    .fetch_optional(exec)
-    .await?
-    .map(super::read)
-    .transpose()
-}
-
-/// Opens a session for an admin.
-pub async fn insert_admin_session(
-    tx: &mut Tx,
-    session_hash: &str,
-    admin_id: i64,
-    now: i64,
-    expires_at: i64,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO sessions (session_hash, admin_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(session_hash)
-    .bind(admin_id)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// E-mail addresses of a company's admins, super admins first.
 pub async fn admin_emails<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,
@@ -155,50 +123,16 @@ pub async fn admin_emails<'e>(
     Ok(rows.into_iter().map(|(e,)| e).collect())
 }
 
-/// A company with its running balance, for operator listings.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct CompanySummary {
-    /// Id.
-    pub id: i64,
-    /// Display name.
-    pub name: String,
-    /// ISO 4217 code of the charged currency.
-    pub base_currency: String,
-    /// ISO 3166 alpha-2 country, if set.
-    pub country_code: Option<String>,
-    /// Running balance, minor units of `base_currency`.
-    pub balance_minor: i64,
-}
-
-const SUMMARY_COLUMNS: &str = "id, name, base_currency, country_code, balance_minor";
-
-/// Every company, in id order, with its balance.
-pub async fn list_summaries<'e>(
-    exec: impl sqlx::any::AnyExecutor<'e>,
-) -> StoreResult<Vec<CompanySummary>> {
+/// Every company, in id order.
+pub async fn list<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResult<Vec<CompanyRow>> {
     sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM companies ORDER BY id"
+        "SELECT {COMPANY_COLUMNS} FROM companies ORDER BY id"
     ))
     .fetch_all(exec)
     .await?
     .into_iter()
     .map(super::read)
     .collect()
-}
-
-/// A company by id, with its balance.
-pub async fn find_summary<'e>(
-    exec: impl sqlx::any::AnyExecutor<'e>,
-    id: i64,
-) -> StoreResult<Option<CompanySummary>> {
-    sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM companies WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(exec)
-    .await?
-    .map(super::read)
-    .transpose()
 }
 
 /// A company's admins, super admins first, then by id.

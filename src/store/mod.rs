@@ -33,6 +33,7 @@ pub mod orders;
 pub mod outbox;
 pub mod rate_limits;
 pub mod reader;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 

@@ -1,4 +1,4 @@
-//! Storefront users, their sessions and their consents.
+//! Storefront users and their consents (their sessions: `store::sessions`).
 //!
 //! May touch: `sqlx`, `store` (`Tx`, `read`). Never `domain` or an entry
 //! point.
@@ -62,42 +62,6 @@ pub async fn find_by_email<'e>(
     .await?
     .map(super::read)
     .transpose()
-}
-
-/// The user of a live session.
-pub async fn find_by_session<'e>(
-    exec: impl sqlx::any::AnyExecutor<'e>,
-    session_hash: &str,
-    now: i64,
-) -> StoreResult<Option<UserRow>> {
-    sqlx::query(
-        "SELECT u.id, u.company_id, u.name, u.email, u.password_hash FROM sessions s \
-         JOIN users u ON u.id = s.user_id WHERE s.session_hash = $1 AND s.expires_at > $2",
-    )
-    .bind(session_hash)
-    .bind(now)
-    .fetch_optional(exec)
-    .await?
-    .map(super::read)
-    .transpose()
-}
-
-/// Opens a session.
-pub async fn insert_session(
-    tx: &mut Tx,
-    session_hash: &str,
-    user_id: i64,
-    now: i64,
-    expires_at: i64,
-) -> StoreResult<()> {
-    sqlx::query("INSERT INTO sessions (session_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(session_hash)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// Scopes the user already granted to the client, if any.
