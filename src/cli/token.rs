@@ -72,7 +72,7 @@ pub(super) async fn run(s: &Session, command: TokenCommand) -> anyhow::Result<Ou
             let hash = crypto::hash_secret(token.trim());
             let row = stored::find_by_hash(s.db.reader(), &hash)
                 .await?
-                .ok_or_else(|| super::session::not_found(format!("token not found")))?;
+                .ok_or_else(|| super::session::not_found("token not found"))?;
             let revoked =
                 issue::revoke_by_operator(&s.db, s.clock.now_ms(), &Actor::Cli, &row).await?;
             let text = if revoked == 0 {

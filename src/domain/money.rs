@@ -6,9 +6,13 @@
 
 use std::{cmp::Ordering, fmt};
 
-/// An ISO 4217 currency code such as `INR`.
+/// An ISO 4217 currency code such as `INR`, with its minor unit (looked up
+/// once, when parsed).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Currency([u8; 3]);
+pub struct Currency {
+    code: [u8; 3],
+    exponent: u8,
+}
 
 impl Currency {
     /// Accepts an ISO 4217 code (any case) of a currency with minor units,
@@ -19,13 +23,18 @@ impl Currency {
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
             return Err(format!("`{shown}` is not a three-letter currency code"));
         }
-        let currency = Currency([
+        let code = [
             bytes[0].to_ascii_uppercase(),
             bytes[1].to_ascii_uppercase(),
             bytes[2].to_ascii_uppercase(),
-        ]);
-        match iso_currency::Currency::from_code(currency.as_str()).and_then(|c| c.exponent()) {
-            Some(_) => Ok(currency),
+        ];
+        let exponent = std::str::from_utf8(&code)
+            .ok()
+            .and_then(iso_currency::Currency::from_code)
+            .and_then(|c| c.exponent())
+            .and_then(|e| u8::try_from(e).ok());
+        match exponent {
+            Some(exponent) => Ok(Currency { code, exponent }),
             None => Err(format!(
                 "`{shown}` is not an ISO 4217 currency code of money (such as INR, USD or EUR)"
             )),
@@ -35,15 +44,12 @@ impl Currency {
     /// The code.
     pub fn as_str(&self) -> &str {
         // `parse` admits ASCII letters only, so the fallback is never taken.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
+        std::str::from_utf8(&self.code).unwrap_or("XXX")
     }
 
     /// Digits after the decimal point (ISO 4217 minor unit).
     pub fn exponent(&self) -> u32 {
-        // `parse` admits only codes that have one; 2 is never used.
-        iso_currency::Currency::from_code(self.as_str())
-            .and_then(|c| c.exponent())
-            .map_or(2, u32::from)
+        u32::from(self.exponent)
     }
 }
 

@@ -101,7 +101,7 @@ pub async fn insert_batch(db: &super::Db, rows: &[NewToken], now: i64) -> StoreR
 
 /// Inserts tokens in the caller's transaction.
 pub async fn insert_many(tx: &mut Tx, rows: &[NewToken], now: i64) -> StoreResult<()> {
-    insert_rows(&mut **tx, rows, now).await
+    insert_rows(tx, rows, now).await
 }
 
 /// Inserts tokens with multi-row `INSERT`s.
