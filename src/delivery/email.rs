@@ -3,8 +3,8 @@
 //! to `spool_dir` (named by outbox id, so a retry never makes a second one).
 //!
 //! May touch: `store` (reads of orders, codes, products, links and
-//! companies; the outbox message type), `domain::links` and `domain::money`
-//! (message kinds, amounts), `state` (templates), `config`. Never `api` or
+//! companies; the outbox message type), `domain::links`, `domain::users`
+//! and `domain::money` (message kinds, amounts), `state` (templates), `config`. Never `api` or
 //! `web`.
 
 use lettre::{
@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::{
     config::ValidConfig,
-    domain::money,
+    domain::{money, users},
     state::AppState,
     store::{catalog, links, orders, outbox},
 };
@@ -36,15 +36,22 @@ struct LinkPayload {
     url: Option<String>,
 }
 
-/// The payload of a message once sent: a link e-mail's URL is a bearer
-/// secret and is not kept after delivery.
+/// The payload of a message once sent: the URL of a reward link or of a
+/// sign-up confirmation is a bearer secret and is not kept after delivery.
 pub fn without_secrets(message: &outbox::Message) -> Option<String> {
-    if message.kind != crate::domain::links::LINK_EMAIL {
+    if message.kind != crate::domain::links::LINK_EMAIL && message.kind != users::SIGNUP_CONFIRM {
         return None;
     }
     let mut value: serde_json::Value = serde_json::from_str(&message.payload).ok()?;
     value.as_object_mut()?.remove("url");
     Some(value.to_string())
+}
+
+#[derive(Deserialize)]
+struct SignUpPayload {
+    to: String,
+    app: String,
+    url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -199,6 +206,43 @@ impl Mailer {
             html,
         )
         .await
+    }
+
+    /// Sends a sign-up e-mail: the confirmation link, or the note that the
+    /// address has an account.
+    pub async fn send_sign_up(
+        &self,
+        state: &AppState,
+        message: &outbox::Message,
+    ) -> anyhow::Result<()> {
+        let payload: SignUpPayload = serde_json::from_str(&message.payload)?;
+        let url = payload
+            .url
+            .ok_or_else(|| anyhow::anyhow!("the message's URL is no longer in it"))?;
+        let to: Mailbox = payload
+            .to
+            .parse()
+            .map_err(|e| anyhow::anyhow!("recipient address: {e}"))?;
+        let (template, subject) = if message.kind == users::SIGNUP_CONFIRM {
+            (
+                "signup_confirm",
+                format!("Finish creating your {} account", payload.app),
+            )
+        } else {
+            (
+                "signup_existing",
+                format!("You already have a {} account", payload.app),
+            )
+        };
+        let ctx = context! { app => payload.app, url };
+        let text = state
+            .templates
+            .render(&format!("email/{template}.txt"), &ctx)?;
+        let html = state
+            .templates
+            .render(&format!("email/{template}.html"), &ctx)?;
+        self.deliver(message.id, vec![to], subject, text, html)
+            .await
     }
 
     async fn deliver(

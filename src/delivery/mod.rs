@@ -5,14 +5,15 @@
 //! 3 days).
 //!
 //! May touch: `store::outbox` (claims its messages and records the outcome,
-//! straight to the store), `domain::links` (message kinds), `crypto` (retry
+//! straight to the store), `domain::links` and `domain::users` (message
+//! kinds), `crypto` (retry
 //! jitter), `state`. Never `api` or `web`.
 
 pub mod email;
 
 use std::time::Duration;
 
-use crate::{state::AppState, store::outbox};
+use crate::{domain::users, state::AppState, store::outbox};
 
 /// How long a claimed message is reserved for the worker that claimed it.
 const LEASE_MS: i64 = 60_000;
@@ -69,6 +70,9 @@ async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result
             "order_email" => mailer.send_order(state, &message).await,
             "order_admin_email" => mailer.send_order_to_admins(state, &message).await,
             crate::domain::links::LINK_EMAIL => mailer.send_link(state, &message).await,
+            users::SIGNUP_CONFIRM | users::SIGNUP_EXISTING => {
+                mailer.send_sign_up(state, &message).await
+            }
             other => Err(anyhow::anyhow!("unknown outbox message kind `{other}`")),
         };
         let now = state.clock.now_ms();

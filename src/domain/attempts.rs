@@ -10,6 +10,8 @@
 //! - Per (account, client address): 10 failures per 15 minutes, then 429.
 //! - Per client address: 50 failed log-ins per 15 minutes, and apart from
 //!   those 50 sign-ups.
+//! - Per e-mail address: 3 sign-up e-mails (confirmation links, or notes
+//!   that the address has an account) per 15 minutes.
 //! - Per account, from any address: no lock-out (anyone could cause one),
 //!   but after 10 failures each further attempt waits longer before its
 //!   password is checked: 250 ms, doubling, at most 8 s.
@@ -88,6 +90,16 @@ pub async fn reserve_log_in(
 pub async fn reserve_sign_up(db: &Db, now: i64, address: IpAddr) -> StoreResult<bool> {
     let bucket = format!("signup:address:{address}");
     Ok(rate_limits::hit(db, &bucket, window_start(now)).await? <= PER_ADDRESS)
+}
+
+/// E-mails about sign-ups sent to one address per window.
+pub const EMAILS_PER_ADDRESS: i64 = 3;
+
+/// Reserves a sign-up e-mail to the address `key` names; false when that
+/// address has had its share this window (so sign-ups cannot flood it).
+pub async fn reserve_sign_up_email(db: &Db, now: i64, key: &str) -> StoreResult<bool> {
+    let bucket = format!("signup:email:{key}");
+    Ok(rate_limits::hit(db, &bucket, window_start(now)).await? <= EMAILS_PER_ADDRESS)
 }
 
 /// Gives a successful log-in's hits back.

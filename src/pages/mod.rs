@@ -20,6 +20,38 @@ use serde::Serialize;
 /// The stylesheet, served by Galley itself (no CDN).
 pub const STYLESHEET: &str = include_str!("../../assets/galley.css");
 
+/// Names the templates under `templates/`, embedding each in the binary.
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+/// Every template, by name.
+const TEMPLATES: &[(&str, &str)] = embedded![
+    "base.html",
+    "hidden_params.html",
+    "login.html",
+    "signup.html",
+    "signup_sent.html",
+    "signup_confirm.html",
+    "consent.html",
+    "error.html",
+    "refused.html",
+    "callback.html",
+    "redeem.html",
+    "email/order.txt",
+    "email/order.html",
+    "email/order_admin.txt",
+    "email/order_admin.html",
+    "email/link.txt",
+    "email/link.html",
+    "email/signup_confirm.txt",
+    "email/signup_confirm.html",
+    "email/signup_existing.txt",
+    "email/signup_existing.html",
+];
+
 /// The compiled page templates.
 #[derive(Debug)]
 pub struct Templates(Environment<'static>);
@@ -28,47 +60,7 @@ impl Templates {
     /// Loads every template (embedded in the binary).
     pub fn new() -> Self {
         let mut env = Environment::new();
-        for (name, source) in [
-            ("base.html", include_str!("../../templates/base.html")),
-            (
-                "hidden_params.html",
-                include_str!("../../templates/hidden_params.html"),
-            ),
-            ("login.html", include_str!("../../templates/login.html")),
-            ("signup.html", include_str!("../../templates/signup.html")),
-            ("consent.html", include_str!("../../templates/consent.html")),
-            ("error.html", include_str!("../../templates/error.html")),
-            ("refused.html", include_str!("../../templates/refused.html")),
-            (
-                "callback.html",
-                include_str!("../../templates/callback.html"),
-            ),
-            (
-                "email/order.txt",
-                include_str!("../../templates/email/order.txt"),
-            ),
-            (
-                "email/order.html",
-                include_str!("../../templates/email/order.html"),
-            ),
-            (
-                "email/order_admin.txt",
-                include_str!("../../templates/email/order_admin.txt"),
-            ),
-            (
-                "email/order_admin.html",
-                include_str!("../../templates/email/order_admin.html"),
-            ),
-            (
-                "email/link.txt",
-                include_str!("../../templates/email/link.txt"),
-            ),
-            (
-                "email/link.html",
-                include_str!("../../templates/email/link.html"),
-            ),
-            ("redeem.html", include_str!("../../templates/redeem.html")),
-        ] {
+        for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .expect("templates are valid (checked by tests)");
         }

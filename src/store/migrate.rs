@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_client_deletion"),
     migration!(6, "0006_admin_grants"),
     migration!(7, "0007_server_keys"),
+    migration!(8, "0008_signup_confirmations"),
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating.

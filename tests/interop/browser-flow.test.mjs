@@ -3,10 +3,12 @@
 // callback, the code exchange and a refresh. Started by the Rust test
 // `interop::browser_flow` (tests/it/interop.rs), which provides the server,
 // a registered client whose callback is GALLEY_CALLBACK, and these
-// variables. Screenshots go to GALLEY_SCREENSHOTS.
+// variables. Screenshots go to GALLEY_SCREENSHOTS; the server's e-mails are
+// read from its spool folder GALLEY_SPOOL_DIR.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as oauth from 'oauth4webapi';
 import { chromium } from 'playwright-core';
@@ -38,6 +40,40 @@ after(async () => { await browser.close(); server.close(); });
 const as = await oauth.processDiscoveryResponse(
   issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
 
+// The sign-up confirmation link e-mailed to `address` (quoted-printable
+// undone), waiting up to 20 s for the e-mail.
+async function confirmLink(address) {
+  for (let i = 0; i < 200; i++) {
+    for (const name of await fs.readdir(process.env.GALLEY_SPOOL_DIR).catch(() => [])) {
+      if (!name.endsWith('.eml')) continue;
+      const raw = await fs.readFile(path.join(process.env.GALLEY_SPOOL_DIR, name), 'latin1');
+      const text = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g,
+        (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+      const link = text.match(/https?:\/\/[^\s"<]+\/signup\/confirm\?token=[\w-]+/);
+      if (link && text.includes(`To: ${address}`)) return link[0];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no confirmation e-mail to ${address}`);
+}
+
+// Fills the sign-up form, then opens the e-mailed link and confirms.
+async function signUp(page, name, email, screenshots = false) {
+  await page.click('text=Create an account');
+  await page.waitForSelector('input[name=name]');
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', 'correct horse battery');
+  if (screenshots) await page.screenshot({ path: path.join(shots, '2-signup.png'), fullPage: true });
+  await page.click('button[type=submit]');
+  await page.waitForSelector('text=Check your e-mail');
+  if (screenshots) await page.screenshot({ path: path.join(shots, '2a-check-email.png'), fullPage: true });
+  await page.goto(await confirmLink(email));
+  await page.waitForSelector('text=Finish creating your account');
+  if (screenshots) await page.screenshot({ path: path.join(shots, '2b-confirm.png'), fullPage: true });
+  await page.click('button[type=submit]');
+}
+
 async function startFlow(page, scope) {
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
@@ -59,13 +95,7 @@ test('sign up, consent, callback, code exchange with PKCE, refresh', async () =>
 
   await page.waitForSelector('input[name=email]');
   await page.screenshot({ path: path.join(shots, '1-login.png'), fullPage: true });
-  await page.click('text=Create an account');
-  await page.waitForSelector('input[name=name]');
-  await page.fill('input[name=name]', 'Asha Browser');
-  await page.fill('input[name=email]', 'asha.browser@shop.test');
-  await page.fill('input[name=password]', 'correct horse battery');
-  await page.screenshot({ path: path.join(shots, '2-signup.png'), fullPage: true });
-  await page.click('button[type=submit]');
+  await signUp(page, 'Asha Browser', 'asha.browser@shop.test', true);
 
   await page.waitForSelector('button[name=decision][value=allow]');
   const consentText = await page.textContent('main');
@@ -98,11 +128,7 @@ test('deny sends the user back with access_denied', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const { state } = await startFlow(page, 'user_session');
-  await page.click('text=Create an account');
-  await page.fill('input[name=name]', 'Ravi Browser');
-  await page.fill('input[name=email]', 'ravi.browser@shop.test');
-  await page.fill('input[name=password]', 'correct horse battery');
-  await page.click('button[type=submit]');
+  await signUp(page, 'Ravi Browser', 'ravi.browser@shop.test');
   await page.click('button[name=decision][value=deny]');
   await page.waitForURL((u) => u.href.startsWith(callback.href));
   assert.equal(lastCallback.searchParams.get('error'), 'access_denied');

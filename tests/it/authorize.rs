@@ -119,7 +119,7 @@ impl Browser {
     }
 
     /// POSTs `fields` as a form to `url`.
-    async fn post(&self, url: &str, fields: &[(String, String)]) -> Page {
+    pub async fn post(&self, url: &str, fields: &[(String, String)]) -> Page {
         Self::page(self.http.post(url).form(fields).send().await.unwrap()).await
     }
 
@@ -165,21 +165,58 @@ impl Browser {
             .await
     }
 
-    /// Opens the sign-up page of `authorize_url` and signs up with `fields`;
-    /// returns the redirect that follows.
+    /// Opens the sign-up page of `authorize_url`, signs up with `fields`,
+    /// and follows the confirmation link e-mailed to the address; returns
+    /// the redirect back to the authorization request.
     async fn sign_up(&self, app: &TestApp, authorize_url: &str, fields: &[(&str, &str)]) -> Page {
+        let email = fields.iter().find(|(k, _)| *k == "email").unwrap().1;
+        let mails_before = app.mails_to(email).len();
+        let sent = self.request_sign_up(app, authorize_url, fields).await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert!(sent.body.contains("Check your e-mail"), "{}", sent.body);
+        let mail = app.wait_for_mail(email, mails_before + 1).await;
+        self.confirm_sign_up(app, &confirm_link(&mail)).await
+    }
+
+    /// Opens the sign-up page of `authorize_url` and submits `fields`.
+    async fn request_sign_up(
+        &self,
+        app: &TestApp,
+        authorize_url: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
         let query = authorize_url.split_once('?').unwrap().1;
         let signup = self
             .get(&app.url(&format!("/v1/oauth/authorize/signup?{query}")))
             .await;
         assert_eq!(signup.status, 200);
         assert!(signup.body.contains("name=\"name\""));
+        self.submit(app, &signup, "/v1/oauth/authorize/signup", fields)
+            .await
+    }
+
+    /// Opens a sign-up confirmation link and presses its button.
+    async fn confirm_sign_up(&self, app: &TestApp, link: &str) -> Page {
+        let page = self.get(link).await;
+        assert_eq!(page.status, 200, "{}", page.body);
         let done = self
-            .submit(app, &signup, "/v1/oauth/authorize/signup", fields)
+            .submit(app, &page, "/v1/oauth/authorize/signup/confirm", &[])
             .await;
         assert_eq!(done.status, 303, "{}", done.body);
         done
     }
+}
+
+/// The sign-up confirmation link in an e-mail.
+pub fn confirm_link(mail: &str) -> String {
+    let at = mail
+        .find("/v1/oauth/authorize/signup/confirm?token=gly_su_")
+        .unwrap_or_else(|| panic!("no confirmation link in {mail}"));
+    let start = mail[..at].rfind("http").unwrap();
+    mail[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+        .collect()
 }
 
 /// An authorization request of `client_id` (state `xyz-state`), plus `extra`.
@@ -339,6 +376,166 @@ async fn exchange(
     form.extend_from_slice(extra);
     app.form(path, &form, Some(client)).await
 }
+
+both_engines!(
+    sign_up_answers_alike_whether_or_not_the_address_has_an_account,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let flow = signed_up(&app).await;
+        let url = authorize_url(&app, &flow.client.id, &[]);
+        let fields = |email| {
+            [
+                ("name", "Someone"),
+                ("email", email),
+                ("password", "another horse"),
+            ]
+        };
+        let taken = Browser::new()
+            .request_sign_up(&app, &url, &fields("asha@shop.test"))
+            .await;
+        let fresh = Browser::new()
+            .request_sign_up(&app, &url, &fields("new@shop.test"))
+            .await;
+        assert_eq!(
+            (taken.status, fresh.status),
+            (StatusCode::OK, StatusCode::OK)
+        );
+        assert!(fresh.body.contains("Check your e-mail"), "{}", fresh.body);
+        assert_eq!(
+            taken.body.replace("asha@shop.test", "ADDRESS"),
+            fresh.body.replace("new@shop.test", "ADDRESS"),
+            "the page does not tell whether the address has an account"
+        );
+
+        // Asha is told that she has an account, with the way to log in and
+        // no link that would make a second one.
+        let note = app.wait_for_mail("asha@shop.test", 2).await;
+        assert!(note.contains("has an account already"), "{note}");
+        assert!(note.contains("/v1/oauth/authorize?client_id="), "{note}");
+        assert!(!note.contains("signup/confirm"), "{note}");
+
+        // Nothing is made until the link is followed and its button
+        // pressed: a mail scanner that opens the link makes no account.
+        let one = "SELECT COUNT(*) FROM users";
+        assert_eq!(app.count(one).await, 1);
+        let link = confirm_link(&app.wait_for_mail("new@shop.test", 1).await);
+        let scanned = Browser::new().get(&link).await;
+        assert_eq!(scanned.status, 200);
+        assert!(scanned.body.contains("new@shop.test"), "{}", scanned.body);
+        assert_eq!(app.count(one).await, 1);
+
+        // The button needs the page's CSRF token.
+        let browser = Browser::new();
+        let page = browser.get(&link).await;
+        let confirm_path = "/v1/oauth/authorize/signup/confirm";
+        let without: Vec<_> = page
+            .hidden()
+            .into_iter()
+            .filter(|(k, _)| k != "csrf")
+            .collect();
+        let refused = browser.post(&app.url(confirm_path), &without).await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(app.count(one).await, 1);
+
+        let late = Browser::new();
+        let late_page = late.get(&link).await;
+        let done = browser.confirm_sign_up(&app, &link).await;
+        assert!(
+            done.location()
+                .starts_with(&format!("/v1/oauth/authorize?client_id={}", flow.client.id)),
+            "{}",
+            done.location()
+        );
+        assert_eq!(app.count(one).await, 2);
+        let consent = browser.get(&app.url(&done.location())).await;
+        assert!(
+            consent.body.contains("name=\"decision\""),
+            "{}",
+            consent.body
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.signed_up'")
+                .await,
+            2
+        );
+
+        // The link works once.
+        let again = Browser::new().get(&link).await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND);
+        assert!(again.body.contains("no longer works"), "{}", again.body);
+        let replayed = late.submit(&app, &late_page, confirm_path, &[]).await;
+        assert_eq!(replayed.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.count(one).await, 2);
+
+        // Once sent, the link is not kept in the outbox.
+        for _ in 0..100 {
+            let unsent = "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL";
+            if app.count(unsent).await == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%gly_su_%'")
+                .await,
+            0
+        );
+    }
+);
+
+both_engines!(
+    sign_up_links_expire_and_one_address_gets_few_mails,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (_, client) = shop_app(&app).await;
+        let url = authorize_url(&app, &client.id, &[]);
+        let fields = [
+            ("name", "Flo"),
+            ("email", "flood@shop.test"),
+            ("password", "correct horse"),
+        ];
+        for _ in 0..5 {
+            let page = Browser::new().request_sign_up(&app, &url, &fields).await;
+            assert_eq!(page.status, 200);
+            assert!(page.body.contains("Check your e-mail"), "{}", page.body);
+        }
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%flood@shop.test%'")
+                .await,
+            3,
+            "three e-mails per address per 15 minutes"
+        );
+
+        // Invalid input is still said plainly (it reveals nothing).
+        let bad = Browser::new()
+            .request_sign_up(
+                &app,
+                &url,
+                &[
+                    ("name", "Flo"),
+                    ("email", "not an address"),
+                    ("password", "correct horse"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+        // After 24 hours the link no longer works.
+        let link = confirm_link(&app.wait_for_mail("flood@shop.test", 1).await);
+        assert_eq!(Browser::new().get(&link).await.status, 200);
+        app.clock.advance_secs(24 * 3600 + 1);
+        let late = Browser::new().get(&link).await;
+        assert_eq!(late.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
+        let unknown = Browser::new()
+            .get(&app.url(&format!(
+                "/v1/oauth/authorize/signup/confirm?token=gly_su_{}",
+                "A".repeat(43)
+            )))
+            .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    }
+);
 
 both_engines!(sign_up_consent_exchange_and_refresh, |engine| async move {
     let app = TestApp::spawn(engine).await;
@@ -933,8 +1130,8 @@ both_engines!(
         assert_eq!(checked + refused, 60, "{statuses:?}");
         assert!(checked <= 10, "at most 10 passwords checked, got {checked}");
 
-        // A hundred simultaneous sign-ups from one address make at most 50
-        // accounts.
+        // A hundred simultaneous sign-ups from one address start at most 50
+        // sign-ups.
         let crowd = Browser::from_address([127, 0, 0, 4]);
         let query = url.split_once('?').unwrap().1.to_string();
         let signup = crowd
@@ -959,9 +1156,9 @@ both_engines!(
         });
         let statuses = futures::future::join_all(sign_ups).await;
         let created = app
-            .count("SELECT COUNT(*) FROM users WHERE email LIKE 'bot%'")
+            .count("SELECT COUNT(*) FROM signup_confirmations WHERE email LIKE 'bot%'")
             .await;
-        assert!(created <= 50, "{created} accounts: {statuses:?}");
+        assert!(created <= 50, "{created} sign-ups: {statuses:?}");
         assert!(statuses.iter().filter(|s| **s == 429).count() >= 50);
     }
 );

@@ -100,6 +100,9 @@ pub struct TestApp {
     pub db: Db,
     pub engine: Engine,
     pub test_db: TestDb,
+    /// Where the server writes its e-mails (no SMTP server in tests unless
+    /// one sets `smtp_url`).
+    pub spool_dir: PathBuf,
     /// The database the server uses (the test's own, unless a test points
     /// the server elsewhere).
     db_url: String,
@@ -136,6 +139,43 @@ impl Drop for TestApp {
             "the ledger does not add up to the balance: {mismatches:?}"
         );
     }
+}
+
+/// The e-mails in the spool folder `dir` to `address`, oldest first, as
+/// text with quoted-printable soft line breaks and escapes undone.
+pub fn mails_in(dir: &Path, address: &str) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort_by_key(|p| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse::<i64>().ok())
+    });
+    let to = format!("To: {address}");
+    files
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|raw| {
+            let text = quoted_printable::decode(&raw, quoted_printable::ParseMode::Robust)
+                .expect("robust decoding never fails");
+            String::from_utf8_lossy(&text).into_owned()
+        })
+        .filter(|mail| mail.lines().any(|l| l.eq_ignore_ascii_case(&to)))
+        .collect()
+}
+
+/// Waits (up to 20 s) for the `n`th e-mail to `address` in the spool
+/// folder `dir` and returns it.
+pub async fn wait_for_mail_in(dir: &Path, address: &str, n: usize) -> String {
+    for _ in 0..200 {
+        if let Some(mail) = mails_in(dir, address).into_iter().nth(n - 1) {
+            return mail;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no e-mail number {n} to {address} in {}", dir.display());
 }
 
 /// Settings a test may change before the server starts.
@@ -186,6 +226,7 @@ impl TestApp {
         }
         let valid = config.validate().expect("valid test config");
         let db_url = valid.database_url.expose().to_string();
+        let spool_dir = PathBuf::from(&valid.spool_dir);
         let clock = Arc::new(ManualClock::new());
         let base = valid.public_url.base();
         let app = App::build(valid, clock.clone()).await.expect("app builds");
@@ -208,6 +249,7 @@ impl TestApp {
             db,
             engine,
             test_db,
+            spool_dir,
             db_url,
             shutdown: Some(tx),
             server: Some(server),
@@ -225,6 +267,16 @@ impl TestApp {
                 .expect("shutdown in time")
                 .unwrap();
         }
+    }
+
+    /// The e-mails spooled so far to `address` (see [`mails_in`]).
+    pub fn mails_to(&self, address: &str) -> Vec<String> {
+        mails_in(&self.spool_dir, address)
+    }
+
+    /// Waits for the `n`th e-mail to `address` (see [`wait_for_mail_in`]).
+    pub async fn wait_for_mail(&self, address: &str, n: usize) -> String {
+        wait_for_mail_in(&self.spool_dir, address, n).await
     }
 
     /// The absolute URL of `path` on this server.

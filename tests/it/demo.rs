@@ -6,14 +6,20 @@ use std::{
     process::{Command, Stdio},
 };
 
-use crate::{authorize::Browser, both_engines, common::*};
+use crate::{
+    authorize::{confirm_link, Browser},
+    both_engines,
+    common::*,
+};
 
 both_engines!(
     demo_prints_working_credentials_and_a_live_flow,
     |engine| async move {
         let db = TestDb::new(engine).await;
         let port = free_port();
+        let spool = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+            .env("GALLEY_SPOOL_DIR", spool.path())
             .args([
                 "demo",
                 "--json",
@@ -87,7 +93,7 @@ both_engines!(
             authorize.split_once('?').unwrap().1
         );
         let signup = browser.get(&signup_url).await;
-        let done = browser
+        let sent = browser
             .submit_to(
                 base,
                 &signup,
@@ -98,6 +104,12 @@ both_engines!(
                     ("password", "demo-user-password"),
                 ],
             )
+            .await;
+        assert!(sent.body.contains("Check your e-mail"), "{}", sent.body);
+        let mail = wait_for_mail_in(spool.path(), "demo.user@galley.test", 1).await;
+        let confirm = browser.get(&confirm_link(&mail)).await;
+        let done = browser
+            .submit_to(base, &confirm, "/v1/oauth/authorize/signup/confirm", &[])
             .await;
         assert_eq!(done.status, 303);
         let consent = browser.get(&format!("{base}{}", done.location())).await;

@@ -49,6 +49,7 @@ both_engines!(browser_flow, |engine| async move {
         ("GALLEY_CLIENT_SECRET", client.secret),
         ("GALLEY_CALLBACK", callback),
         ("GALLEY_SCREENSHOTS", shots.display().to_string()),
+        ("GALLEY_SPOOL_DIR", app.spool_dir.display().to_string()),
     ];
     let stdout = node_test(dir, "browser-flow.test.mjs", env).await;
     assert!(

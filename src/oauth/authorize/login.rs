@@ -1,8 +1,7 @@
 //! `POST /v1/oauth/authorize/login`: password log-in on the log-in page —
 //! a storefront user's, or a company admin's when company scopes are asked
 //! for — limited as [`crate::domain::attempts`] says, then back to the
-//! authorization request with a new session. Also holds the session helper
-//! that sign-up shares.
+//! authorization request with a new session.
 //!
 //! May touch: `domain::attempts` (reserves attempts), `domain::users`
 //! (checks the password), `domain::clients` (the storefront company),
@@ -110,7 +109,7 @@ async fn attempt(
 
 /// Opens a session for `owner` and sends the browser back to the
 /// authorization request.
-pub(super) async fn logged_in(
+async fn logged_in(
     state: &AppState,
     owner: Owner,
     params: &AuthorizeParams,

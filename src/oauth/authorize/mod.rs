@@ -6,8 +6,9 @@
 //! 1. `GET /v1/oauth/authorize` checks the request (`request.rs`). A browser
 //!    without a session for a user who may use the app gets the log-in page
 //!    (`pages.rs`), which links to the sign-up page.
-//! 2. `POST …/login` (`login.rs`) or `POST …/signup` (`signup.rs`) opens a
-//!    session and sends the browser back to step 1.
+//! 2. `POST …/login` (`login.rs`) opens a session and sends the browser
+//!    back to step 1. Sign-up (`signup.rs`) e-mails a confirmation link
+//!    whose page makes the account, opens the session and does the same.
 //! 3. With a session, step 1 shows the consent page, or issues a code at
 //!    once when the user granted these scopes to the app before
 //!    (`consent.rs`).
@@ -56,5 +57,9 @@ pub fn router() -> Router<AppState> {
         .route(
             "/v1/oauth/authorize/signup",
             get(signup::form).post(signup::sign_up),
+        )
+        .route(
+            "/v1/oauth/authorize/signup/confirm",
+            get(signup::confirm_form).post(signup::confirm),
         )
 }

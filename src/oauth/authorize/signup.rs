@@ -1,30 +1,44 @@
-//! `GET` and `POST /v1/oauth/authorize/signup`: the sign-up page, and the
-//! creation of a storefront user in the app's company, who is then logged
-//! in and sent back to the authorization request.
+//! Sign-up in two steps, so that the page never tells whether an address
+//! has an account:
+//! 1. `GET` and `POST /v1/oauth/authorize/signup`: the sign-up page; a
+//!    valid form is answered "check your e-mail" whatever the address, and
+//!    the address gets a confirmation link (or, when it has an account, a
+//!    note pointing to the log-in).
+//! 2. `GET` and `POST /v1/oauth/authorize/signup/confirm`: the link's page,
+//!    whose button makes the account in the app's company, logs the user in
+//!    and sends the browser back to the authorization request. (A button,
+//!    not the `GET` itself, so that mail scanners that open links make no
+//!    accounts.)
 //!
 //! May touch: `domain::attempts` (counts sign-ups), `domain::users`
-//! (creates the user and writes its `user.signed_up` audit record),
-//! `domain::clients` (the storefront company), `login` (opens the session),
-//! `pages::session`, `state`, the flow's `request` and `pages`. Never `api`
-//! or `web`.
+//! (starts and confirms sign-ups), `domain::clients` (the storefront
+//! company), `login` (opens the session), `pages::session`, `state`, the
+//! flow's `request` and `pages`. Never `api` or `web`.
 
 use std::net::SocketAddr;
 
 use super::{
-    login::logged_in,
-    pages::{refused_page, reject, server_error, signup_page, Typed},
+    pages::{
+        authorize_url, error_page, refused_page, reject, see_other, server_error, signup_page,
+        Typed,
+    },
     request::{check_form, check_query, PageForm, Rejection, Valid},
 };
 use crate::{
-    domain, domain::attempts, domain::clients::storefront_company, pages::session::Owner,
+    domain,
+    domain::attempts,
+    domain::clients::storefront_company,
+    pages::session::{self, Owner},
     state::AppState,
 };
 use axum::{
-    extract::{ConnectInfo, RawQuery, State},
-    http::{HeaderMap, StatusCode},
+    extract::{ConnectInfo, Query, RawQuery, State},
+    http::{header, HeaderMap, StatusCode},
     response::Response,
     Form,
 };
+use minijinja::context;
+use serde::Deserialize;
 
 /// `GET /v1/oauth/authorize/signup`.
 pub(super) async fn form(
@@ -47,8 +61,8 @@ pub(super) async fn form(
     }
 }
 
-/// `POST /v1/oauth/authorize/signup`: creates a storefront user in the app's
-/// company and logs them in.
+/// `POST /v1/oauth/authorize/signup`: checks the form and e-mails the
+/// address; the same answer whether or not it has an account.
 pub(super) async fn sign_up(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -85,20 +99,41 @@ async fn attempt(
             typed,
         ));
     }
-    let password = form.password.clone().unwrap_or_default();
-    let company = storefront_company(&valid.client);
-    let signed_up = domain::users::sign_up(
-        &state.db,
-        &*state.clock,
-        company,
-        &valid.client.client_id,
-        typed.name,
-        typed.email,
-        password,
-    )
-    .await;
-    match signed_up {
-        Ok(user_id) => logged_in(state, Owner::User(user_id), &form.params).await,
+    let sign_up = domain::users::SignUp {
+        company_id: storefront_company(&valid.client),
+        client_id: &valid.client.client_id,
+        client_name: &valid.client.name,
+        name: typed.name,
+        email: typed.email,
+        password: form.password.clone().unwrap_or_default(),
+        return_query: form.params.query(),
+    };
+    let confirm_url = |token: &str| {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", token)
+            .finish();
+        state
+            .config
+            .public_url
+            .join(&format!("/v1/oauth/authorize/signup/confirm?{query}"))
+    };
+    let login_url = state
+        .config
+        .public_url
+        .join(&format!("/v1/oauth/authorize?{}", form.params.query()));
+    match domain::users::request_sign_up(&state.db, &*state.clock, sign_up, confirm_url, &login_url)
+        .await
+    {
+        Ok(()) => Ok(state.templates.page(
+            StatusCode::OK,
+            "signup_sent.html",
+            context! {
+                base_path => state.config.public_url.base_path(),
+                email => typed.email.trim(),
+                client_name => valid.client.name,
+                login_url => authorize_url(state, &form.params),
+            },
+        )),
         Err(domain::Error::Invalid(message)) => Ok(signup_page(
             state,
             headers,
@@ -113,6 +148,100 @@ async fn attempt(
             Ok(server_error(state))
         }
     }
+}
+
+/// The token of a confirmation link, in its query or its form.
+#[derive(Deserialize)]
+pub(super) struct ConfirmToken {
+    token: Option<String>,
+    csrf: Option<String>,
+}
+
+/// `GET /v1/oauth/authorize/signup/confirm?token=…`: the page with the
+/// button that finishes the sign-up.
+pub(super) async fn confirm_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(link): Query<ConfirmToken>,
+) -> Response {
+    let token = link.token.unwrap_or_default();
+    match domain::users::pending_sign_up(&state.db, &*state.clock, &token).await {
+        Ok(Some(pending)) => {
+            let (csrf, cookie) = session::csrf_token(&state, &headers);
+            let mut page = state.templates.page(
+                StatusCode::OK,
+                "signup_confirm.html",
+                context! {
+                    base_path => state.config.public_url.base_path(), csrf, token,
+                    email => pending.email, name => pending.name,
+                },
+            );
+            if let Some(cookie) = cookie {
+                page.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            page
+        }
+        Ok(None) => link_spent(&state),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-up confirmation failed");
+            server_error(&state)
+        }
+    }
+}
+
+/// `POST /v1/oauth/authorize/signup/confirm`: makes the account, logs the
+/// user in and goes back to the authorization request.
+pub(super) async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmToken>,
+) -> Response {
+    if !session::csrf_ok(&state, &headers, form.csrf.as_deref()) {
+        return reject(&state, Rejection::ExpiredForm);
+    }
+    let token = form.token.unwrap_or_default();
+    match domain::users::confirm_sign_up(&state.db, &*state.clock, &token).await {
+        Ok(Some((user_id, return_query))) => {
+            match session::open(&state, Owner::User(user_id)).await {
+                Ok(cookie) => see_other(
+                    &format!(
+                        "{}/v1/oauth/authorize?{return_query}",
+                        state.config.public_url.base_path()
+                    ),
+                    Some(cookie),
+                ),
+                Err(e) => reject(&state, Rejection::Internal(e.into())),
+            }
+        }
+        Ok(None) => link_spent(&state),
+        Err(domain::Error::Invalid(message)) => error_page(
+            &state,
+            StatusCode::CONFLICT,
+            "This account exists already",
+            &format!("{}. Go back to the app and log in.", capitalized(&message)),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-up confirmation failed");
+            server_error(&state)
+        }
+    }
+}
+
+fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn link_spent(state: &AppState) -> Response {
+    error_page(
+        state,
+        StatusCode::NOT_FOUND,
+        "This link no longer works",
+        "Sign-up links work once, for 24 hours. Go back to the app and sign up again.",
+    )
 }
 
 /// Company scopes are granted by company admins, whose accounts are not
