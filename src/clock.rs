@@ -81,6 +81,14 @@ pub fn day(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
+/// The start (UTC midnight, epoch milliseconds) of the day written
+/// `YYYY-MM-DD`; `None` when it is not such a date.
+pub fn parse_day(text: &str) -> Option<Millis> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text.trim(), format).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
 /// Epoch milliseconds as ISO 8601 with milliseconds, `2020-06-03T22:06:23.042Z`.
 pub fn iso_date(ms: Millis) -> String {
     let format = time::macros::format_description!(
@@ -103,5 +111,10 @@ mod format_tests {
         assert_eq!(date_time(1_700_000_000_123), "2023-11-14 22:13:20");
         assert_eq!(iso_date(1_591_221_983_000), "2020-06-03T22:06:23.000Z");
         assert_eq!(iso_date(1_591_221_983_042), "2020-06-03T22:06:23.042Z");
+        assert_eq!(parse_day("2023-11-14"), Some(1_699_920_000_000));
+        assert_eq!(day(parse_day("2023-11-14").unwrap()), "2023-11-14");
+        for bad in ["", "14-11-2023", "2023-02-30", "2023-11-14T00:00"] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
     }
 }

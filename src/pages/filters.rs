@@ -18,6 +18,10 @@ pub fn register(env: &mut Environment<'static>) {
         crate::domain::money::amount_text(minor, &currency)
     });
     env.add_filter("last_day", last_day);
+    env.add_filter("datetime", |ms: i64| {
+        format!("{} UTC", crate::clock::date_time(ms))
+    });
+    env.add_filter("day", crate::clock::day);
     env.add_filter("strip_tags", |html: String| strip_tags(&html));
 }
 

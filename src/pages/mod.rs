@@ -19,6 +19,8 @@ use serde::Serialize;
 
 /// The stylesheet, served by Galley itself (no CDN).
 pub const STYLESHEET: &str = include_str!("../../assets/galley.css");
+/// The portal's only script: copy buttons (pages work without it).
+pub const PORTAL_SCRIPT: &str = include_str!("../../assets/portal.js");
 
 /// Names the templates under `templates/`, embedding each in the binary.
 macro_rules! embedded {
@@ -50,6 +52,16 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "email/signup_confirm.html",
     "email/signup_existing.txt",
     "email/signup_existing.html",
+    "admin/layout.html",
+    "admin/login.html",
+    "admin/message.html",
+    "admin/overview.html",
+    "admin/api.html",
+    "admin/secret.html",
+    "admin/tokens.html",
+    "admin/balance.html",
+    "admin/admins.html",
+    "admin/audit.html",
 ];
 
 /// The compiled page templates.
@@ -115,7 +127,7 @@ pub fn html_response(status: StatusCode, html: String) -> Response {
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'"),
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'"),
     );
     response
 }

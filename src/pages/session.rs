@@ -28,6 +28,8 @@ pub const SESSION_COOKIE: &str = "galley_session";
 pub const CSRF_COOKIE: &str = "galley_csrf";
 /// How long a storefront session lasts.
 pub const SESSION_TTL_SECS: i64 = 12 * 3600;
+/// An admin's session ends after this long without a request.
+pub const IDLE_TIMEOUT_MS: i64 = 30 * 60 * 1000;
 
 /// The value of cookie `name`, if the request has it.
 pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -134,7 +136,20 @@ pub async fn current_admin(
     let Some(hash) = session_hash(headers) else {
         return Ok(None);
     };
-    sessions::admin(state.db.reader(), &hash, state.clock.now_ms()).await
+    let now = state.clock.now_ms();
+    let admin = sessions::admin(state.db.reader(), &hash, now, now - IDLE_TIMEOUT_MS).await?;
+    if admin.is_some() {
+        sessions::touch(&state.db, &hash, now).await?;
+    }
+    Ok(admin)
+}
+
+/// Ends the request's session, if any (log-out).
+pub async fn close(state: &AppState, headers: &HeaderMap) -> StoreResult<()> {
+    match session_hash(headers) {
+        Some(hash) => sessions::delete(&state.db, &hash).await,
+        None => Ok(()),
+    }
 }
 
 /// Opens a session (replacing the browser's current one); returns its

@@ -47,3 +47,42 @@ pub async fn actions<'e>(
             .await?;
     Ok(rows.into_iter().map(|(a,)| a).collect())
 }
+
+/// An event as recorded.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EventRow {
+    /// Id (events are appended in id order).
+    pub id: i64,
+    /// Who did it.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// To what.
+    pub subject: String,
+    /// JSON details.
+    pub detail: String,
+    /// When (ms).
+    pub created_at: i64,
+}
+
+/// A company's events, newest first, older than the event `before` when
+/// given (keyset pagination: as fast on the last page as on the first).
+pub async fn page<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<EventRow>> {
+    sqlx::query(
+        "SELECT id, actor, action, subject, detail, created_at FROM audit_events \
+         WHERE company_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(company_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}

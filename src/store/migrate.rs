@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_admin_grants"),
     migration!(7, "0007_server_keys"),
     migration!(8, "0008_signup_confirmations"),
+    migration!(9, "0009_portal_sessions"),
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating.

@@ -17,6 +17,7 @@
 //! May touch: `sqlx` and its own submodules. Never `domain` or an entry
 //! point.
 
+pub mod activity;
 pub mod audit;
 pub mod batch;
 pub mod catalog;

@@ -60,20 +60,56 @@ pub async fn user<'e>(
     .transpose()
 }
 
-/// The admin of a live session.
+/// The admin of a live session: not expired, and used since `idle_since`.
 pub async fn admin<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,
     session_hash: &str,
     now: i64,
+    idle_since: i64,
 ) -> StoreResult<Option<AdminRow>> {
     sqlx::query(
         "SELECT a.id, a.company_id, a.email, a.password_hash, a.role FROM sessions s \
-         JOIN admins a ON a.id = s.admin_id WHERE s.session_hash = $1 AND s.expires_at > $2",
+         JOIN admins a ON a.id = s.admin_id WHERE s.session_hash = $1 AND s.expires_at > $2 \
+         AND COALESCE(s.last_seen_at, s.created_at) > $3",
     )
     .bind(session_hash)
     .bind(now)
+    .bind(idle_since)
     .fetch_optional(exec)
     .await?
     .map(super::read)
     .transpose()
+}
+
+/// Notes that a session was used at `now` (written at most once a minute,
+/// to keep reads cheap).
+pub async fn touch(db: &Db, session_hash: &str, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1 WHERE session_hash = $2 \
+         AND COALESCE(last_seen_at, created_at) < $3",
+    )
+    .bind(now)
+    .bind(session_hash)
+    .bind(now - 60_000)
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
+
+/// Ends one session (log-out).
+pub async fn delete(db: &Db, session_hash: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE session_hash = $1")
+        .bind(session_hash)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an admin (log out everywhere); returns how many.
+pub async fn delete_for_admin(db: &Db, admin_id: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE admin_id = $1")
+        .bind(admin_id)
+        .execute(db.writer())
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -248,3 +248,52 @@ pub async fn find_many(conn: &mut AnyConnection, hashes: &[String]) -> StoreResu
         .map(super::read)
         .collect()
 }
+
+/// A grant's live tokens, summed up for the portal.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FamilyRow {
+    /// The grant.
+    pub family_id: String,
+    /// Who it was issued to (`admin:<id>`, `user:<id>`, ...).
+    pub subject: String,
+    /// Space-separated scopes.
+    pub scopes: String,
+    /// When its first token was issued (ms).
+    pub created_at: i64,
+    /// When its last live token expires (ms).
+    pub expires_at: i64,
+}
+
+/// The grants of `client_id` with a live token at `now`, newest first.
+pub async fn live_families<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    client_id: &str,
+    now: i64,
+) -> StoreResult<Vec<FamilyRow>> {
+    sqlx::query(
+        "SELECT family_id, MIN(subject) AS subject, MIN(scopes) AS scopes, \
+         MIN(created_at) AS created_at, MAX(expires_at) AS expires_at FROM tokens \
+         WHERE client_id = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2 \
+         GROUP BY family_id ORDER BY MIN(created_at) DESC LIMIT 200",
+    )
+    .bind(client_id)
+    .bind(now)
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}
+
+/// The company of a grant's tokens, if the grant exists.
+pub async fn family_company<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    family_id: &str,
+) -> StoreResult<Option<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT company_id, client_id FROM tokens WHERE family_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(family_id)
+    .fetch_optional(exec)
+    .await?)
+}

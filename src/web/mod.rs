@@ -1,24 +1,31 @@
-//! The web area: the stylesheet, the reward-link page ([`redeem`]) and the
-//! demo app's callback ([`demo`]). Pages render through the shared kit in
+//! The web area: the stylesheet and script, the admin portal ([`admin`]),
+//! the reward-link page ([`redeem`]) and the demo app's callback
+//! ([`demo`]). Pages render through the shared kit in
 //! [`crate::pages`]; the storefront's authorization pages live in
 //! [`crate::oauth::authorize`].
 //!
 //! May touch: `pages`, `state`, `domain` (writes), `store` (reads). Never
 //! `api`.
 
+pub mod admin;
 pub mod demo;
 pub mod redeem;
 
 use axum::{http::header, response::IntoResponse, routing::get, Router};
 
-use crate::{pages::STYLESHEET, state::AppState};
+use crate::{
+    pages::{PORTAL_SCRIPT, STYLESHEET},
+    state::AppState,
+};
 
 /// Routes of the web area.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assets/galley.css", get(stylesheet))
+        .route("/assets/portal.js", get(script))
         .route("/developers/demo/callback", get(demo::callback))
         .merge(redeem::router())
+        .merge(admin::router())
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -28,5 +35,15 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PORTAL_SCRIPT,
     )
 }

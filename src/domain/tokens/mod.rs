@@ -332,6 +332,40 @@ pub async fn revoke_by_operator(
     revoke_as(db, now, actor, row).await
 }
 
+/// Revokes every token of the grant `family_id` of `company_id`'s client
+/// `client_id` (the portal's "Revoke"), recorded as done by `actor`; a
+/// grant of another company or client is not found. Returns how many
+/// tokens were live.
+pub async fn revoke_family(
+    db: &Db,
+    now: i64,
+    actor: &Actor,
+    company_id: i64,
+    client_id: &str,
+    family_id: &str,
+) -> super::Result<u64> {
+    match tokens::family_company(db.reader(), family_id).await? {
+        Some((company, client)) if company == company_id && client == client_id => {}
+        _ => return Err(Error::NotFound("token")),
+    }
+    let mut tx = db.begin().await?;
+    let revoked = tokens::revoke_family(&mut tx, family_id, now).await?;
+    audit::record(
+        &mut tx,
+        audit::Event {
+            company_id: Some(company_id),
+            actor: &actor.to_string(),
+            action: "token.family_revoked",
+            subject: &format!("client:{client_id}"),
+            detail: json!({ "family": family_id, "revoked_tokens": revoked }),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(revoked)
+}
+
 /// The one body of [`revoke`] and [`revoke_by_operator`]: revokes `row` (and
 /// a refresh token's family) and writes `token.revoked` as done by `actor`.
 async fn revoke_as(db: &Db, now: i64, actor: &Actor, row: &TokenRow) -> Result<u64, StoreError> {
