@@ -51,7 +51,7 @@ impl Page {
     }
 
     /// The CSRF token of the page's form.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let start = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -62,7 +62,7 @@ impl Page {
     }
 
     /// The hidden fields of the page's form, plus its CSRF token.
-    fn hidden(&self) -> Vec<(String, String)> {
+    pub fn hidden(&self) -> Vec<(String, String)> {
         let mut fields = Vec::new();
         let mut rest = self.body.as_str();
         while let Some(i) = rest.find("<input type=\"hidden\" name=\"") {

@@ -647,6 +647,15 @@ impl TestApp {
         n
     }
 
+    /// The one text value `sql` selects.
+    pub async fn count_text(&self, sql: &str) -> String {
+        let (text,): (String,) = sqlx::query_as(sql)
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap();
+        text
+    }
+
     /// The stored link behind a reward-link URL; panics if there is none.
     pub async fn link(&self, url: &str) -> galley::store::links::LinkRow {
         galley::domain::links::find(&self.db, code_of(url))

@@ -17,6 +17,7 @@ pub const DAY_MS: i64 = 86_400_000;
 
 /// A range of whole UTC days `[from, to)` chosen in a filter form (dates
 /// `YYYY-MM-DD`, both included), defaulting to the last `default_days`.
+#[derive(Debug)]
 pub struct Period {
     /// Start (ms, inclusive).
     pub from: i64,
@@ -203,7 +204,7 @@ mod tests {
         let chart = line_chart(&[("a".into(), 10.0), ("b".into(), 30.0)], "INR");
         assert_eq!(
             chart.get_attr("polyline").unwrap().to_string(),
-            "0,200 640,0"
+            "0.0,200.0 640.0,0.0"
         );
         let bars = pair_bar_chart(&[("d".into(), 2.0, 1.0)], "orders", "redemptions");
         let first = bars.get_attr("bars").unwrap().get_item_by_index(0).unwrap();
