@@ -389,6 +389,7 @@ impl Welcome {
             "company_id": company_id,
             "admin_email": DEMO_ADMIN_EMAIL,
             "admin_password": DEMO_ADMIN_PASSWORD,
+            "portal_url": format!("{base}/admin"),
             "client_id": client_id,
             "client_secret": client_secret,
             "access_token": access,
@@ -406,7 +407,8 @@ impl Welcome {
              metadata        {base}/.well-known/oauth-authorization-server\n\
              health          {base}/healthz    metrics {base}/metrics    OpenAPI {base}/openapi.json\n\n\
              company         {company_id} (Demo Company, balance {balance})\n\
-             admin           {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}\n\
+             admin portal    {base}/admin\n\
+             admin log-in    {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}\n\
              client_id       {client_id}\n\
              client_secret   {client_secret}\n\
              access_token    {access}\n\

@@ -165,6 +165,30 @@ both_engines!(
         let page = admin.get(&back.location()).await;
         assert!(page.body.contains("gly_at_"), "{}", page.body);
 
+        // The printed portal URL and admin log-in open the admin portal.
+        let portal = Browser::new();
+        let portal_url = info["portal_url"].as_str().unwrap();
+        assert_eq!(portal_url, format!("{base}/admin"));
+        let login = portal.get(&format!("{portal_url}/login")).await;
+        let done = portal
+            .submit_to(
+                base,
+                &login,
+                "/admin/login",
+                &[
+                    ("email", info["admin_email"].as_str().unwrap()),
+                    ("password", info["admin_password"].as_str().unwrap()),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let overview = portal.get(portal_url).await;
+        assert!(
+            overview.body.contains("Demo Company") && overview.body.contains("99500.00 INR"),
+            "{}",
+            overview.body
+        );
+
         child.kill().unwrap();
         child.wait().unwrap();
     }

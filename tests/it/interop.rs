@@ -3,7 +3,9 @@
 //! introspection, revocation and refresh (tests/interop/oauth4webapi.test.mjs),
 //! and the whole authorization-code flow in headless Chromium through
 //! `playwright-core` with `oauth4webapi` as the client app
-//! (tests/interop/browser-flow.test.mjs; screenshots in target/screenshots/).
+//! (tests/interop/browser-flow.test.mjs), and the admin portal in headless
+//! Chromium (tests/interop/portal.test.mjs); screenshots in
+//! target/screenshots/.
 
 use galley::domain::clients::NewClient;
 
@@ -54,6 +56,25 @@ both_engines!(browser_flow, |engine| async move {
     let stdout = node_test(dir, "browser-flow.test.mjs", env).await;
     assert!(
         stdout.contains("# pass 2") && stdout.contains("# fail 0"),
+        "{stdout}"
+    );
+});
+
+both_engines!(portal_browser, |engine| async move {
+    let dir = interop_dir("playwright-core");
+    let shots = chromium_screenshots(engine);
+    let app = TestApp::spawn(engine).await;
+    let (company_id, email) = app.company("Acme Rewards").await;
+    app.fund(company_id, "25000").await;
+    let env = vec![
+        ("GALLEY_BASE", app.base.clone()),
+        ("GALLEY_ADMIN_EMAIL", email),
+        ("GALLEY_ADMIN_PASSWORD", "password123".to_string()),
+        ("GALLEY_SCREENSHOTS", shots.display().to_string()),
+    ];
+    let stdout = node_test(dir, "portal.test.mjs", env).await;
+    assert!(
+        stdout.contains("# pass 1") && stdout.contains("# fail 0"),
         "{stdout}"
     );
 });
