@@ -61,6 +61,16 @@ pub enum ClientCommand {
         #[arg(long)]
         client_id: String,
     },
+    /// Reject a public app submitted for review; its developer reads the
+    /// reason in the developer hub.
+    Reject {
+        /// The client.
+        #[arg(long)]
+        client_id: String,
+        /// Why, in words the developer can act on.
+        #[arg(long)]
+        reason: String,
+    },
     /// Replace the client secret; the old one stops working at once.
     RotateSecret {
         /// The client.
@@ -138,6 +148,15 @@ pub(super) async fn run(s: &Session, command: ClientCommand) -> anyhow::Result<O
             Ok(Output::new(
                 json!({ "client_id": client_id, "approved": true }),
                 format!("app {client_id} approved"),
+            ))
+        }
+        ClientCommand::Reject { client_id, reason } => {
+            clients::reject(&s.db, &s.clock, &Actor::Cli, &client_id, &reason)
+                .await
+                .map_err(explain)?;
+            Ok(Output::new(
+                json!({ "client_id": client_id, "approved": false, "review": "rejected" }),
+                format!("app {client_id} rejected; its developer sees the reason"),
             ))
         }
         ClientCommand::RotateSecret { client_id } => {

@@ -28,12 +28,16 @@ pub async fn authenticate(
         return Err(OAuthError::invalid_client());
     }
     let client = state.reader.client(client_id).await?;
-    let stored = client
-        .as_ref()
-        .map_or(DUMMY_HASH, |c| c.secret_hash.as_str());
+    let now = state.clock.now_ms();
     match client {
-        Some(client) if crypto::verify_secret(&secret, stored) => Ok(client),
-        _ => Err(OAuthError::invalid_client()),
+        Some(client) if crate::domain::clients::secret_matches(&client, &secret, now) => Ok(client),
+        Some(_) => Err(OAuthError::invalid_client()),
+        None => {
+            // The same hashing work as for a known client, so that unknown
+            // ids and wrong secrets take the same time.
+            let _ = crypto::verify_secret(&secret, DUMMY_HASH);
+            Err(OAuthError::invalid_client())
+        }
     }
 }
 

@@ -62,6 +62,14 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "admin/balance.html",
     "admin/admins.html",
     "admin/audit.html",
+    "developers/list.html",
+    "developers/new.html",
+    "developers/app_tabs.html",
+    "developers/basic_fields.html",
+    "developers/basic.html",
+    "developers/oauth.html",
+    "developers/try.html",
+    "developers/try_result.html",
 ];
 
 /// The compiled page templates.

@@ -29,6 +29,33 @@ pub struct ClientRow {
     /// Company whose storefront users sign up through a public app (its own
     /// company when unset).
     pub signup_company_id: Option<i64>,
+    /// What the app does, shown on its consent page.
+    pub description: String,
+    /// The app's home page, shown on its consent page ("" when none).
+    pub homepage_url: String,
+    /// The app's logo, shown on its consent page ("" when none).
+    pub logo_url: String,
+    /// A public app's review: `draft`, `submitted`, `approved`, `rejected`.
+    pub review: String,
+    /// Why the operator rejected it ("" otherwise).
+    pub review_reason: String,
+    /// The secret before the last refresh ("" when none).
+    pub previous_secret_hash: String,
+    /// Until when (ms) the previous secret still works.
+    pub previous_secret_until: i64,
+    /// Registration time (ms).
+    pub created_at: i64,
+}
+
+/// What the developer hub's Basic Info says about an app.
+#[derive(Clone, Debug, Default)]
+pub struct Details<'a> {
+    /// What the app does.
+    pub description: &'a str,
+    /// Home page URL, or "".
+    pub homepage_url: &'a str,
+    /// Logo URL, or "".
+    pub logo_url: &'a str,
 }
 
 /// What a new client is made of.
@@ -55,7 +82,9 @@ pub struct NewClient<'a> {
 }
 
 const COLUMNS: &str =
-    "client_id, company_id, name, secret_hash, redirect_uri, scopes, grant_types, visibility, approved, signup_company_id";
+    "client_id, company_id, name, secret_hash, redirect_uri, scopes, grant_types, visibility, approved, \
+     signup_company_id, description, homepage_url, logo_url, review, review_reason, previous_secret_hash, \
+     previous_secret_until, created_at";
 
 /// Inserts a client.
 pub async fn insert(tx: &mut Tx, new: &NewClient<'_>, now: i64) -> StoreResult<()> {
@@ -93,19 +122,25 @@ pub async fn find<'e>(
     .transpose()
 }
 
-/// Replaces the active secret; returns false when the client does not exist.
+/// Replaces the active secret, keeping the current one valid until
+/// `previous_until` (ms; `now` or earlier: not at all); returns false when
+/// the client does not exist.
 pub async fn replace_secret(
     tx: &mut Tx,
     client_id: &str,
     secret_hash: &str,
+    previous_until: i64,
     now: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE clients SET secret_hash = $1, secret_rotated_at = $2 WHERE client_id = $3",
+        "UPDATE clients SET previous_secret_hash = CASE WHEN $4 > $2 THEN secret_hash ELSE '' END, \
+         previous_secret_until = CASE WHEN $4 > $2 THEN $4 ELSE 0 END, \
+         secret_hash = $1, secret_rotated_at = $2 WHERE client_id = $3 AND deleted_at IS NULL",
     )
     .bind(secret_hash)
     .bind(now)
     .bind(client_id)
+    .bind(previous_until)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -162,15 +197,75 @@ pub async fn update_redirect_uri(
     Ok(done.rows_affected() == 1)
 }
 
-/// Marks a public app approved by the operator.
-pub async fn approve(tx: &mut Tx, client_id: &str) -> StoreResult<bool> {
+/// Sets a public app's review (`approved` is what the authorization
+/// endpoint reads: 1 exactly when the review is `approved`).
+pub async fn set_review(
+    tx: &mut Tx,
+    client_id: &str,
+    review: &str,
+    reason: &str,
+) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE clients SET approved = 1 WHERE client_id = $1 AND visibility = 'public'",
+        "UPDATE clients SET review = $1, review_reason = $2, approved = CASE WHEN $1 = 'approved' THEN 1 ELSE 0 END \
+         WHERE client_id = $3 AND visibility = 'public' AND deleted_at IS NULL",
     )
+    .bind(review)
+    .bind(reason)
     .bind(client_id)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Replaces an app's consent-page details.
+pub async fn update_details(
+    tx: &mut Tx,
+    client_id: &str,
+    details: &Details<'_>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE clients SET description = $1, homepage_url = $2, logo_url = $3 \
+         WHERE client_id = $4 AND deleted_at IS NULL",
+    )
+    .bind(details.description)
+    .bind(details.homepage_url)
+    .bind(details.logo_url)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Replaces an app's scopes and grant types.
+pub async fn update_access(
+    tx: &mut Tx,
+    client_id: &str,
+    scopes: &str,
+    grant_types: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE clients SET scopes = $1, grant_types = $2 WHERE client_id = $3 AND deleted_at IS NULL",
+    )
+    .bind(scopes)
+    .bind(grant_types)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many users have authorized each of a company's apps (consents).
+pub async fn consent_counts<'e>(
+    exec: impl sqlx::any::AnyExecutor<'e>,
+    company_id: i64,
+) -> StoreResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT c.client_id, COUNT(*) FROM consents c JOIN clients k ON k.client_id = c.client_id \
+         WHERE k.company_id = $1 GROUP BY c.client_id",
+    )
+    .bind(company_id)
+    .fetch_all(exec)
+    .await?)
 }
 
 /// Deletes a client: its live tokens are revoked (their rows stay, as does

@@ -1,5 +1,5 @@
 //! The web area: the stylesheet and script, the admin portal ([`admin`]),
-//! the reward-link page ([`redeem`]) and the demo app's callback
+//! the developer hub ([`developers`]), the reward-link page ([`redeem`]) and the demo app's callback
 //! ([`demo`]). Pages render through the shared kit in
 //! [`crate::pages`]; the storefront's authorization pages live in
 //! [`crate::oauth::authorize`].
@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod demo;
+pub mod developers;
 pub mod redeem;
 
 use axum::{http::header, response::IntoResponse, routing::get, Router};
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/developers/demo/callback", get(demo::callback))
         .merge(redeem::router())
         .merge(admin::router())
+        .merge(developers::router())
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -233,6 +233,10 @@ pub(super) async fn consent_page(
         context! {
             base_path => state.config.public_url.base_path(), csrf, scopes, redirect_host, company,
             client_name => valid.client.name,
+            app => context! {
+                description => valid.client.description, homepage_url => valid.client.homepage_url,
+                logo_url => valid.client.logo_url,
+            },
             user_email => grantor.email(),
             params => params.pairs(),
         },

@@ -228,6 +228,12 @@ async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<Valid, R
             "The redirect_uri does not match the callback URL registered for this app.",
         ));
     }
+    if crate::domain::clients::has_placeholder_callback(&client) {
+        return Err(page(
+            "This app's callback URL is still a placeholder, so it cannot receive an authorization. \
+             Its developer must set the real callback URL in the developer hub first.",
+        ));
+    }
     // Registration only stores absolute URLs; anything else is bad data.
     let callback = url::Url::parse(redirect_uri).map_err(|_| {
         StoreError::Inconsistent("a registered redirect URI is not an absolute URL")

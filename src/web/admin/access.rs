@@ -49,8 +49,11 @@ pub(super) struct Next {
 fn next_path(next: Option<&str>) -> &str {
     match next {
         Some(p)
-            if (p == "/admin" || p.starts_with("/admin/") || p.starts_with("/admin?"))
-                && !p.contains("//")
+            if ["/admin", "/developers"].iter().any(|root| {
+                p == *root
+                    || p.starts_with(&format!("{root}/"))
+                    || p.starts_with(&format!("{root}?"))
+            }) && !p.contains("//")
                 && !p.contains('\\') =>
         {
             p
@@ -211,12 +214,17 @@ mod tests {
             next_path(Some("/admin/ledger?kind=funds")),
             "/admin/ledger?kind=funds"
         );
+        assert_eq!(
+            next_path(Some("/developers/apps/new")),
+            "/developers/apps/new"
+        );
         for hostile in [
             "https://evil.test/admin",
             "//evil.test",
             "/admin//evil",
             "/adminx",
             "/admin/\\evil",
+            "/developersx",
         ] {
             assert_eq!(next_path(Some(hostile)), "/admin", "{hostile}");
         }
