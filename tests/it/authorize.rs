@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{both_engines, common::*};
 
-const CALLBACK: &str = "https://app.example.com/callback";
+pub const CALLBACK: &str = "https://app.example.com/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-galley-test";
 /// The S256 challenge of [`VERIFIER`].
 static CHALLENGE: LazyLock<String> = LazyLock::new(|| challenge(VERIFIER));
@@ -23,7 +23,7 @@ fn challenge(verifier: &str) -> String {
 }
 
 /// The authorize parameters of a PKCE request with [`VERIFIER`].
-fn pkce() -> [(&'static str, &'static str); 2] {
+pub fn pkce() -> [(&'static str, &'static str); 2] {
     [
         ("code_challenge", CHALLENGE.as_str()),
         ("code_challenge_method", "S256"),
@@ -148,7 +148,7 @@ impl Browser {
     }
 
     /// Answers the consent page with `decision` (`allow` or `deny`).
-    async fn decide(&self, app: &TestApp, consent: &Page, decision: &str) -> Page {
+    pub async fn decide(&self, app: &TestApp, consent: &Page, decision: &str) -> Page {
         self.submit(
             app,
             consent,
@@ -168,7 +168,12 @@ impl Browser {
     /// Opens the sign-up page of `authorize_url`, signs up with `fields`,
     /// and follows the confirmation link e-mailed to the address; returns
     /// the redirect back to the authorization request.
-    async fn sign_up(&self, app: &TestApp, authorize_url: &str, fields: &[(&str, &str)]) -> Page {
+    pub async fn sign_up(
+        &self,
+        app: &TestApp,
+        authorize_url: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
         let email = fields.iter().find(|(k, _)| *k == "email").unwrap().1;
         let mails_before = app.mails_to(email).len();
         let sent = self.request_sign_up(app, authorize_url, fields).await;
@@ -220,7 +225,7 @@ pub fn confirm_link(mail: &str) -> String {
 }
 
 /// An authorization request of `client_id` (state `xyz-state`), plus `extra`.
-fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
+pub fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query
         .append_pair("client_id", client_id)
@@ -236,7 +241,7 @@ fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> Stri
 }
 
 /// The query parameter `name` of a URL.
-fn query_param(location: &str, name: &str) -> Option<String> {
+pub fn query_param(location: &str, name: &str) -> Option<String> {
     url::Url::parse(location)
         .unwrap()
         .query_pairs()
@@ -361,7 +366,7 @@ async fn consent_and_get_code(app: &TestApp, flow: &Flow, extra: &[(&str, &str)]
 }
 
 /// Exchanges `code` for tokens at `path` (Basic credentials of `client`).
-async fn exchange(
+pub async fn exchange(
     app: &TestApp,
     client: &Client,
     code: &str,

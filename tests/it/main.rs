@@ -11,6 +11,7 @@ mod cli_admin;
 mod cli_reads;
 mod concurrency;
 mod demo;
+mod developers;
 mod email;
 mod interop;
 mod link_browser;

@@ -16,10 +16,10 @@ use crate::{
 };
 
 /// The password `TestApp::company` gives its super admin.
-const PASSWORD: &str = "password123";
+pub const PASSWORD: &str = "password123";
 
 /// The text of the element `<code id="{id}" ...>` on a page.
-fn code_text(page: &Page, id: &str) -> String {
+pub fn code_text(page: &Page, id: &str) -> String {
     let start = page
         .body
         .find(&format!("<code id=\"{id}\""))
@@ -31,7 +31,7 @@ fn code_text(page: &Page, id: &str) -> String {
 }
 
 /// Logs `browser` in to the portal of `base`; returns the answer.
-async fn log_in_on(browser: &Browser, base: &str, email: &str, password: &str) -> Page {
+pub async fn log_in_on(browser: &Browser, base: &str, email: &str, password: &str) -> Page {
     let form = browser.get(&format!("{base}/admin/login")).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     browser
@@ -45,7 +45,7 @@ async fn log_in_on(browser: &Browser, base: &str, email: &str, password: &str) -
 }
 
 /// A browser logged in to the portal as `email`.
-async fn admin_browser(app: &TestApp, email: &str) -> Browser {
+pub async fn admin_browser(app: &TestApp, email: &str) -> Browser {
     let browser = Browser::new();
     let done = log_in_on(&browser, &app.base, email, PASSWORD).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -54,7 +54,7 @@ async fn admin_browser(app: &TestApp, email: &str) -> Browser {
 }
 
 /// POSTs a portal form: `fields` plus the CSRF token of the page at `from`.
-async fn post(
+pub async fn post(
     app: &TestApp,
     browser: &Browser,
     from: &str,
