@@ -62,6 +62,16 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "admin/balance.html",
     "admin/admins.html",
     "admin/audit.html",
+    "admin/campaigns.html",
+    "admin/campaign_new.html",
+    "admin/campaign.html",
+    "admin/campaign_batch.html",
+    "admin/campaign_batch_body.html",
+    "admin/campaign_generating.html",
+    "admin/report_tabs.html",
+    "admin/report_pager.html",
+    "admin/report_orders.html",
+    "admin/report_links.html",
 ];
 
 /// The compiled page templates.
