@@ -18,6 +18,7 @@ mod links;
 mod money;
 mod ops;
 mod orders;
+mod portal_rewards;
 mod revocation;
 mod rewards;
 mod token_endpoint;

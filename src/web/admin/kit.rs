@@ -17,6 +17,7 @@ pub const DAY_MS: i64 = 86_400_000;
 
 /// A range of whole UTC days `[from, to)` chosen in a filter form (dates
 /// `YYYY-MM-DD`, both included), defaulting to the last `default_days`.
+#[derive(Debug)]
 pub struct Period {
     /// Start (ms, inclusive).
     pub from: i64,
