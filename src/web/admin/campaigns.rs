@@ -588,7 +588,7 @@ impl GenerateForm {
             .flatten()
         {
             let cells = text
-                .split(|c: char| matches!(c, '\n' | '\r' | ',' | ';' | '\t' | ' '))
+                .split(['\n', '\r', ',', ';', '\t', ' '])
                 .map(|c| c.trim().trim_matches('"').trim())
                 .filter(|c| !c.is_empty());
             all.extend(cells.filter(|c| c.contains('@')).map(str::to_string));
