@@ -42,8 +42,44 @@ pub struct NewCampaign {
     pub product_ids: Vec<i64>,
 }
 
+/// Most characters of a campaign's description.
+pub const MAX_DESCRIPTION: usize = 2000;
+
 /// Creates a campaign (enabled); returns its id.
 pub async fn create(db: &Db, clock: &dyn Clock, actor: &Actor, new: NewCampaign) -> Result<i64> {
+    create_described(db, clock, actor, new, "").await
+}
+
+/// Checks a description: trimmed, at most [`MAX_DESCRIPTION`] characters,
+/// no control characters but line breaks and tabs.
+fn check_description(text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.chars().count() > MAX_DESCRIPTION {
+        return Err(Error::Invalid(format!(
+            "description must have at most {MAX_DESCRIPTION} characters"
+        )));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Error::Invalid(
+            "description must not contain control characters".into(),
+        ));
+    }
+    Ok(text.replace("\r\n", "\n"))
+}
+
+/// Creates a campaign (enabled) with a description (the portal's form);
+/// returns its id.
+pub async fn create_described(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    new: NewCampaign,
+    description: &str,
+) -> Result<i64> {
+    let description = check_description(description)?;
     companies::find(db.reader(), new.company_id)
         .await?
         .ok_or(Error::NotFound("company"))?;
@@ -129,6 +165,9 @@ pub async fn create(db: &Db, clock: &dyn Clock, actor: &Actor, new: NewCampaign)
         now,
     )
     .await?;
+    if !description.is_empty() {
+        links::update_campaign(&mut tx, id, &name, &description).await?;
+    }
     super::record(
         &mut tx,
         actor,
@@ -141,6 +180,40 @@ pub async fn create(db: &Db, clock: &dyn Clock, actor: &Actor, new: NewCampaign)
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Renames a company's campaign and sets its description.
+pub async fn edit(
+    db: &Db,
+    clock: &dyn Clock,
+    actor: &Actor,
+    company_id: i64,
+    id: i64,
+    name: &str,
+    description: &str,
+) -> Result<()> {
+    let name = check_name("name", name, 120)?;
+    let description = check_description(description)?;
+    let before = links::find_campaign(db.reader(), company_id, id)
+        .await?
+        .ok_or(Error::NotFound("campaign"))?;
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
+    if !links::update_campaign(&mut tx, id, &name, &description).await? {
+        return Err(Error::NotFound("campaign"));
+    }
+    super::record(
+        &mut tx,
+        actor,
+        company_id,
+        "campaign.edited",
+        &format!("campaign:{id}"),
+        json!({ "name": name, "previous_name": before.name, "description_changed": before.description != description }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Enables or disables a campaign (disabled: no new links; existing links

@@ -175,12 +175,26 @@ fn parse_recipients(text: &str) -> Result<Vec<String>> {
 }
 
 /// Generates links for a company's campaign and charges their value, in one
-/// transaction (see module docs).
+/// transaction (see module docs); the client of `request` is the actor.
 pub async fn generate(
     db: &Db,
     clock: &dyn Clock,
     settings: &Settings,
     company_id: i64,
+    request: Generate,
+) -> Result<Generated> {
+    let actor = Actor::Client(request.client_id.clone());
+    generate_as(db, clock, settings, company_id, &actor, request).await
+}
+
+/// [`generate`] on behalf of `actor` (an admin in the portal), who is
+/// then in the audit record; `request.client_id` names the batch's source.
+pub async fn generate_as(
+    db: &Db,
+    clock: &dyn Clock,
+    settings: &Settings,
+    company_id: i64,
+    actor: &Actor,
     request: Generate,
 ) -> Result<Generated> {
     let now = clock.now_ms();
@@ -317,7 +331,7 @@ pub async fn generate(
     .await?;
     super::record(
         &mut tx,
-        &Actor::Client(request.client_id.clone()),
+        actor,
         company_id,
         "links.generated",
         &format!("link_batch:{batch_id}"),

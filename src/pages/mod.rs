@@ -70,6 +70,16 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "developers/oauth.html",
     "developers/try.html",
     "developers/try_result.html",
+    "admin/campaigns.html",
+    "admin/campaign_new.html",
+    "admin/campaign.html",
+    "admin/campaign_batch.html",
+    "admin/campaign_batch_body.html",
+    "admin/campaign_generating.html",
+    "admin/report_tabs.html",
+    "admin/report_pager.html",
+    "admin/report_orders.html",
+    "admin/report_links.html",
 ];
 
 /// The compiled page templates.

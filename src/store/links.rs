@@ -35,6 +35,8 @@ pub struct CampaignRow {
     pub created_at: i64,
     /// Number of products to choose from.
     pub product_count: i64,
+    /// What the company wrote about it ("" if nothing).
+    pub description: String,
 }
 
 /// A new campaign.
@@ -59,7 +61,7 @@ pub struct NewCampaign<'a> {
 const CAMPAIGN_COLUMNS: &str =
     "c.id, c.company_id, c.name, c.denomination_minor, c.currency_code, c.country_code, \
     c.country_name, c.enabled, c.created_at, \
-    (SELECT COUNT(*) FROM campaign_products cp WHERE cp.campaign_id = c.id)";
+    (SELECT COUNT(*) FROM campaign_products cp WHERE cp.campaign_id = c.id), c.description";
 
 fn campaign(row: AnyRow) -> StoreResult<CampaignRow> {
     Ok(CampaignRow {
@@ -73,6 +75,7 @@ fn campaign(row: AnyRow) -> StoreResult<CampaignRow> {
         enabled: row.try_get::<i64, _>(7)? == 1,
         created_at: row.try_get(8)?,
         product_count: row.try_get(9)?,
+        description: row.try_get(10)?,
     })
 }
 
@@ -206,6 +209,24 @@ pub async fn set_enabled(tx: &mut Tx, id: i64, enabled: bool) -> StoreResult<boo
             .bind(id)
             .execute(&mut **tx)
             .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Renames and describes a campaign; false when there is no such campaign.
+pub async fn update_campaign(
+    tx: &mut Tx,
+    id: i64,
+    name: &str,
+    description: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE campaigns SET name = $1, description = $2 WHERE id = $3 AND deleted_at IS NULL",
+    )
+    .bind(name)
+    .bind(description)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -371,10 +392,10 @@ pub struct LinkRow {
     pub voucher_emails: i64,
 }
 
-const LINK_COLUMNS: &str = "l.id, l.code_hash, l.batch_id, b.company_id, b.campaign_id, c.name AS campaign_name, l.status, l.expires_at, l.order_id, \
+pub(super) const LINK_COLUMNS: &str = "l.id, l.code_hash, l.batch_id, b.company_id, b.campaign_id, c.name AS campaign_name, l.status, l.expires_at, l.order_id, \
     l.email, b.denomination_minor, b.currency_code, b.currency_value, b.link_charge_minor, b.base_currency, l.created_at, \
     l.redeemed_at, l.refunded_at, l.voucher_emails";
-const LINK_JOIN: &str =
+pub(super) const LINK_JOIN: &str =
     "links l JOIN link_batches b ON b.id = l.batch_id JOIN campaigns c ON c.id = b.campaign_id";
 
 /// The link at `position` of batch `batch_id` (the caller checks the code

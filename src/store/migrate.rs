@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_server_keys"),
     migration!(8, "0008_signup_confirmations"),
     migration!(9, "0009_portal_sessions"),
+    migration!(10, "0010_report_indexes"),
     migration!(11, "0011_developer_hub"),
 ];
 

@@ -34,6 +34,7 @@ pub mod orders;
 pub mod outbox;
 pub mod rate_limits;
 pub mod reader;
+pub mod reports;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -185,12 +185,12 @@ pub struct OrderRow {
     pub delivered_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, company_id, po_number, product_id, product_name, denomination_minor, quantity, currency_code, \
+pub(super) const COLUMNS: &str = "id, company_id, po_number, product_id, product_name, denomination_minor, quantity, currency_code, \
     currency_value, order_total_minor, discount_minor, discount_percent, amount_charged_minor, base_currency, order_status, \
     delivery_status, email, contact, tag, notify_receiver, created_at, delivered_at";
 
 /// Reads a row of [`COLUMNS`], parsing its status columns.
-fn order(row: AnyRow) -> StoreResult<OrderRow> {
+pub(super) fn order(row: AnyRow) -> StoreResult<OrderRow> {
     Ok(OrderRow {
         id: row.try_get(0)?,
         company_id: row.try_get(1)?,

@@ -20,6 +20,7 @@ mod money;
 mod ops;
 mod orders;
 mod portal;
+mod portal_rewards;
 mod revocation;
 mod rewards;
 mod token_endpoint;

@@ -87,6 +87,18 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
     response
 }
 
+/// A CSV cell of text that users or clients wrote (e-mail addresses, PO
+/// numbers, names): one starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading `'`, so that a spreadsheet shows it as
+/// text instead of running it as a formula.
+pub fn csv_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// Width and height of a chart's plot area, in SVG units.
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 200.0;
@@ -197,6 +209,15 @@ mod tests {
                 .unwrap_err()
                 .contains("after")
         );
+    }
+
+    #[test]
+    fn formula_cells_are_defused() {
+        for bad in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(bad), format!("'{bad}"));
+        }
+        assert_eq!(csv_cell("ann@x.com"), "ann@x.com");
+        assert_eq!(csv_cell(""), "");
     }
 
     #[test]

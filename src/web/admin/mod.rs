@@ -21,8 +21,10 @@ mod access;
 mod admins;
 mod api_settings;
 mod audit;
+mod campaigns;
 pub mod kit;
 mod money;
+mod reports;
 
 use axum::{
     extract::FromRequestParts,
@@ -49,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .merge(money::routes())
         .merge(admins::routes())
         .merge(audit::routes())
+        .merge(campaigns::routes())
+        .merge(reports::routes())
 }
 
 /// The signed-in admin of a portal request, with their company and the
