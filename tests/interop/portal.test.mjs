@@ -1,7 +1,9 @@
 // The admin portal in real headless Chromium, driven as an admin would:
 // log in, Settings → API → Generate Client ID (dialog, Save), copy the
 // Secret ID, Generate Token, use the tokens and the secret at the token
-// endpoint, rotate the secret, then the balance, admins and audit pages.
+// endpoint, rotate the secret, then the balance, admins and audit pages,
+// a campaign with generated links (their CSV downloaded, one link opened),
+// the reports and the developer hub.
 // Started by the Rust test `interop::portal_browser` (tests/it/interop.rs),
 // which provides the server and a company with a super admin. Screenshots
 // of every page and dialog, at phone and desktop widths, go to
@@ -39,7 +41,7 @@ async function token(body) {
 }
 
 test('an admin makes API credentials, uses them and rotates the secret', async () => {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ acceptDownloads: true });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   const page = await context.newPage();
 
@@ -106,6 +108,49 @@ test('an admin makes API credentials, uses them and rotates the secret', async (
     await page.waitForSelector(`text=${heading}`);
     await shoot(page, name);
   }
+
+  // Campaigns: create one from the catalog, generate links, download them.
+  await page.click('nav >> text=Campaigns');
+  await page.waitForSelector('h1:text("Campaigns")');
+  await shoot(page, '13-campaigns');
+  await page.click('text=New campaign');
+  await page.waitForSelector('input[name=denomination]');
+  await page.fill('input[name=name]', 'Diwali thanks');
+  await page.fill('input[name=denomination]', '500');
+  await page.fill('input[name=currency]', 'INR');
+  await page.fill('input[name=country]', 'IN');
+  await page.check('input[name=product][value="101"]');
+  await shoot(page, '14-campaign-new');
+  await page.click('button:text("Create campaign")');
+  await page.waitForSelector('h1:text("Diwali thanks")');
+  await shoot(page, '15-campaign');
+  await page.fill('input[name=quantity]', '3');
+  await page.click('button:text("Generate links")');
+  const download = page.waitForEvent('download');
+  await page.waitForSelector('a[download]');
+  await shoot(page, '16-links-generated');
+  await page.click('a[download]');
+  const csv = await (await download).path().then((file) => import('node:fs/promises').then((fs) => fs.readFile(file, 'utf8')));
+  const rows = csv.trim().split('\n');
+  assert.equal(rows.length, 4, csv);
+  const link = rows[1].split(',').find((cell) => cell.includes('/r/'));
+  const recipient = await context.newPage();
+  await recipient.goto(link.replace(/"/g, ''));
+  await recipient.waitForSelector('h1');
+  await recipient.close();
+
+  // Reports: orders (codes masked but for super admins) and links.
+  await page.click('nav >> text=Reports');
+  await page.waitForSelector('h1');
+  await shoot(page, '17-report-orders');
+  await page.goto(`${base}/admin/reports/links`);
+  await page.waitForSelector('table');
+  assert.match(await page.textContent('main'), /Diwali thanks/);
+  await shoot(page, '18-report-links');
+
+  await page.goto(`${base}/developers`);
+  await page.waitForSelector('h1:text("Developer hub")');
+  await shoot(page, '19-developer-hub');
 
   await page.click('button:text("Log out")');
   await page.waitForSelector('input[name=email]');

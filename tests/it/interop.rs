@@ -64,11 +64,16 @@ both_engines!(portal_browser, |engine| async move {
     let dir = interop_dir("playwright-core");
     let shots = chromium_screenshots(engine);
     let app = TestApp::spawn(engine).await;
-    let (company_id, email) = app.company("Acme Rewards").await;
-    app.fund(company_id, "25000").await;
+    let s = app.stocked(&[SAMPLE_CATALOG], SAMPLE_CODES, "25000").await;
+    let order = serde_json::json!({
+        "query": "plumProAPI.mutation.placeOrder", "tag": "plumProAPI",
+        "variables": {"data": {"productId": 101, "quantity": 1, "denomination": "500", "poNumber": "po-portal-1", "email": "ann@example.com"}},
+    });
+    let (status, placed) = app.api(&s.tokens.access, order).await;
+    assert_eq!(status, 200, "{placed}");
     let env = vec![
         ("GALLEY_BASE", app.base.clone()),
-        ("GALLEY_ADMIN_EMAIL", email),
+        ("GALLEY_ADMIN_EMAIL", s.email),
         ("GALLEY_ADMIN_PASSWORD", "password123".to_string()),
         ("GALLEY_SCREENSHOTS", shots.display().to_string()),
     ];
