@@ -8,10 +8,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as oauth from 'oauth4webapi';
-import { chromium } from 'playwright-core';
+import { launch, signUp } from './helpers.mjs';
 
 const issuer = new URL(process.env.GALLEY_ISSUER);
 const client = { client_id: process.env.GALLEY_CLIENT_ID };
@@ -30,49 +29,11 @@ const server = http.createServer((req, res) => {
 });
 await new Promise((resolve) => server.listen(Number(callback.port), '127.0.0.1', resolve));
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launch();
 after(async () => { await browser.close(); server.close(); });
 
 const as = await oauth.processDiscoveryResponse(
   issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
-
-// The sign-up confirmation link e-mailed to `address` (quoted-printable
-// undone), waiting up to 20 s for the e-mail.
-async function confirmLink(address) {
-  for (let i = 0; i < 200; i++) {
-    for (const name of await fs.readdir(process.env.GALLEY_SPOOL_DIR).catch(() => [])) {
-      if (!name.endsWith('.eml')) continue;
-      const raw = await fs.readFile(path.join(process.env.GALLEY_SPOOL_DIR, name), 'latin1');
-      const text = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g,
-        (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-      const link = text.match(/https?:\/\/[^\s"<]+\/signup\/confirm\?token=[\w-]+/);
-      if (link && text.includes(`To: ${address}`)) return link[0];
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no confirmation e-mail to ${address}`);
-}
-
-// Fills the sign-up form, then opens the e-mailed link and confirms.
-async function signUp(page, name, email, screenshots = false) {
-  await page.click('text=Create an account');
-  await page.waitForSelector('input[name=name]');
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', 'correct horse battery');
-  if (screenshots) await page.screenshot({ path: path.join(shots, '2-signup.png'), fullPage: true });
-  await page.click('button[type=submit]');
-  await page.waitForSelector('text=Check your e-mail');
-  if (screenshots) await page.screenshot({ path: path.join(shots, '2a-check-email.png'), fullPage: true });
-  await page.goto(await confirmLink(email));
-  await page.waitForSelector('text=Finish creating your account');
-  if (screenshots) await page.screenshot({ path: path.join(shots, '2b-confirm.png'), fullPage: true });
-  await page.click('button[type=submit]');
-}
 
 async function startFlow(page, scope) {
   const verifier = oauth.generateRandomCodeVerifier();
@@ -95,7 +56,9 @@ test('sign up, consent, callback, code exchange with PKCE, refresh', async () =>
 
   await page.waitForSelector('input[name=email]');
   await page.screenshot({ path: path.join(shots, '1-login.png'), fullPage: true });
-  await signUp(page, 'Asha Browser', 'asha.browser@shop.test', true);
+  const shots2 = { signup: '2-signup', 'check-email': '2a-check-email', confirm: '2b-confirm' };
+  await signUp(page, 'Asha Browser', 'asha.browser@shop.test',
+    (name) => page.screenshot({ path: path.join(shots, `${shots2[name]}.png`), fullPage: true }));
 
   await page.waitForSelector('button[name=decision][value=allow]');
   const consentText = await page.textContent('main');

@@ -11,18 +11,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './helpers.mjs';
 
 const base = process.env.GALLEY_BASE;
 const email = process.env.GALLEY_ADMIN_EMAIL;
 const password = process.env.GALLEY_ADMIN_PASSWORD;
 const shots = process.env.GALLEY_SCREENSHOTS;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launch();
 after(() => browser.close());
 
 // Screenshots of the current page at phone and desktop widths.

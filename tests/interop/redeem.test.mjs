@@ -12,7 +12,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './helpers.mjs';
 
 const link = new URL(process.env.GALLEY_LINK);
 const expiredLink = new URL(process.env.GALLEY_SECOND_LINK);
@@ -22,11 +22,7 @@ assert.ok(shots, 'GALLEY_SHOTS is not set');
 const invalidLink = new URL('A'.repeat(43), link);
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launch();
 after(async () => { await browser.close(); });
 
 // A fresh browser (no cookies) that only talks to the server under test:

@@ -83,3 +83,23 @@ both_engines!(portal_browser, |engine| async move {
         "{stdout}"
     );
 });
+
+both_engines!(developer_hub_browser, |engine| async move {
+    let dir = interop_dir("playwright-core");
+    let shots = chromium_screenshots(engine);
+    let app = TestApp::spawn(engine).await;
+    let (_, email) = app.company("Corner Shop").await;
+    let env = vec![
+        ("GALLEY_BASE", app.base.clone()),
+        ("GALLEY_ADMIN_EMAIL", email),
+        ("GALLEY_ADMIN_PASSWORD", "password123".to_string()),
+        ("GALLEY_CALLBACK", format!("http://127.0.0.1:{}/callback", free_port())),
+        ("GALLEY_SCREENSHOTS", shots.display().to_string()),
+        ("GALLEY_SPOOL_DIR", app.spool_dir.display().to_string()),
+    ];
+    let stdout = node_test(dir, "developers.test.mjs", env).await;
+    assert!(
+        stdout.contains("# pass 1") && stdout.contains("# fail 0"),
+        "{stdout}"
+    );
+});
