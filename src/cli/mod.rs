@@ -23,6 +23,7 @@ mod funds;
 mod fx;
 mod ledger;
 mod link;
+mod operator;
 mod order;
 mod report;
 mod serve;
@@ -90,6 +91,9 @@ pub enum Command {
     /// A company's admins.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// The people who review public apps at /operator.
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
     /// Tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -141,6 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Company(c) => session::run(config, json, c, company::run).await,
         Command::Client(c) => session::run(config, json, c, client::run).await,
         Command::Admin(c) => session::run(config, json, c, admin::run).await,
+        Command::Operator(c) => session::run(config, json, c, operator::run).await,
         Command::Token(c) => session::run(config, json, c, token::run).await,
         Command::Funds(c) => session::run(config, json, c, funds::run).await,
         Command::Catalog(c) => session::run(config, json, c, catalog::run).await,

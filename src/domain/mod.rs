@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod ledger;
 pub mod links;
 pub mod money;
+pub mod operators;
 pub mod orders;
 pub mod passwords;
 pub mod scopes;
@@ -64,6 +65,8 @@ pub enum Actor {
     User(i64),
     /// Galley itself (background sweeps and workers).
     System,
+    /// A person the operator named to review apps (the operator pages).
+    Operator(i64),
 }
 
 impl std::fmt::Display for Actor {
@@ -74,6 +77,7 @@ impl std::fmt::Display for Actor {
             Actor::Client(id) => write!(f, "client:{id}"),
             Actor::User(id) => write!(f, "user:{id}"),
             Actor::System => f.write_str("system"),
+            Actor::Operator(id) => write!(f, "operator:{id}"),
         }
     }
 }

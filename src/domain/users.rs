@@ -177,7 +177,7 @@ pub async fn admin_log_in(
 
 /// A PHC string that never verifies, hashed once, so that an unknown e-mail
 /// address costs the same argon2 work as a wrong password.
-async fn dummy_hash() -> &'static str {
+pub(super) async fn dummy_hash() -> &'static str {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     HASH.get_or_init(|| async {
         passwords::hash("galley-dummy-password".into())

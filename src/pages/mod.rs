@@ -70,6 +70,8 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "developers/oauth.html",
     "developers/try.html",
     "developers/try_result.html",
+    "operator/login.html",
+    "operator/apps.html",
     "admin/campaigns.html",
     "admin/campaign_new.html",
     "admin/campaign.html",

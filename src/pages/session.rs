@@ -162,3 +162,35 @@ pub async fn open(state: &AppState, owner: Owner) -> StoreResult<HeaderValue> {
     sessions::insert(&state.db, &hash, owner, now, expires).await?;
     Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))
 }
+
+/// The reviewer of the request's operator session, if it is a live one
+/// (the same cookie as other sessions; the rows live in their own table).
+pub async fn current_operator(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> StoreResult<Option<crate::store::operators::OperatorRow>> {
+    let Some(hash) = session_hash(headers) else {
+        return Ok(None);
+    };
+    let now = state.clock.now_ms();
+    crate::store::operators::by_session(&state.db, &hash, now, now - IDLE_TIMEOUT_MS).await
+}
+
+/// Opens an operator session (replacing the browser's current one);
+/// returns its `Set-Cookie` header.
+pub async fn open_operator(state: &AppState, operator_id: i64) -> StoreResult<HeaderValue> {
+    let token = crypto::new_secret("");
+    let hash = crypto::hash_secret(&token);
+    let now = state.clock.now_ms();
+    let expires = now + SESSION_TTL_SECS * 1000;
+    crate::store::operators::open_session(&state.db, &hash, operator_id, now, expires).await?;
+    Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))
+}
+
+/// Ends the request's operator session, if any.
+pub async fn close_operator(state: &AppState, headers: &HeaderMap) -> StoreResult<()> {
+    match session_hash(headers) {
+        Some(hash) => crate::store::operators::close_session(&state.db, &hash).await,
+        None => Ok(()),
+    }
+}

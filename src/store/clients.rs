@@ -334,3 +334,16 @@ pub async fn update_name(tx: &mut Tx, client_id: &str, name: &str) -> StoreResul
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Public apps the operator has to review (submitted first), or reviewed.
+pub async fn for_review<'e>(exec: impl sqlx::any::AnyExecutor<'e>) -> StoreResult<Vec<ClientRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM clients WHERE visibility = 'public' AND deleted_at IS NULL AND review <> 'draft' \
+         ORDER BY CASE WHEN review = 'submitted' THEN 0 ELSE 1 END, created_at DESC LIMIT 500"
+    ))
+    .fetch_all(exec)
+    .await?
+    .into_iter()
+    .map(super::read)
+    .collect()
+}

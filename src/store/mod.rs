@@ -30,6 +30,7 @@ pub mod ledger;
 pub mod limiter;
 pub mod links;
 pub mod migrate;
+pub mod operators;
 pub mod orders;
 pub mod outbox;
 pub mod rate_limits;

@@ -1,5 +1,6 @@
 //! The web area: the stylesheet and script, the admin portal ([`admin`]),
-//! the developer hub ([`developers`]), the reward-link page ([`redeem`]) and the demo app's callback
+//! the developer hub ([`developers`]), the operator's review pages
+//! ([`operator`]), the reward-link page ([`redeem`]) and the demo app's callback
 //! ([`demo`]). Pages render through the shared kit in
 //! [`crate::pages`]; the storefront's authorization pages live in
 //! [`crate::oauth::authorize`].
@@ -10,6 +11,7 @@
 pub mod admin;
 pub mod demo;
 pub mod developers;
+pub mod operator;
 pub mod redeem;
 
 use axum::{http::header, response::IntoResponse, routing::get, Router};
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(redeem::router())
         .merge(admin::router())
         .merge(developers::router())
+        .merge(operator::router())
 }
 
 async fn stylesheet() -> impl IntoResponse {
