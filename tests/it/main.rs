@@ -18,6 +18,7 @@ mod links;
 mod money;
 mod ops;
 mod orders;
+mod races;
 mod revocation;
 mod rewards;
 mod token_endpoint;
