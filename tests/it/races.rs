@@ -597,7 +597,7 @@ both_engines!(
 
         // Rewards API: getBalance allows 10 calls per client per minute.
         // Two clients, 50 calls each, all at once, over both nodes.
-        away_from_window_end(60_000, 10_000).await;
+        away_from_window_end(60_000, 5_000).await;
         let tokens = [a.tokens.access.clone(), tokens_b.access.clone()];
         let answers = storm(100, |i| {
             let (http, base, token) = (app.http.clone(), bases[(i / 2) % 2].clone(), tokens[i % 2].clone());
@@ -641,7 +641,7 @@ both_engines!(
 
         // Log-ins: 10 failures per account and address per 15 minutes.
         // 60 guesses from one address, at once, over both nodes.
-        away_from_window_end(15 * 60_000, 20_000).await;
+        away_from_window_end(15 * 60_000, 10_000).await;
         let attacker = Arc::new(crate::authorize::Browser::from_address([127, 0, 0, 21]));
         let login = Arc::new(attacker.get(&authorize_url(&bases[0], &storefront.id)).await);
         assert_eq!(login.status, 200, "{}", login.body);
