@@ -145,7 +145,7 @@ where
 /// (the advisory lock); SQLite is the one-node engine (README, Storage).
 ///
 /// Guard: `pg_advisory_lock` in `store::migrate::run_through`. Without it
-/// the four nodes apply migration 1 together and all but one exit with
+/// the six nodes apply migration 1 together and all but one exit with
 /// "relation already exists" / a duplicate key in `galley_migrations`.
 mod nodes_started_at_once_on_an_empty_database_migrate_it_once {
     use super::*;
@@ -153,7 +153,7 @@ mod nodes_started_at_once_on_an_empty_database_migrate_it_once {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn postgres() {
         let db = TestDb::new(Engine::Postgres).await;
-        let nodes = start_nodes(&db.url, 4, &[]).await;
+        let nodes = start_nodes(&db.url, 6, &[]).await;
         let migrations = std::fs::read_dir(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/migrations/postgres"
