@@ -12,6 +12,7 @@ mod cli_reads;
 mod concurrency;
 mod demo;
 mod email;
+mod forms;
 mod interop;
 mod link_browser;
 mod links;
