@@ -183,6 +183,11 @@ async fn admin_session(app: &TestApp, http: &reqwest::Client, s: &Setup) -> Stri
 }
 
 both_engines!(
+    // Guards: `session::csrf_ok` at each form. With the reward-link pages'
+    // check removed (`web::redeem`), step 4 failed (a post without a token
+    // redeemed the link); with the signature check dropped from `csrf_ok`
+    // (an equal cookie and field enough), step 1 failed (a forged pair got
+    // the password checked).
     every_form_refuses_a_missing_or_forged_csrf_token,
     |engine| async move {
         let app = TestApp::spawn(engine).await;

@@ -99,7 +99,11 @@ where
             })
         })
         .collect();
-    join_all(tasks).await.into_iter().map(Result::unwrap).collect()
+    join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// Counts each distinct value of `items`, sorted (for readable asserts).
@@ -154,12 +158,10 @@ mod nodes_started_at_once_on_an_empty_database_migrate_it_once {
     async fn postgres() {
         let db = TestDb::new(Engine::Postgres).await;
         let nodes = start_nodes(&db.url, 6, &[]).await;
-        let migrations = std::fs::read_dir(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/migrations/postgres"
-        ))
-        .unwrap()
-        .count() as i64;
+        let migrations =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+                .unwrap()
+                .count() as i64;
         // A server on the same database (migrating nothing more) for the
         // checks and a token.
         let url = db.url.clone();
@@ -328,17 +330,35 @@ impl Drop for Smtp {
     }
 }
 
-/// The outbox rows: (id, attempts, sent, next_attempt_at, last_error).
-async fn outbox(app: &TestApp) -> Vec<(i64, i64, bool, i64, Option<String>)> {
-    let rows: Vec<(i64, i64, Option<i64>, i64, Option<String>)> = sqlx::query_as(
+/// An outbox row, as the tests look at it.
+#[derive(Clone, Debug)]
+struct OutboxRow {
+    id: i64,
+    attempts: i64,
+    sent: bool,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+}
+
+/// The outbox rows, oldest first.
+async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
+    sqlx::query_as::<_, (i64, i64, Option<i64>, i64, Option<String>)>(
         "SELECT id, attempts, sent_at, next_attempt_at, last_error FROM outbox ORDER BY id",
     )
     .fetch_all(app.db.reader())
     .await
-    .unwrap();
-    rows.into_iter()
-        .map(|(id, a, sent, next, e)| (id, a, sent.is_some(), next, e))
-        .collect()
+    .unwrap()
+    .into_iter()
+    .map(
+        |(id, attempts, sent_at, next_attempt_at, last_error)| OutboxRow {
+            id,
+            attempts,
+            sent: sent_at.is_some(),
+            next_attempt_at,
+            last_error,
+        },
+    )
+    .collect()
 }
 
 /// A Xoxo Link call on `base`.
@@ -398,21 +418,30 @@ both_engines!(
         .await;
         assert_eq!(g["links"].as_array().map(Vec::len), Some(40), "{g}");
         until("every message marked sent", 60, || async {
-            outbox(&app).await.iter().all(|row| row.2)
+            outbox(&app).await.iter().all(|row| row.sent)
         })
         .await;
         // Three more polls of every worker: nothing else arrives.
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let mut received = smtp.recipients();
         received.sort();
-        assert_eq!(received, addresses, "each message once: {:?}", tally(&received));
+        assert_eq!(
+            received,
+            addresses,
+            "each message once: {:?}",
+            tally(&received)
+        );
         let rows = outbox(&app).await;
         assert_eq!(rows.len(), 40);
         assert!(
-            rows.iter().all(|(_, attempts, sent, _, error)| *attempts == 1 && *sent && error.is_none()),
+            rows.iter()
+                .all(|r| r.attempts == 1 && r.sent && r.last_error.is_none()),
             "one attempt each: {rows:?}"
         );
-        assert_eq!(app.ledger_balance(s.company_id).await, (50_000 - 40 * 500) * 100);
+        assert_eq!(
+            app.ledger_balance(s.company_id).await,
+            (50_000 - 40 * 500) * 100
+        );
         drop(nodes);
     }
 );
@@ -446,13 +475,20 @@ both_engines!(
         assert_eq!(status, 200, "{body}");
         // The child node claims the message and is held by the SMTP server
         // before the message is accepted; then it is killed.
-        until("the child node to be sending", 20, || async { smtp.stalling() }).await;
+        until("the child node to be sending", 20, || async {
+            smtp.stalling()
+        })
+        .await;
         nodes[0].kill();
         smtp.release();
         let rows = outbox(&app).await;
         assert_eq!(rows.len(), 1);
-        let (_, attempts, sent, lease_end, _) = rows[0].clone();
-        assert_eq!((attempts, sent), (0, false), "claimed, never finished: {rows:?}");
+        let (attempts, sent, lease_end) = (rows[0].attempts, rows[0].sent, rows[0].next_attempt_at);
+        assert_eq!(
+            (attempts, sent),
+            (0, false),
+            "claimed, never finished: {rows:?}"
+        );
         // Half a minute after the crash nobody else has taken it, though
         // the SMTP server accepts mail again: the lease stands.
         let crash = {
@@ -462,16 +498,27 @@ both_engines!(
         app.clock.advance_secs((crash - app.clock_ms()) / 1000 + 30);
         tokio::time::sleep(Duration::from_millis(1200)).await;
         assert!(smtp.messages().is_empty(), "sent inside the lease");
-        assert_eq!(outbox(&app).await[0].3, lease_end, "the lease stands");
+        assert_eq!(
+            outbox(&app).await[0].next_attempt_at,
+            lease_end,
+            "the lease stands"
+        );
         assert!(lease_end > app.clock_ms(), "a lease of about a minute");
         // Past the lease, the surviving node delivers it, once.
-        app.clock.advance_secs((lease_end - app.clock_ms()) / 1000 + 2);
-        until("the e-mail after the lease", 20, || async { smtp.messages().len() == 1 }).await;
+        app.clock
+            .advance_secs((lease_end - app.clock_ms()) / 1000 + 2);
+        until("the e-mail after the lease", 20, || async {
+            smtp.messages().len() == 1
+        })
+        .await;
         tokio::time::sleep(Duration::from_millis(1000)).await;
         assert_eq!(smtp.recipients(), vec!["receiver@shop.test"]);
         assert!(smtp.messages()[0].contains("CCD-500-0001"));
         let rows = outbox(&app).await;
-        assert!(rows[0].2 && rows[0].1 == 1, "sent, one recorded attempt: {rows:?}");
+        assert!(
+            rows[0].sent && rows[0].attempts == 1,
+            "sent, one recorded attempt: {rows:?}"
+        );
     }
 );
 
@@ -505,7 +552,7 @@ both_engines!(
                 outbox(app)
                     .await
                     .iter()
-                    .any(|r| r.0 == id && r.1 >= attempts && r.4.is_some())
+                    .any(|r| r.id == id && r.attempts >= attempts && r.last_error.is_some())
             }
         };
         order("OLD-1", "old@shop.test").await;
@@ -521,18 +568,28 @@ both_engines!(
         until("the old message's last attempt", 20, || failed(1, 3)).await;
         until("the new message's retry", 20, || failed(2, 2)).await;
         let rows = outbox(&app).await;
-        assert_eq!(rows[0].3, i64::MAX, "given up: never due again: {rows:?}");
-        assert!(rows[1].3 < i64::MAX, "still retried: {rows:?}");
+        assert_eq!(
+            rows[0].next_attempt_at,
+            i64::MAX,
+            "given up: never due again: {rows:?}"
+        );
+        assert!(
+            rows[1].next_attempt_at < i64::MAX,
+            "still retried: {rows:?}"
+        );
         // The SMTP server comes back; an hour on (the longest back-off),
         // only the message still within its 3 days is delivered.
         let smtp = Smtp::start_on(port, false).await;
         app.clock.advance_secs(3_700);
-        until("the new message", 20, || async { smtp.messages().len() == 1 }).await;
+        until("the new message", 20, || async {
+            smtp.messages().len() == 1
+        })
+        .await;
         app.clock.advance_secs(3_700);
         tokio::time::sleep(Duration::from_millis(1000)).await;
         assert_eq!(smtp.recipients(), vec!["new@shop.test"]);
         let rows = outbox(&app).await;
-        assert_eq!((rows[0].2, rows[1].2), (false, true), "{rows:?}");
+        assert_eq!((rows[0].sent, rows[1].sent), (false, true), "{rows:?}");
     }
 );
 
@@ -603,12 +660,18 @@ both_engines!(
         away_from_window_end(60_000, 5_000).await;
         let tokens = [a.tokens.access.clone(), tokens_b.access.clone()];
         let answers = storm(100, |i| {
-            let (http, base, token) = (app.http.clone(), bases[(i / 2) % 2].clone(), tokens[i % 2].clone());
+            let (http, base, token) = (
+                app.http.clone(),
+                bases[(i / 2) % 2].clone(),
+                tokens[i % 2].clone(),
+            );
             async move {
                 let response = http
                     .post(format!("{base}/v1/oauth/api"))
                     .bearer_auth(token)
-                    .json(&json!({"query": "plumProAPI.query.getBalance", "variables": {"data": {}}}))
+                    .json(
+                        &json!({"query": "plumProAPI.query.getBalance", "variables": {"data": {}}}),
+                    )
                     .send()
                     .await
                     .unwrap();
@@ -619,16 +682,26 @@ both_engines!(
         })
         .await;
         for client in 0..2 {
-            let mine: Vec<u16> = answers.iter().filter(|a| a.0 == client).map(|a| a.1).collect();
-            assert_eq!(tally(&mine), vec![(200, 10), (429, 40)], "client {client}: {answers:?}");
+            let mine: Vec<u16> = answers
+                .iter()
+                .filter(|a| a.0 == client)
+                .map(|a| a.1)
+                .collect();
+            assert_eq!(
+                tally(&mine),
+                vec![(200, 10), (429, 40)],
+                "client {client}: {answers:?}"
+            );
         }
         assert!(answers.iter().all(|a| a.2), "every 429 has Retry-After");
         for client in [&a.client.id, &client_b.id] {
-            let (hits,): (i64,) = sqlx::query_as("SELECT CAST(SUM(hits) AS BIGINT) FROM rate_limits WHERE bucket = $1")
-                .bind(format!("api:{client}:getBalance"))
-                .fetch_one(app.db.reader())
-                .await
-                .unwrap();
+            let (hits,): (i64,) = sqlx::query_as(
+                "SELECT CAST(SUM(hits) AS BIGINT) FROM rate_limits WHERE bucket = $1",
+            )
+            .bind(format!("api:{client}:getBalance"))
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
             assert_eq!(hits, 50, "every call counted once");
         }
         // The calls were counted in shared batches (a batch of more than
@@ -637,7 +710,10 @@ both_engines!(
         for base in &bases {
             let text = node_metrics(&app.http, base).await;
             let sum = metric(&text, "galley_batch_jobs_sum{batcher=\"rate_limit_hits\"}");
-            let count = metric(&text, "galley_batch_jobs_count{batcher=\"rate_limit_hits\"}");
+            let count = metric(
+                &text,
+                "galley_batch_jobs_count{batcher=\"rate_limit_hits\"}",
+            );
             batched |= sum > count;
         }
         assert!(batched, "the limiter's batching path was taken");
@@ -646,7 +722,11 @@ both_engines!(
         // 60 guesses from one address, at once, over both nodes.
         away_from_window_end(15 * 60_000, 10_000).await;
         let attacker = Arc::new(crate::authorize::Browser::from_address([127, 0, 0, 21]));
-        let login = Arc::new(attacker.get(&authorize_url(&bases[0], &storefront.id)).await);
+        let login = Arc::new(
+            attacker
+                .get(&authorize_url(&bases[0], &storefront.id))
+                .await,
+        );
         assert_eq!(login.status, 200, "{}", login.body);
         let guesses = storm(60, |i| {
             let (attacker, login, base) = (attacker.clone(), login.clone(), bases[i % 2].clone());
@@ -668,7 +748,11 @@ both_engines!(
         // being changed, answers "check your e-mail" with 200 instead of
         // 303: both count as going on, a 5xx as neither).
         let crowd = Arc::new(crate::authorize::Browser::from_address([127, 0, 0, 22]));
-        let query = authorize_url(&bases[0], &storefront.id).split_once('?').unwrap().1.to_string();
+        let query = authorize_url(&bases[0], &storefront.id)
+            .split_once('?')
+            .unwrap()
+            .1
+            .to_string();
         let signup = Arc::new(
             crowd
                 .get(&format!("{}/v1/oauth/authorize/signup?{query}", bases[0]))
@@ -679,7 +763,11 @@ both_engines!(
             let (crowd, signup, base) = (crowd.clone(), signup.clone(), bases[i % 2].clone());
             async move {
                 let email = format!("bot{i}@shop.test");
-                let fields = [("name", "Bot"), ("email", email.as_str()), ("password", "correct horse")];
+                let fields = [
+                    ("name", "Bot"),
+                    ("email", email.as_str()),
+                    ("password", "correct horse"),
+                ];
                 match crowd
                     .submit_to(&base, &signup, "/v1/oauth/authorize/signup", &fields)
                     .await
@@ -782,8 +870,10 @@ both_engines!(
             "each link refunded by exactly one sweep: {sweepers:?}"
         );
         assert_eq!(
-            app.count("SELECT COUNT(*) FROM links WHERE status = 'refunded' AND refunded_at IS NOT NULL")
-                .await,
+            app.count(
+                "SELECT COUNT(*) FROM links WHERE status = 'refunded' AND refunded_at IS NOT NULL"
+            )
+            .await,
             LINKS
         );
         let (refunds,): (i64,) = sqlx::query_as(

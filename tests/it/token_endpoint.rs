@@ -406,7 +406,11 @@ both_engines!(
 /// The `scope` of a reply as a sorted list: scopes are a set (RFC 6749
 /// §3.3), their order carries nothing.
 pub fn scope_set(body: &serde_json::Value) -> Vec<&str> {
-    let mut scopes: Vec<&str> = body["scope"].as_str().unwrap_or_default().split(' ').collect();
+    let mut scopes: Vec<&str> = body["scope"]
+        .as_str()
+        .unwrap_or_default()
+        .split(' ')
+        .collect();
     scopes.sort_unstable();
     scopes
 }
