@@ -234,7 +234,7 @@ class Handler(Mailbox):
 async def main():
     handler = Handler(maildir)
     server = await asyncio.get_running_loop().create_server(
-        lambda: SMTP(handler), "127.0.0.1", port)
+        lambda: SMTP(handler, hostname="localhost"), "127.0.0.1", port)
     await server.serve_forever()
 
 asyncio.run(main())
