@@ -159,11 +159,13 @@ mod tests {
     #[test]
     fn templates_escape_hostile_text() {
         let templates = Templates::new();
-        let response = templates.page(
-            StatusCode::BAD_REQUEST,
-            "error.html",
-            minijinja::context! { base_path => "", title => "<script>alert(1)</script>", message => "\"><img src=x>" },
-        );
+        let ctx = minijinja::context! { base_path => "", title => "<script>alert(1)</script>", message => "\"><img src=x>" };
+        let html = templates.render("error.html", &ctx).unwrap();
+        assert!(!html.contains("<script>alert(1)"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)"), "{html}");
+        assert!(!html.contains("<img src=x>"), "{html}");
+        assert!(html.contains("&quot;&gt;&lt;img src=x&gt;"), "{html}");
+        let response = templates.page(StatusCode::BAD_REQUEST, "error.html", ctx);
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
     }

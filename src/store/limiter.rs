@@ -6,7 +6,7 @@
 //! May touch: `store::batch`, `store::rate_limits`, `store` (`Db`). Never
 //! `domain` or an entry point.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{batch::Batcher, rate_limits, Db, Engine};
 
@@ -41,7 +41,11 @@ impl Limiter {
 }
 
 async fn count(db: &Db, keys: Vec<Key>) -> Vec<Result<i64, String>> {
-    let mut groups: HashMap<&Key, i64> = HashMap::new();
+    // Counters are upserted in one order (sorted by key) in every batch:
+    // batches run at once (two workers per node, and every node), and two
+    // that locked the same counters in different orders would deadlock
+    // (PostgreSQL then aborts one, and its callers got 500s).
+    let mut groups: BTreeMap<&Key, i64> = BTreeMap::new();
     for key in &keys {
         *groups.entry(key).or_default() += 1;
     }

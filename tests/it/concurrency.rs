@@ -130,6 +130,11 @@ both_engines!(
                 1,
                 "{statuses:?}"
             );
+            // Every other answer is the refusal (never a 5xx from a node).
+            assert!(
+                statuses.iter().all(|s| *s == 200 || *s == 400),
+                "{statuses:?}"
+            );
             // Reuse seen by either node revoked the family for both.
             for base in &bases {
                 assert_eq!(app.validate_on(base, &s.tokens.access).await.0, 401);

@@ -572,8 +572,12 @@ both_engines!(
             404
         );
         // Unknown and malformed codes: a 404 page, no lookup of garbage.
+        // (48 characters: a well-formed code that names no link, looked
+        // up; 43: the wrong length, refused before any lookup.)
+        assert_eq!(code_of(&url).len(), 48);
         for bad in [
             "/r/nope",
+            "/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             "/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             "/r/%3Cscript%3E",
         ] {
@@ -584,7 +588,7 @@ both_engines!(
         }
         let (status, _) = choose(
             &http,
-            &app.url("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            &app.url("/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
             "101",
             &csrf,
         )
