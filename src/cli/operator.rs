@@ -44,7 +44,10 @@ pub(super) async fn run(s: &Session, command: OperatorCommand) -> anyhow::Result
                 .map_err(explain)?;
             Ok(Output::new(
                 json!({ "operator_id": id, "email": email.trim().to_lowercase() }),
-                format!("{} may now review public apps at /operator (operator {id})", email.trim()),
+                format!(
+                    "{} may now review public apps at /operator (operator {id})",
+                    email.trim()
+                ),
             ))
         }
         OperatorCommand::Remove { email } => {

@@ -36,7 +36,16 @@ pub async fn add(
         }
         Err(e) => return Err(e.into()),
     };
-    super::record(&mut tx, actor, None, "operator.added", &format!("operator:{id}"), json!({ "email": email }), now).await?;
+    super::record(
+        &mut tx,
+        actor,
+        None,
+        "operator.added",
+        &format!("operator:{id}"),
+        json!({ "email": email }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -52,14 +61,27 @@ pub async fn remove(db: &Db, clock: &dyn Clock, actor: &Actor, email: &str) -> R
     if !operators::delete(&mut tx, found.id).await? {
         return Err(Error::NotFound("operator"));
     }
-    super::record(&mut tx, actor, None, "operator.removed", &format!("operator:{}", found.id), json!({ "email": email }), now).await?;
+    super::record(
+        &mut tx,
+        actor,
+        None,
+        "operator.removed",
+        &format!("operator:{}", found.id),
+        json!({ "email": email }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Every reviewer's e-mail address.
 pub async fn list(db: &Db) -> Result<Vec<String>> {
-    Ok(operators::list(db.reader()).await?.into_iter().map(|o| o.email).collect())
+    Ok(operators::list(db.reader())
+        .await?
+        .into_iter()
+        .map(|o| o.email)
+        .collect())
 }
 
 /// The reviewer with this e-mail address and password; costs the same

@@ -56,7 +56,11 @@ impl FromRequestParts<AppState> for Reviewer {
         match session::current_operator(state, &parts.headers).await {
             Ok(Some(operator)) => {
                 let (csrf, csrf_cookie) = session::csrf_token(state, &parts.headers);
-                Ok(Reviewer { operator, csrf, csrf_cookie })
+                Ok(Reviewer {
+                    operator,
+                    csrf,
+                    csrf_cookie,
+                })
             }
             Ok(None) => Err(see_other(state, "/operator/login")),
             Err(e) => Err(failed(state, e.into())),
@@ -72,7 +76,9 @@ impl Reviewer {
         };
         let mut response = state.templates.page(status, "operator/apps.html", ctx);
         if let Some(cookie) = &self.csrf_cookie {
-            response.headers_mut().append(header::SET_COOKIE, cookie.clone());
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.clone());
         }
         response
     }
@@ -80,7 +86,9 @@ impl Reviewer {
 
 fn see_other(state: &AppState, path: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(&format!("{}{path}", state.config.public_url.base_path())) {
+    if let Ok(value) =
+        HeaderValue::from_str(&format!("{}{path}", state.config.public_url.base_path()))
+    {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
@@ -89,10 +97,15 @@ fn see_other(state: &AppState, path: &str) -> Response {
 fn failed(state: &AppState, e: domain::Error) -> Response {
     let (status, message) = match e {
         domain::Error::Invalid(m) => (StatusCode::BAD_REQUEST, m),
-        domain::Error::NotFound(what) => (StatusCode::NOT_FOUND, format!("There is no such {what}.")),
+        domain::Error::NotFound(what) => {
+            (StatusCode::NOT_FOUND, format!("There is no such {what}."))
+        }
         e => {
             tracing::error!(error = %e, "operator page failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Please try again later.".into())
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Please try again later.".into(),
+            )
         }
     };
     state.templates.page(
@@ -107,12 +120,19 @@ async fn review(State(state): State<AppState>, reviewer: Reviewer) -> Response {
     render(&state, &reviewer, StatusCode::OK, None).await
 }
 
-async fn render(state: &AppState, reviewer: &Reviewer, status: StatusCode, error: Option<&str>) -> Response {
+async fn render(
+    state: &AppState,
+    reviewer: &Reviewer,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Response {
     let read = async {
         let apps = clients::for_review(state.db.reader()).await?;
         let mut rows = Vec::with_capacity(apps.len());
         for app in &apps {
-            let company = companies::find(state.db.reader(), app.company_id).await?.map(|c| c.name);
+            let company = companies::find(state.db.reader(), app.company_id)
+                .await?
+                .map(|c| c.name);
             rows.push(context! {
                 client_id => app.client_id, name => app.name, company, redirect_uri => app.redirect_uri,
                 homepage_url => app.homepage_url, description => app.description, scopes => app.scopes,
@@ -135,33 +155,73 @@ struct Decision {
 }
 
 /// `POST /operator/apps/{id}/approve`.
-async fn approve(State(state): State<AppState>, headers: HeaderMap, reviewer: Reviewer, Path(id): Path<String>, Form(form): Form<Decision>) -> Response {
+async fn approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reviewer: Reviewer,
+    Path(id): Path<String>,
+    Form(form): Form<Decision>,
+) -> Response {
     decide(&state, &headers, &reviewer, &id, form, true).await
 }
 
 /// `POST /operator/apps/{id}/reject` (with a reason).
-async fn reject(State(state): State<AppState>, headers: HeaderMap, reviewer: Reviewer, Path(id): Path<String>, Form(form): Form<Decision>) -> Response {
+async fn reject(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reviewer: Reviewer,
+    Path(id): Path<String>,
+    Form(form): Form<Decision>,
+) -> Response {
     decide(&state, &headers, &reviewer, &id, form, false).await
 }
 
-async fn decide(state: &AppState, headers: &HeaderMap, reviewer: &Reviewer, id: &str, form: Decision, approve: bool) -> Response {
+async fn decide(
+    state: &AppState,
+    headers: &HeaderMap,
+    reviewer: &Reviewer,
+    id: &str,
+    form: Decision,
+    approve: bool,
+) -> Response {
     if !session::csrf_ok(state, headers, form.csrf.as_deref()) {
-        return render(state, reviewer, StatusCode::FORBIDDEN, Some("This form had expired: reload the page and try again.")).await;
+        return render(
+            state,
+            reviewer,
+            StatusCode::FORBIDDEN,
+            Some("This form had expired: reload the page and try again."),
+        )
+        .await;
     }
     let actor = Actor::Operator(reviewer.operator.id);
     let result = if approve {
         domain::clients::approve(&state.db, &*state.clock, &actor, id).await
     } else {
-        domain::clients::reject(&state.db, &*state.clock, &actor, id, form.reason.as_deref().unwrap_or_default()).await
+        domain::clients::reject(
+            &state.db,
+            &*state.clock,
+            &actor,
+            id,
+            form.reason.as_deref().unwrap_or_default(),
+        )
+        .await
     };
     match result {
         Ok(()) => see_other(state, "/operator"),
-        Err(domain::Error::Invalid(message)) => render(state, reviewer, StatusCode::BAD_REQUEST, Some(&message)).await,
+        Err(domain::Error::Invalid(message)) => {
+            render(state, reviewer, StatusCode::BAD_REQUEST, Some(&message)).await
+        }
         Err(e) => failed(state, e),
     }
 }
 
-fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, error: Option<&str>, email: &str) -> Response {
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<&str>,
+    email: &str,
+) -> Response {
     let (csrf, cookie) = session::csrf_token(state, headers);
     let mut page = state.templates.page(
         status,
@@ -188,15 +248,39 @@ struct LogIn {
 
 /// `POST /operator/login`: limited like every log-in (see
 /// [`crate::domain::attempts`]).
-async fn log_in(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Form(form): Form<LogIn>) -> Response {
+async fn log_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LogIn>,
+) -> Response {
     let email = form.email.as_deref().unwrap_or_default();
     if !session::csrf_ok(&state, &headers, form.csrf.as_deref()) {
-        return login_page(&state, &headers, StatusCode::FORBIDDEN, Some("This form had expired. Please log in again."), email);
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some("This form had expired. Please log in again."),
+            email,
+        );
     }
     let account = format!("operator:{}", email.trim().to_ascii_lowercase());
-    let reservation = match attempts::reserve_log_in(&state.db, state.clock.now_ms(), &account, peer.ip()).await {
+    let reservation = match attempts::reserve_log_in(
+        &state.db,
+        state.clock.now_ms(),
+        &account,
+        peer.ip(),
+    )
+    .await
+    {
         Ok(Verdict::Refused) => {
-            return login_page(&state, &headers, StatusCode::TOO_MANY_REQUESTS, Some("Too many failed attempts. Wait 15 minutes, then try again."), email)
+            return login_page(
+                &state,
+                &headers,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("Too many failed attempts. Wait 15 minutes, then try again."),
+                email,
+            )
         }
         Ok(Verdict::Go { delay, reservation }) => {
             tokio::time::sleep(delay).await;
@@ -218,7 +302,13 @@ async fn log_in(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<So
                 Err(e) => failed(&state, e.into()),
             }
         }
-        Ok(None) => login_page(&state, &headers, StatusCode::UNAUTHORIZED, Some("The e-mail address or the password is not right."), email),
+        Ok(None) => login_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            Some("The e-mail address or the password is not right."),
+            email,
+        ),
         Err(e) => failed(&state, e),
     }
 }
@@ -229,9 +319,20 @@ struct CsrfOnly {
 }
 
 /// `POST /operator/logout`.
-async fn log_out(State(state): State<AppState>, headers: HeaderMap, _reviewer: Reviewer, Form(form): Form<CsrfOnly>) -> Response {
+async fn log_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _reviewer: Reviewer,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
     if !session::csrf_ok(&state, &headers, form.csrf.as_deref()) {
-        return login_page(&state, &headers, StatusCode::FORBIDDEN, Some("This form had expired."), "");
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some("This form had expired."),
+            "",
+        );
     }
     if let Err(e) = session::close_operator(&state, &headers).await {
         return failed(&state, e.into());

@@ -563,3 +563,166 @@ both_engines!(
         assert_eq!(page.location(), "/admin/login?next=%2Fdevelopers");
     }
 );
+
+both_engines!(
+    operators_review_public_apps_on_their_pages,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+
+        // The operator names a reviewer from the command line.
+        let db = &app.test_db.url;
+        let (ok, added, err) = crate::cli::galley(&[
+            "operator",
+            "add",
+            "--email",
+            "Rita@Galley.test",
+            "--password",
+            "review-password",
+            "--json",
+            "--database-url",
+            db,
+        ]);
+        assert!(ok, "{err}");
+        let operator_id = added["operator_id"].as_i64().unwrap();
+        let (ok, _, err) = crate::cli::galley(&[
+            "operator",
+            "add",
+            "--email",
+            "rita@galley.test",
+            "--password",
+            "review-password",
+            "--database-url",
+            db,
+        ]);
+        assert!(!ok && err.contains("already"), "{err}");
+        let (ok, listed, _) =
+            crate::cli::galley(&["operator", "list", "--json", "--database-url", db]);
+        assert!(ok);
+        assert_eq!(listed["operators"], serde_json::json!(["rita@galley.test"]));
+
+        // A developer submits a public app.
+        let (_, email) = app.company("Vendor").await;
+        let dev = admin_browser(&app, &email).await;
+        let (client, _) = create_app(
+            &app,
+            &dev,
+            "public",
+            &[("callback", "url"), ("redirect_uri", CALLBACK)],
+        )
+        .await;
+        let basic = format!("/developers/apps/{}", client.id);
+        let submit = format!("/developers/apps/{}/submit", client.id);
+        assert_eq!(
+            post(&app, &dev, &basic, &submit, &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        // The portal's session does not open the operator pages, nor the
+        // reverse.
+        assert_eq!(
+            dev.get(&app.url("/operator")).await.location(),
+            "/operator/login"
+        );
+        let rita = Browser::new();
+        let form = rita.get(&app.url("/operator/login")).await;
+        let wrong = rita
+            .submit(
+                &app,
+                &form,
+                "/operator/login",
+                &[
+                    ("email", "rita@galley.test"),
+                    ("password", "not the password"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        let done = rita
+            .submit(
+                &app,
+                &form,
+                "/operator/login",
+                &[
+                    ("email", "rita@galley.test"),
+                    ("password", "review-password"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(
+            rita.get(&app.url("/admin")).await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        // Rejecting needs a reason and the CSRF token; the developer reads it.
+        let page = rita.get(&app.url("/operator")).await;
+        assert!(
+            page.body.contains("Loyalty App") && page.body.contains("Vendor"),
+            "{}",
+            page.body
+        );
+        let reject = format!("/operator/apps/{}/reject", client.id);
+        let forged = rita
+            .post(
+                &app.url(&reject),
+                &[
+                    ("csrf".into(), "0".repeat(32)),
+                    ("reason".into(), "No.".into()),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let form = |reason: &str| {
+            vec![
+                ("csrf".to_string(), page.csrf()),
+                ("reason".to_string(), reason.to_string()),
+            ]
+        };
+        let bare = rita.post(&app.url(&reject), &form(" ")).await;
+        assert_eq!(bare.status, StatusCode::BAD_REQUEST);
+        let rejected = rita
+            .post(&app.url(&reject), &form("The callback answers 404."))
+            .await;
+        assert_eq!(rejected.status, StatusCode::SEE_OTHER);
+        let list = dev.get(&app.url("/developers")).await;
+        assert!(
+            list.body.contains("The callback answers 404."),
+            "{}",
+            list.body
+        );
+
+        // Submitted again, approved; recorded as done by the reviewer.
+        assert_eq!(
+            post(&app, &dev, &basic, &submit, &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let page = rita.get(&app.url("/operator")).await;
+        let approve = format!("/operator/apps/{}/approve", client.id);
+        let approved = rita
+            .post(&app.url(&approve), &[("csrf".to_string(), page.csrf())])
+            .await;
+        assert_eq!(approved.status, StatusCode::SEE_OTHER);
+        assert!(dev.get(&app.url(&basic)).await.body.contains("approved"));
+        let by_rita = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE actor = 'operator:{operator_id}' AND action IN ('client.rejected', 'client.approved')"
+        ))
+        .await;
+        assert_eq!(by_rita, 2);
+
+        // Removed, the reviewer's session ends.
+        let (ok, _, err) = crate::cli::galley(&[
+            "operator",
+            "remove",
+            "--email",
+            "rita@galley.test",
+            "--database-url",
+            db,
+        ]);
+        assert!(ok, "{err}");
+        assert_eq!(
+            rita.get(&app.url("/operator")).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+);
