@@ -265,16 +265,25 @@ pub async fn create_app(
         now,
     )
     .await?;
-    clients::update_details(
-        &mut tx,
-        &client_id,
-        &clients::Details {
-            description: &details.description,
-            homepage_url: &details.homepage_url,
-            logo_url: &details.logo_url,
-        },
-    )
-    .await?;
+    let has_details = [
+        &details.description,
+        &details.homepage_url,
+        &details.logo_url,
+    ]
+    .iter()
+    .any(|d| !d.is_empty());
+    if has_details {
+        clients::update_details(
+            &mut tx,
+            &client_id,
+            &clients::Details {
+                description: &details.description,
+                homepage_url: &details.homepage_url,
+                logo_url: &details.logo_url,
+            },
+        )
+        .await?;
+    }
     record(
         &mut tx,
         actor,

@@ -6,8 +6,6 @@
 //! May touch: `sqlx`, `store` (`Db`), `clock` (the time a migration ran).
 //! Never `domain` or an entry point.
 
-use sqlx::Connection;
-
 use super::{Db, Engine, StoreError, StoreResult};
 
 struct Migration {
@@ -71,6 +69,42 @@ pub async fn run_through(db: &Db, last: i64) -> StoreResult<usize> {
     result
 }
 
+/// Applies `migration` in the open transaction unless it is recorded as
+/// applied; true when it was applied now.
+async fn apply_one(
+    engine: Engine,
+    conn: &mut sqlx::AnyConnection,
+    migration: &Migration,
+) -> StoreResult<bool> {
+    let done: Option<(i64,)> =
+        sqlx::query_as("SELECT version FROM galley_migrations WHERE version = $1")
+            .bind(migration.version)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if done.is_some() {
+        return Ok(false);
+    }
+    let sql = match engine {
+        Engine::Sqlite => migration.sqlite,
+        Engine::Postgres => migration.postgres,
+    };
+    sqlx::raw_sql(sql)
+        .execute(&mut *conn)
+        .await
+        .map_err(|source| StoreError::Migration {
+            version: migration.version,
+            name: migration.name,
+            source,
+        })?;
+    sqlx::query("INSERT INTO galley_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(crate::clock::Clock::now_ms(&crate::clock::SystemClock))
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
 async fn apply_pending(
     engine: Engine,
     conn: &mut sqlx::AnyConnection,
@@ -85,35 +119,27 @@ async fn apply_pending(
     )
     .execute(&mut *conn)
     .await?;
-    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM galley_migrations")
-        .fetch_all(&mut *conn)
-        .await?;
+    // SQLite has no advisory lock: each migration runs in a transaction
+    // that takes the write lock first (`BEGIN IMMEDIATE`), then checks again
+    // whether another node applied it meanwhile, so nodes started at once
+    // on an empty file apply each migration once and the others wait.
+    let begin = match engine {
+        Engine::Sqlite => "BEGIN IMMEDIATE",
+        Engine::Postgres => "BEGIN",
+    };
     let mut count = 0;
     for migration in MIGRATIONS.iter().filter(|m| m.version <= last) {
-        if applied.iter().any(|(v,)| *v == migration.version) {
-            continue;
+        sqlx::raw_sql(begin).execute(&mut *conn).await?;
+        match apply_one(engine, conn, migration).await {
+            Ok(applied) => {
+                sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+                count += usize::from(applied);
+            }
+            Err(e) => {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                return Err(e);
+            }
         }
-        let sql = match engine {
-            Engine::Sqlite => migration.sqlite,
-            Engine::Postgres => migration.postgres,
-        };
-        let fail = |source| StoreError::Migration {
-            version: migration.version,
-            name: migration.name,
-            source,
-        };
-        let mut tx = conn.begin().await?;
-        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(fail)?;
-        sqlx::query(
-            "INSERT INTO galley_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        )
-        .bind(migration.version)
-        .bind(migration.name)
-        .bind(crate::clock::Clock::now_ms(&crate::clock::SystemClock))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        count += 1;
     }
     Ok(count)
 }

@@ -74,7 +74,9 @@ test('an admin makes API credentials, uses them and rotates the secret', async (
   await page.click('text=Done');
   await page.waitForSelector(`text=${clientId}`);
   assert.doesNotMatch(await page.content(), new RegExp(secret), 'the secret is shown once');
-  await page.click('button:text("Generate Token")');
+  // The company may have other API clients; use the one just made.
+  const ours = page.locator('section.card', { hasText: clientId });
+  await ours.locator('button:text("Generate Token")').click();
   await page.waitForSelector('#access');
   const access = (await page.textContent('#access')).trim();
   const refresh = (await page.textContent('#refresh')).trim();
@@ -87,7 +89,7 @@ test('an admin makes API credentials, uses them and rotates the secret', async (
 
   await page.goto(`${base}/admin/settings/api`);
   await shoot(page, '07-api-with-client');
-  await page.click('text=Rotate secret');
+  await page.locator('section.card', { hasText: clientId }).locator('text=Rotate secret').click();
   await page.waitForSelector('[role=dialog]');
   await shoot(page, '08-rotate-dialog');
   await page.click('text=Generate new Secret ID');
