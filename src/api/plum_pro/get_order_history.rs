@@ -55,7 +55,7 @@ pub async fn run(
         ));
     }
     let limit = fields.int("limit", 1, 1000)?.unwrap_or(10);
-    let page = fields.int("page", 1, 1_000_000)?.unwrap_or(1);
+    let page = fields.page("page")?;
     let tag = fields.string("tag", 100)?;
     let ms = |d: Date| d.midnight().assume_utc().unix_timestamp() * 1000;
     let to = ms(end.next_day().unwrap_or(end));
@@ -66,7 +66,7 @@ pub async fn run(
         to,
         tag.as_deref(),
         limit,
-        (page - 1) * limit,
+        (page - 1).saturating_mul(limit),
     )
     .await?;
     let list: Vec<Value> = rows
