@@ -7,12 +7,17 @@
 //! and an empty (or blank) string where an optional field is not used,
 //! which counts as absent. Unknown fields are refused.
 //!
-//! May touch: `api::error`, `domain::scopes` (`truncate`). Never `web`.
+//! What it accepts is described, field by field, by the schemas of
+//! `spec::schema` (the OpenAPI document); keep the two in step.
+//!
+//! May touch: `api::error`, `domain::scopes` (`truncate`), `spec::schema`
+//! (`MAX_ID`). Never `web`.
 
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use crate::domain::scopes::truncate;
+pub use crate::spec::schema::MAX_ID;
 
 /// The fields of an operation's input object.
 #[derive(Debug)]
@@ -62,14 +67,14 @@ impl Fields {
         let value = match self.raw(name) {
             None => return Ok(None),
             Some(Value::Number(n)) => whole(n).ok_or_else(|| self.invalid(name, "must be a whole number."))?,
-            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse::<serde_json::Number>()
-                .ok()
-                .as_ref()
-                .and_then(whole)
-                .ok_or_else(|| self.invalid(name, "must be a whole number."))?,
+            Some(Value::String(s)) => match digits(s) {
+                Digits::Blank => return Ok(None),
+                Digits::Number(n) => n,
+                Digits::TooLarge => {
+                    return Err(self.invalid(name, &format!("must be between {min} and {max}.")))
+                }
+                Digits::NotDigits => return Err(self.invalid(name, "must be a whole number.")),
+            },
             Some(_) => return Err(self.invalid(name, "must be a whole number.")),
         };
         if !(min..=max).contains(&value) {
@@ -82,15 +87,15 @@ impl Fields {
     /// the first page too; absent is 1. There is no last page number: past
     /// the last page, an operation answers as it does for an empty result.
     pub fn page(&self, name: &str) -> Result<i64, ApiError> {
-        Ok(self.int(name, 0, i64::MAX)?.unwrap_or(1).max(1))
+        Ok(self.int(name, 0, MAX_ID)?.unwrap_or(1).max(1))
     }
 
     /// A string of at most `max` characters (numbers are accepted as text);
-    /// a blank string is absent.
+    /// an empty string is absent.
     pub fn string(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
         let value = match self.raw(name) {
             None => return Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+            Some(Value::String(s)) if s.is_empty() => return Ok(None),
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             Some(_) => return Err(self.invalid(name, "must be a string.")),
@@ -107,8 +112,17 @@ impl Fields {
         Ok(Some(value))
     }
 
+    /// Like [`Fields::string`], but a JSON number is refused (e-mail
+    /// addresses, phone numbers).
+    pub fn text(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+        if let Some(Value::Number(_)) = self.raw(name) {
+            return Err(self.invalid(name, "must be a string."));
+        }
+        self.string(name, max)
+    }
+
     /// A 0/1 flag (also `true`/`false`, `"0"`/`"1"`, `"true"`/`"false"`);
-    /// absent or blank is false.
+    /// absent or empty is false.
     pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
         Ok(self.optional_flag(name)?.unwrap_or(false))
     }
@@ -118,9 +132,9 @@ impl Fields {
         match self.raw(name) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
-            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
-            Some(Value::String(s)) => match s.trim() {
+            Some(Value::Number(n)) if whole(n) == Some(0) => Ok(Some(false)),
+            Some(Value::Number(n)) if whole(n) == Some(1) => Ok(Some(true)),
+            Some(Value::String(s)) => match s.as_str() {
                 "" => Ok(None),
                 "0" | "false" => Ok(Some(false)),
                 "1" | "true" => Ok(Some(true)),
@@ -138,28 +152,59 @@ impl Fields {
     /// A list of product ids: comma-separated text (`"1,2"`), one number
     /// (`101`) or an array of ids; blank is none.
     pub fn id_list(&self, name: &str) -> Result<Vec<i64>, ApiError> {
-        if let Some(Value::Array(items)) = self.raw(name) {
-            return items
-                .iter()
-                .map(|item| match item {
-                    Value::Number(n) => whole(n),
-                    Value::String(s) => s.trim().parse().ok(),
-                    _ => None,
-                })
-                .map(|id| id.ok_or_else(|| self.invalid(name, "must be comma-separated product ids.")))
-                .collect();
+        let bad = || self.invalid(name, "must be comma-separated product ids.");
+        let id = |n: Option<i64>| n.filter(|n| (0..=MAX_ID).contains(n)).ok_or_else(bad);
+        let text_id = |s: &str| match digits(s) {
+            Digits::Number(n) if s.trim_matches(WS).len() <= 18 => Ok(n),
+            _ => Err(bad()),
+        };
+        match self.raw(name) {
+            Some(Value::Array(items)) => {
+                return items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Number(n) => id(whole(n)),
+                        Value::String(s) => text_id(s),
+                        _ => Err(bad()),
+                    })
+                    .collect()
+            }
+            Some(Value::Number(n)) => return Ok(vec![id(whole(n))?]),
+            _ => {}
         }
         let Some(text) = self.string(name, 10_000)? else {
             return Ok(Vec::new());
         };
         text.split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                p.parse::<i64>()
-                    .map_err(|_| self.invalid(name, "must be comma-separated product ids."))
-            })
+            .filter(|p| !p.trim_matches(WS).is_empty())
+            .map(text_id)
             .collect()
+    }
+}
+
+/// Whitespace read around a number written as text.
+const WS: &[char] = &[' ', '\t', '\n'];
+
+/// A number written as text.
+enum Digits {
+    /// Empty, or whitespace only: absent.
+    Blank,
+    /// Digits (with whitespace around them).
+    Number(i64),
+    /// Digits, more than an `i64` holds.
+    TooLarge,
+    /// Anything else.
+    NotDigits,
+}
+
+fn digits(text: &str) -> Digits {
+    let t = text.trim_matches(WS);
+    if t.is_empty() {
+        Digits::Blank
+    } else if !t.bytes().all(|b| b.is_ascii_digit()) {
+        Digits::NotDigits
+    } else {
+        t.parse().map_or(Digits::TooLarge, Digits::Number)
     }
 }
 
@@ -210,7 +255,7 @@ mod tests {
 
     #[test]
     fn blank_strings_are_absent() {
-        let f = fields(json!({"limit": "", "name": " ", "flag": "", "ids": ""})).unwrap();
+        let f = fields(json!({"limit": " ", "name": "", "flag": "", "ids": ""})).unwrap();
         assert_eq!(f.int("limit", 1, 10).unwrap(), None);
         assert_eq!(f.string("name", 5).unwrap(), None);
         assert_eq!(f.optional_flag("flag").unwrap(), None);

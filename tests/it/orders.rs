@@ -129,7 +129,7 @@ both_engines!(
             (order(102, 2, "500", "PO-1"), "productId 102"),
         ] {
             let reply = place(&app, &s.tokens.access, other).await;
-            assert_error_id(&reply, 400, "PLE10001");
+            assert_error_id(&reply, 409, "PLE10001");
             let text = reply.1.to_string();
             assert!(text.contains("PO-1") && text.contains(differs), "{text}");
         }

@@ -29,7 +29,7 @@ use crate::{
 pub const NAME: &str = "getVouchers";
 /// The most products one page may hold (`limit`): a whole catalog in one
 /// call, as clients that list everything at once ask.
-pub const MAX_LIMIT: i64 = 10_000;
+pub const MAX_LIMIT: i64 = crate::spec::MAX_VOUCHERS_LIMIT;
 const FIELDS: &[&str] = &[
     "limit",
     "page",
@@ -52,7 +52,7 @@ enum Filter {
 fn parse_filters(value: Option<&Value>) -> Result<Vec<Filter>, ApiError> {
     let items = match value {
         None => return Ok(Vec::new()),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(Vec::new()),
+        Some(Value::String(s)) if s.is_empty() => return Ok(Vec::new()),
         Some(value) => value,
     };
     let Value::Array(items) = items else {
@@ -62,7 +62,7 @@ fn parse_filters(value: Option<&Value>) -> Result<Vec<Filter>, ApiError> {
     };
     let blank = |v: Option<&Value>| match v {
         None | Some(Value::Null) => true,
-        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::String(s)) => s.is_empty(),
         _ => false,
     };
     items
@@ -73,9 +73,13 @@ fn parse_filters(value: Option<&Value>) -> Result<Vec<Filter>, ApiError> {
             if !item.is_object() {
                 return Err(ApiError::validation("variables.data.filters[] must be objects {key, value}."));
             }
-            let key = item.get("key").and_then(Value::as_str).map(str::trim);
+            let key = item.get("key").and_then(Value::as_str);
             let value = match item.get("value") {
                 Some(Value::String(s)) => s.trim().to_string(),
+                // A price is a whole number when sent as a JSON number.
+                Some(Value::Number(n)) if key == Some("price") && n.as_u64().is_none() => {
+                    return Err(ApiError::validation("variables.data.filters price value must be like 100 or 100-500."))
+                }
                 Some(Value::Number(n)) => n.to_string(),
                 _ => return Err(ApiError::validation("variables.data.filters[].value must be a string.")),
             };
@@ -155,7 +159,7 @@ fn matches(e: &Entry, filter: &Filter) -> bool {
 fn parse_sort(value: Option<&Value>) -> Result<(&'static str, bool), ApiError> {
     let sort = match value {
         None => return Ok(("productId", false)),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(("productId", false)),
+        Some(Value::String(s)) if s.is_empty() => return Ok(("productId", false)),
         Some(Value::Object(sort)) => sort,
         Some(_) => {
             return Err(ApiError::validation(
@@ -172,7 +176,7 @@ fn parse_sort(value: Option<&Value>) -> Result<(&'static str, bool), ApiError> {
     let text = |name: &str| -> Result<String, ApiError> {
         match sort.get(name) {
             None | Some(Value::Null) => Ok(String::new()),
-            Some(Value::String(s)) => Ok(s.trim().to_string()),
+            Some(Value::String(s)) => Ok(s.clone()),
             Some(_) => Err(ApiError::validation(format!(
                 "variables.data.sort.{name} must be a string."
             ))),

@@ -144,7 +144,7 @@ fn same_order(
     if differs.is_empty() {
         return Ok(());
     }
-    Err(OrderError::Invalid(format!(
+    Err(OrderError::PoNumberTaken(format!(
         "poNumber {} was already used for another order; this request differs in {}. Use a new poNumber for a new order",
         order.po_number,
         differs.join(", ")
