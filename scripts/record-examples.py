@@ -58,7 +58,7 @@ try:
         "PLE10041": {"query": "plumProAPI.mutation.placeOrder", "variables": {"data": {"productId": 101, "quantity": 11, "denomination": "100", "poNumber": "PO-X2"}}},
         "PLE10012": {"query": "plumProAPI.mutation.placeOrder", "variables": {"data": {"productId": 103, "quantity": 10, "denomination": "5000", "poNumber": "PO-X3"}}},
         "PLE10027": {"query": "plumProAPI.mutation.getOrderDetails", "variables": {"data": {"orderId": 999999}}},
-        "PLE10032": {"query": "plumProAPI.mutation.getOrderHistory", "variables": {"data": {"startDate": "2026-02-01", "endDate": "2026-01-01"}}},
+        "PLE10032": {"query": "plumProAPI.mutation.getOrderHistory", "variables": {"data": {"startDate": "2026-02-30", "endDate": "2026-03-01"}}},
     }
     call(refusals["PLE10012"])  # charged (pending); the same again is more than the balance
     refusals["PLE10012"]["variables"]["data"]["poNumber"] = "PO-X4"

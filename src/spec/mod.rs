@@ -128,7 +128,7 @@ pub const OPERATIONS: &[Operation] = &[
         input_key: "data",
         answer_key: "placeOrder",
         input: || {
-            object(
+            let mut input = object(
                 &["productId", "quantity", "denomination", "poNumber"],
                 &[
                     ("productId", int(1, MAX_ID, true, "The product (getVouchers `productId`).")),
@@ -141,7 +141,13 @@ pub const OPERATIONS: &[Operation] = &[
                     ("notifyReceiverEmail", flag("1: e-mail the codes to `email`.")),
                     ("notifyAdminEmail", flag("1: e-mail a summary (without codes) to the company's admins.")),
                 ],
-            )
+            );
+            // notifyReceiverEmail 1 needs an address.
+            input["anyOf"] = json!([
+                { "properties": { "notifyReceiverEmail": { "enum": [0, false, "", "0", "false", null] } } },
+                { "required": ["email"], "properties": { "email": { "type": "string", "format": "email", "minLength": 1 } } }
+            ]);
+            input
         },
         output: || payload(r("Order")),
         example: || {
@@ -169,14 +175,19 @@ pub const OPERATIONS: &[Operation] = &[
         input_key: "data",
         answer_key: "getOrderDetails",
         input: || {
-            object(
+            let mut input = object(
                 &[],
                 &[
                     ("orderId", int(1, MAX_ID, false, "The order's id (placeOrder `orderId`).")),
                     ("poNumber", text(64, false, true, "Or: your order number.")),
                     ("sendMailToReceiver", flag("1: e-mail the codes to the order's receiver again (the order must have an e-mail address).")),
                 ],
-            )
+            );
+            input["anyOf"] = json!([
+                { "required": ["orderId"], "properties": { "orderId": int(1, MAX_ID, true, "") } },
+                { "required": ["poNumber"], "properties": { "poNumber": text(64, true, true, "") } }
+            ]);
+            input
         },
         output: || payload(r("OrderDetails")),
         example: || json!({ "poNumber": "PO-1001", "sendMailToReceiver": 0 }),
@@ -186,7 +197,7 @@ pub const OPERATIONS: &[Operation] = &[
         name: "getOrderHistory",
         query: "plumProAPI.mutation.getOrderHistory",
         tag: "plumProAPI",
-        summary: "The company's orders between two dates (UTC, both included, at most 366 days apart), newest first, a page at a time.",
+        summary: "The company's orders between two dates (UTC, both included), newest first, a page at a time. An `endDate` before `startDate` is a range without days: an empty list.",
         input_key: "data",
         answer_key: "getOrderHistory",
         input: || {
@@ -194,7 +205,7 @@ pub const OPERATIONS: &[Operation] = &[
                 &["startDate", "endDate"],
                 &[
                     ("startDate", date("First day, `YYYY-MM-DD`.")),
-                    ("endDate", date("Last day, `YYYY-MM-DD`, not before `startDate` and at most 366 days after it.")),
+                    ("endDate", date("Last day, `YYYY-MM-DD`.")),
                     ("limit", int(1, 1000, false, "Orders per page (default 10).")),
                     ("page", int(0, MAX_ID, false, "Page from 1 (`0` is the first page too); past the last page the list is empty.")),
                     ("tag", text(100, false, true, "Only orders with this `tag`.")),
@@ -205,7 +216,7 @@ pub const OPERATIONS: &[Operation] = &[
         example: || json!({ "startDate": "2026-01-01", "endDate": "2026-12-31", "limit": 10, "page": 1 }),
         errors: &[
             VALIDATION,
-            (400, "PLE10032", "a date is missing or not `YYYY-MM-DD`, `endDate` is before `startDate`, or they are more than 366 days apart"),
+            (400, "PLE10032", "`startDate` or `endDate` is missing or not a date `YYYY-MM-DD`"),
         ],
     },
     Operation {
@@ -578,26 +589,36 @@ fn build_openapi() -> Value {
             description.push_str(" Input it cannot use (a wrong or missing field, an unknown field, a disabled campaign, a past date, not enough balance) is answered HTTP 200 with `success: 0` and a `message` saying what to change; nothing is charged then.");
         }
         input["description"] = json!(description);
-        schemas.insert(input_name.clone(), input);
+        schemas.insert(input_name.clone(), input.clone());
         // Xoxo Link operations answer any `data` (200, `success` 0 or 1),
         // so their request admits any value beside the typed input.
+        // An operation with required input needs `variables.<key>`.
+        let needs_input = !op.is_xoxo() && (input.get("required").is_some() || input.get("anyOf").is_some());
         let data = if op.is_xoxo() {
             json!({ "anyOf": [r(&input_name), { "description": "Anything else: answered 200 with `success: 0` and a `message`." }] })
-        } else {
+        } else if needs_input {
             r(&input_name)
+        } else {
+            json!({ "oneOf": [r(&input_name), { "type": "null", "description": "The same as `{}`." }] })
         };
+        let mut variables = json!({
+            "type": if needs_input { json!("object") } else { json!(["object", "null"]) },
+            "properties": { op.input_key: data },
+            "description": format!("`{}` holds the input; absent (or `null`) means `{{}}`.", op.input_key)
+        });
+        let mut required = vec!["query"];
+        if needs_input {
+            variables["required"] = json!([op.input_key]);
+            required.push("variables");
+        }
         schemas.insert(request_name.clone(), json!({
             "type": "object",
             "description": format!("`{}` (tag `{}`, scope `{}`).", op.query, op.tag, if op.is_xoxo() { "xoxo_link" } else { "plum_pro_api" }),
-            "required": ["query"],
+            "required": required,
             "properties": {
                 "query": { "type": "string", "enum": [op.query] },
-                "tag": { "type": "string", "enum": [op.tag], "description": "Optional; when present, the first part of `query`." },
-                "variables": {
-                    "type": "object",
-                    "properties": { op.input_key: data },
-                    "description": format!("`{}` holds the input; absent means `{{}}`.", op.input_key)
-                }
+                "tag": { "type": ["string", "null"], "enum": [op.tag, null], "description": "Optional; when present, the first part of `query`." },
+                "variables": variables
             }
         }));
         request_branches.push(r(&request_name));
