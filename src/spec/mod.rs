@@ -762,7 +762,7 @@ fn build_postman() -> Value {
     let token_tests = [
         ok_json,
         "const t = pm.response.json();",
-        "pm.test('issues an access token', function () { pm.expect(t.access_token).to.match(/^gly_at_/); pm.expect(t.token_type).to.eql('Bearer'); });",
+        "pm.test('issues an access token', function () { pm.expect(t.access_token).to.match(/^gly_at_/); pm.expect(t.token_type.toLowerCase()).to.eql('bearer'); });",
     ];
     let client_credentials = json!({
         "name": "Token: client credentials",
@@ -773,6 +773,7 @@ fn build_postman() -> Value {
         "request": {
             "method": "POST",
             "description": "`client_credentials` grant at the company token endpoint; stores the access token in `ACCESS_TOKEN`.",
+            "auth": { "type": "noauth" },
             "header": [{ "key": "Content-Type", "value": "application/x-www-form-urlencoded" }],
             "body": { "mode": "urlencoded", "urlencoded": [
                 { "key": "grant_type", "value": "client_credentials" },
@@ -793,7 +794,8 @@ fn build_postman() -> Value {
         ])],
         "request": {
             "method": "POST",
-            "description": "`refresh_token` grant: the refresh token is rotated on every use; the new pair is stored in `ACCESS_TOKEN` and `REFRESH_TOKEN`.",
+            "description": "`refresh_token` grant at the user token endpoint (a company token endpoint refresh needs the `company_session` scope): the refresh token is rotated on every use; the new pair is stored in `ACCESS_TOKEN` and `REFRESH_TOKEN`.",
+            "auth": { "type": "noauth" },
             "header": [{ "key": "Content-Type", "value": "application/x-www-form-urlencoded" }],
             "body": { "mode": "urlencoded", "urlencoded": [
                 { "key": "grant_type", "value": "refresh_token" },
@@ -801,7 +803,7 @@ fn build_postman() -> Value {
                 { "key": "client_id", "value": "{{CLIENT_ID}}" },
                 { "key": "client_secret", "value": "{{CLIENT_SECRET}}" }
             ] },
-            "url": format!("{base}/v1/oauth/token/company")
+            "url": format!("{base}/v1/oauth/token/user")
         }
     });
     let validate = json!({
