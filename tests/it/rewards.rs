@@ -1,5 +1,5 @@
 //! Rewards API: catalog and code imports (CLI), exchange rates, getVouchers,
-//! getFilters and getBalance, with the wire types of API-REWARDS.md.
+//! getFilters and getBalance, with the wire types of docs/api.md.
 
 use serde_json::{json, Value};
 
