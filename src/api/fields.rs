@@ -66,14 +66,16 @@ impl Fields {
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         let value = match self.raw(name) {
             None => return Ok(None),
-            Some(Value::Number(n)) => whole(n).ok_or_else(|| self.invalid(name, "must be a whole number."))?,
+            Some(Value::Number(n)) => {
+                whole(n).ok_or_else(|| self.invalid(name, "must be a whole number."))?
+            }
             Some(Value::String(s)) => match digits(s) {
                 Digits::Blank => return Ok(None),
                 Digits::Number(n) => n,
                 Digits::TooLarge => {
                     return Err(self.invalid(name, &format!("must be between {min} and {max}.")))
                 }
-                Digits::NotDigits => return Err(self.invalid(name, "must be a whole number.")),
+                Digits::Other => return Err(self.invalid(name, "must be a whole number.")),
             },
             Some(_) => return Err(self.invalid(name, "must be a whole number.")),
         };
@@ -194,7 +196,7 @@ enum Digits {
     /// Digits, more than an `i64` holds.
     TooLarge,
     /// Anything else.
-    NotDigits,
+    Other,
 }
 
 fn digits(text: &str) -> Digits {
@@ -202,7 +204,7 @@ fn digits(text: &str) -> Digits {
     if t.is_empty() {
         Digits::Blank
     } else if !t.bytes().all(|b| b.is_ascii_digit()) {
-        Digits::NotDigits
+        Digits::Other
     } else {
         t.parse().map_or(Digits::TooLarge, Digits::Number)
     }
@@ -249,8 +251,17 @@ mod tests {
             .unwrap()
             .int("limit", 1, 10)
             .is_err());
-        assert_eq!(fields(json!({"limit": 7.0})).unwrap().int("limit", 1, 10).unwrap(), Some(7));
-        assert!(fields(json!({"limit": 7.5})).unwrap().int("limit", 1, 10).is_err());
+        assert_eq!(
+            fields(json!({"limit": 7.0}))
+                .unwrap()
+                .int("limit", 1, 10)
+                .unwrap(),
+            Some(7)
+        );
+        assert!(fields(json!({"limit": 7.5}))
+            .unwrap()
+            .int("limit", 1, 10)
+            .is_err());
     }
 
     #[test]
@@ -263,7 +274,13 @@ mod tests {
         let f = fields(json!({"ids": 101, "flag": "true"})).unwrap();
         assert_eq!(f.id_list("ids").unwrap(), vec![101]);
         assert!(f.flag("flag").unwrap());
-        assert_eq!(fields(json!({"ids": [1, "2"]})).unwrap().id_list("ids").unwrap(), vec![1, 2]);
+        assert_eq!(
+            fields(json!({"ids": [1, "2"]}))
+                .unwrap()
+                .id_list("ids")
+                .unwrap(),
+            vec![1, 2]
+        );
     }
 
     #[test]

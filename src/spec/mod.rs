@@ -320,7 +320,8 @@ fn object(required: &[&str], fields: &[(&str, Value)]) -> Value {
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    let mut o = json!({ "type": "object", "additionalProperties": false, "properties": properties });
+    let mut o =
+        json!({ "type": "object", "additionalProperties": false, "properties": properties });
     if !required.is_empty() {
         o["required"] = json!(required);
     }
@@ -466,16 +467,35 @@ fn object_schemas() -> Map<String, Value> {
         "tag": s("string"),
         "vouchers": { "type": "array", "items": r("OrderVoucher"), "description": "Empty while the order is pending." }
     });
-    let order_required = json!(["orderId", "orderTotal", "orderDiscount", "discountPercent", "currencyCode", "currencyValue", "amountCharged", "orderStatus", "deliveryStatus", "tag", "vouchers"]);
-    m.insert("Order".into(), json!({ "type": "object", "required": order_required, "properties": order_properties }));
+    let order_required = json!([
+        "orderId",
+        "orderTotal",
+        "orderDiscount",
+        "discountPercent",
+        "currencyCode",
+        "currencyValue",
+        "amountCharged",
+        "orderStatus",
+        "deliveryStatus",
+        "tag",
+        "vouchers"
+    ]);
+    m.insert(
+        "Order".into(),
+        json!({ "type": "object", "required": order_required, "properties": order_properties }),
+    );
     let mut details = order_properties.clone();
-    details["orderDate"] = json!({ "type": "string", "description": "`YYYY-MM-DD HH:MM:SS` (UTC)" });
+    details["orderDate"] =
+        json!({ "type": "string", "description": "`YYYY-MM-DD HH:MM:SS` (UTC)" });
     details["deliveryDate"] = json!({ "type": "string", "description": "`YYYY-MM-DD HH:MM:SS` (UTC), empty while pending." });
     let mut details_required = order_required.clone();
     if let Some(list) = details_required.as_array_mut() {
         list.extend([json!("orderDate"), json!("deliveryDate")]);
     }
-    m.insert("OrderDetails".into(), json!({ "type": "object", "required": details_required, "properties": details }));
+    m.insert(
+        "OrderDetails".into(),
+        json!({ "type": "object", "required": details_required, "properties": details }),
+    );
     m.insert("OrderSummary".into(), json!({
         "type": "object",
         "required": ["orderId", "orderDate", "email", "deliveryStatus", "tag", "poNumber", "products"],
@@ -486,11 +506,14 @@ fn object_schemas() -> Map<String, Value> {
             "products": { "type": "array", "items": { "type": "object", "required": ["productName", "receiverMobileNumber", "price", "quantity", "orderProductStatus"], "properties": { "productName": s("string"), "receiverMobileNumber": s("string"), "price": s("string"), "quantity": s("integer"), "orderProductStatus": { "type": "string", "enum": ["complete", "pending"] } } } }
         }
     }));
-    m.insert("Balance".into(), json!({
-        "type": "object",
-        "required": ["points", "value", "currency"],
-        "properties": { "points": s("number"), "value": s("number"), "currency": s("string") }
-    }));
+    m.insert(
+        "Balance".into(),
+        json!({
+            "type": "object",
+            "required": ["points", "value", "currency"],
+            "properties": { "points": s("number"), "value": s("number"), "currency": s("string") }
+        }),
+    );
     let success = json!({ "type": "integer", "enum": [0, 1], "description": "1: done; 0: refused, `message` says why (nothing charged)." });
     m.insert("Campaign".into(), json!({
         "type": "object",
@@ -594,7 +617,8 @@ fn build_openapi() -> Value {
         // Xoxo Link operations answer any `data` (200, `success` 0 or 1),
         // so their request admits any value beside the typed input.
         // An operation with required input needs `variables.<key>`.
-        let needs_input = !op.is_xoxo() && (input.get("required").is_some() || input.get("anyOf").is_some());
+        let needs_input =
+            !op.is_xoxo() && (input.get("required").is_some() || input.get("anyOf").is_some());
         let data = if op.is_xoxo() {
             json!({ "anyOf": [r(&input_name), { "description": "Anything else: answered 200 with `success: 0` and a `message`." }] })
         } else if needs_input {
@@ -623,45 +647,63 @@ fn build_openapi() -> Value {
             }
         }));
         request_branches.push(r(&request_name));
-        mapping.insert(op.query.to_string(), json!(format!("#/components/schemas/{request_name}")));
+        mapping.insert(
+            op.query.to_string(),
+            json!(format!("#/components/schemas/{request_name}")),
+        );
         if !schemas.contains_key(&op.schema_name("Response")) && op.answer_key == op.name {
-            schemas.insert(op.schema_name("Response"), json!({
-                "type": "object",
-                "required": ["data"],
-                "additionalProperties": false,
-                "properties": { "data": {
+            schemas.insert(
+                op.schema_name("Response"),
+                json!({
                     "type": "object",
-                    "required": [op.answer_key],
+                    "required": ["data"],
                     "additionalProperties": false,
-                    "properties": { op.answer_key: (op.output)() }
-                } }
-            }));
+                    "properties": { "data": {
+                        "type": "object",
+                        "required": [op.answer_key],
+                        "additionalProperties": false,
+                        "properties": { op.answer_key: (op.output)() }
+                    } }
+                }),
+            );
             response_branches.push(r(&op.schema_name("Response")));
         }
-        request_examples.insert(op.name.to_string(), json!({
-            "summary": op.query,
-            "value": request_body(op, (op.example)())
-        }));
+        request_examples.insert(
+            op.name.to_string(),
+            json!({
+                "summary": op.query,
+                "value": request_body(op, (op.example)())
+            }),
+        );
         if let Some(response) = examples().get(op.name).filter(|v| !v.is_null()) {
-            response_examples.insert(op.name.to_string(), json!({ "summary": op.name, "value": response }));
+            response_examples.insert(
+                op.name.to_string(),
+                json!({ "summary": op.name, "value": response }),
+            );
         }
     }
-    schemas.insert("ApiRequest".into(), json!({
-        "description": "One operation of the resource API, named by `query`.",
-        "oneOf": request_branches,
-        "discriminator": { "propertyName": "query", "mapping": mapping }
-    }));
+    schemas.insert(
+        "ApiRequest".into(),
+        json!({
+            "description": "One operation of the resource API, named by `query`.",
+            "oneOf": request_branches,
+            "discriminator": { "propertyName": "query", "mapping": mapping }
+        }),
+    );
     schemas.insert("ApiResponse".into(), json!({
         "description": "`{\"data\": {\"<operation>\": ...}}`: Rewards operations answer `{\"status\": 1, \"data\": ...}`, Xoxo Link operations `{\"success\": 0|1, ...}`.",
         "oneOf": response_branches
     }));
     let mut operations_table = String::from("\n\n| query | what it does |\n|---|---|\n");
     for op in OPERATIONS {
-        operations_table.push_str(&format!("| `{}` | {} |\n", op.query, op.summary.replace('|', "\\|")));
+        operations_table.push_str(&format!(
+            "| `{}` | {} |\n",
+            op.query,
+            op.summary.replace('|', "\\|")
+        ));
     }
-    let error_example = |id: &str| -> Option<Value> {
-        examples().get("errors").and_then(|e| e.get(id)).cloned()
-    };
+    let error_example =
+        |id: &str| -> Option<Value> { examples().get("errors").and_then(|e| e.get(id)).cloned() };
     let mut by_status: std::collections::BTreeMap<u16, Vec<(&str, String)>> = Default::default();
     for op in OPERATIONS {
         for (status, id, when) in op.errors {
@@ -680,7 +722,11 @@ fn build_openapi() -> Value {
     for (status, entries) in &by_status {
         let mut examples_map = Map::new();
         for (id, _) in entries {
-            let key = if *status == 409 && *id == "PLE10001" { "PLE10001-conflict" } else { id };
+            let key = if *status == 409 && *id == "PLE10001" {
+                "PLE10001-conflict"
+            } else {
+                id
+            };
             if let Some(example) = error_example(key) {
                 examples_map.insert(key.to_string(), json!({ "value": example }));
             }
@@ -689,7 +735,11 @@ fn build_openapi() -> Value {
         for (_, line) in entries {
             text.push_str(&format!("- {line}\n"));
         }
-        let schema = if *status == 401 { json!({ "anyOf": [r("ApiError"), r("OAuthError")] }) } else { r("ApiError") };
+        let schema = if *status == 401 {
+            json!({ "anyOf": [r("ApiError"), r("OAuthError")] })
+        } else {
+            r("ApiError")
+        };
         if *status == 401 {
             text.push_str("- `PIPE10013`: no `Authorization: Bearer` header\n- `invalid_token` (RFC 6750 body): the token is unknown, malformed, expired or revoked\n");
             for key in ["PIPE10013", "invalid_token"] {
@@ -709,10 +759,13 @@ fn build_openapi() -> Value {
         "headers": { "WWW-Authenticate": { "schema": { "type": "string" } } },
         "content": { "application/json": { "schema": r("OAuthError"), "example": error_example("insufficient_scope") } }
     }));
-    responses.insert("413".into(), json!({
-        "description": "`PLE10001`: the body is larger than `max_body_bytes`.",
-        "content": { "application/json": { "schema": r("ApiError") } }
-    }));
+    responses.insert(
+        "413".into(),
+        json!({
+            "description": "`PLE10001`: the body is larger than `max_body_bytes`.",
+            "content": { "application/json": { "schema": r("ApiError") } }
+        }),
+    );
     responses.insert("429".into(), json!({
         "description": "Over the client's per-minute limit for this operation; retry after `Retry-After` seconds.",
         "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds until the next minute's window." } },
@@ -739,7 +792,10 @@ fn build_openapi() -> Value {
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         paths.insert("/v1/oauth/api".into(), path);
     }
-    if let Some(existing) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+    if let Some(existing) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
         existing.extend(schemas);
     }
     doc
@@ -822,18 +878,25 @@ fn build_postman() -> Value {
     for op in OPERATIONS {
         let mut data = (op.example)();
         let mut pre: Vec<&str> = Vec::new();
-        let mut tests: Vec<String> = vec![ok_json.to_string(), "const body = pm.response.json();".into()];
+        let mut tests: Vec<String> = vec![
+            ok_json.to_string(),
+            "const body = pm.response.json();".into(),
+        ];
         let answer = format!("body.data.{}", op.answer_key);
         if op.is_xoxo() {
             tests.push(format!("pm.test('success is 1', function () {{ pm.expect({answer}.success, {answer}.message).to.eql(1); }});"));
         } else {
-            tests.push(format!("pm.test('status is 1', function () {{ pm.expect({answer}.status).to.eql(1); }});"));
+            tests.push(format!(
+                "pm.test('status is 1', function () {{ pm.expect({answer}.status).to.eql(1); }});"
+            ));
         }
         match op.name {
             "placeOrder" => {
                 pre.push("pm.collectionVariables.set('PO_NUMBER', 'postman-' + Date.now() + '-' + Math.floor(Math.random() * 1e6));");
                 data["poNumber"] = json!("{{PO_NUMBER}}");
-                tests.push(format!("pm.collectionVariables.set('ORDER_ID', String({answer}.data.orderId));"));
+                tests.push(format!(
+                    "pm.collectionVariables.set('ORDER_ID', String({answer}.data.orderId));"
+                ));
             }
             "getOrderDetails" => {
                 data = json!({ "orderId": "{{ORDER_ID}}", "sendMailToReceiver": 0 });
@@ -860,7 +923,10 @@ fn build_postman() -> Value {
         }
         let body = request_body(op, data);
         let raw = serde_json::to_string_pretty(&body).unwrap_or_default();
-        let mut events = vec![script("test", &tests.iter().map(String::as_str).collect::<Vec<_>>())];
+        let mut events = vec![script(
+            "test",
+            &tests.iter().map(String::as_str).collect::<Vec<_>>(),
+        )];
         if !pre.is_empty() {
             events.insert(0, script("prerequest", &pre));
         }
@@ -910,29 +976,55 @@ fn build_postman() -> Value {
 
 /// How a field's schema reads, in words.
 fn describe(schema: &Value) -> String {
-    let branches: Vec<&Value> = schema["oneOf"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+    let branches: Vec<&Value> = schema["oneOf"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
     let has = |t: &str| branches.iter().any(|b| b["type"] == t);
     let nullable = has("null");
-    let mut words = if let Some(int) = branches.iter().find(|b| b["type"] == "integer" && b["minimum"].is_number()) {
+    let mut words = if let Some(int) = branches
+        .iter()
+        .find(|b| b["type"] == "integer" && b["minimum"].is_number())
+    {
         if branches.iter().any(|b| b["type"] == "array") {
             "product ids: `\"101,102\"`, `101` or `[101, \"102\"]`".to_string()
         } else {
             format!(
                 "whole number {}–{} (a JSON number or its digits as text)",
                 int["minimum"],
-                if int["maximum"] == json!(MAX_ID) { "999999999999999999".to_string() } else { int["maximum"].to_string() }
+                if int["maximum"] == json!(MAX_ID) {
+                    "999999999999999999".to_string()
+                } else {
+                    int["maximum"].to_string()
+                }
             )
         }
-    } else if branches.iter().any(|b| b["type"] == "integer" && b["enum"].is_array()) {
+    } else if branches
+        .iter()
+        .any(|b| b["type"] == "integer" && b["enum"].is_array())
+    {
         "flag: `0` or `1` (also `true`/`false`, `\"0\"`/`\"1\"`)".to_string()
-    } else if let Some(choice) = branches.iter().find(|b| b["type"] == "string" && b["enum"].as_array().is_some_and(|e| e.len() > 1)) {
-        let values: Vec<String> = choice["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).filter(|v| !v.is_empty()).map(|v| format!("`{v}`")).collect();
+    } else if let Some(choice) = branches
+        .iter()
+        .find(|b| b["type"] == "string" && b["enum"].as_array().is_some_and(|e| e.len() > 1))
+    {
+        let values: Vec<String> = choice["enum"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("`{v}`"))
+            .collect();
         format!("one of {}", values.join(", "))
     } else if has("object") {
         "object `{\"field\", \"order\"}` (or `\"\"`)".to_string()
     } else if has("array") {
         "array of `{\"key\", \"value\"}`".to_string()
-    } else if let Some(text) = branches.iter().find(|b| b["type"] == "string" && b["maxLength"].is_number()) {
+    } else if let Some(text) = branches
+        .iter()
+        .find(|b| b["type"] == "string" && b["maxLength"].is_number())
+    {
         let mut t = if text["format"] == "email" {
             format!("e-mail address, at most {} characters", text["maxLength"])
         } else {
@@ -954,7 +1046,10 @@ fn describe(schema: &Value) -> String {
 }
 
 fn json_block(value: &Value) -> String {
-    format!("```json\n{}\n```\n", serde_json::to_string_pretty(value).unwrap_or_default())
+    format!(
+        "```json\n{}\n```\n",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    )
 }
 
 /// The API reference in Markdown (`docs/api.md`), from the same source as
@@ -976,7 +1071,9 @@ pub fn markdown() -> String {
     out.push_str("Tokens come from `POST /v1/oauth/token/{user|company}` (see [Other endpoints](#other-endpoints)):\n\n");
     out.push_str("```sh\ncurl -s -X POST \"$OAUTH_URL/v1/oauth/token/company\" \\\n  -d grant_type=client_credentials -d client_id=$CLIENT_ID -d client_secret=$CLIENT_SECRET\n```\n\n");
     out.push_str("## Errors\n\n");
-    out.push_str("Rewards operations refuse input with an application error, HTTP status = `code`:\n\n");
+    out.push_str(
+        "Rewards operations refuse input with an application error, HTTP status = `code`:\n\n",
+    );
     out.push_str(&json_block(&json!({ "code": 404, "errorId": "PLE10030", "errorInfo": "Failed to find vouchers.", "error": "No Vouchers Found" })));
     out.push_str("\n| status | errorId | operation | when |\n|---|---|---|---|\n");
     for op in OPERATIONS {
@@ -992,17 +1089,39 @@ pub fn markdown() -> String {
     out.push_str("| 500 | `PLE10000` | every | the server could not complete the request (the detail is logged, never shown) |\n\n");
     out.push_str("Xoxo Link operations answer input they cannot use (a wrong, missing or unknown field, a disabled campaign, a past date, not enough balance) with HTTP 200, `success: 0` and a `message` saying what to change; nothing is charged then.\n\n");
     for op in OPERATIONS {
-        out.push_str(&format!("## {}\n\n`{}` — scope `{}`\n\n{}\n\n", op.name, op.query, if op.is_xoxo() { "xoxo_link" } else { "plum_pro_api" }, op.summary));
+        out.push_str(&format!(
+            "## {}\n\n`{}` — scope `{}`\n\n{}\n\n",
+            op.name,
+            op.query,
+            if op.is_xoxo() {
+                "xoxo_link"
+            } else {
+                "plum_pro_api"
+            },
+            op.summary
+        ));
         let input = (op.input)();
-        let required: Vec<&str> = input["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let required: Vec<&str> = input["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         if let Some(fields) = input["properties"].as_object().filter(|f| !f.is_empty()) {
             out.push_str(&format!("Input `variables.{}`:\n\n| field | required | value | meaning |\n|---|---|---|---|\n", op.input_key));
             for (name, schema) in fields {
                 out.push_str(&format!(
                     "| `{name}` | {} | {} | {} |\n",
-                    if required.contains(&name.as_str()) { "yes" } else { "no" },
+                    if required.contains(&name.as_str()) {
+                        "yes"
+                    } else {
+                        "no"
+                    },
                     describe(schema),
-                    schema["description"].as_str().unwrap_or("").replace('|', "\\|")
+                    schema["description"]
+                        .as_str()
+                        .unwrap_or("")
+                        .replace('|', "\\|")
                 ));
             }
             if op.name == "getOrderDetails" {
@@ -1013,7 +1132,10 @@ pub fn markdown() -> String {
             }
             out.push('\n');
         } else {
-            out.push_str(&format!("Input `variables.{}`: `{{}}` (no fields).\n\n", op.input_key));
+            out.push_str(&format!(
+                "Input `variables.{}`: `{{}}` (no fields).\n\n",
+                op.input_key
+            ));
         }
         out.push_str("Example request:\n\n");
         out.push_str(&json_block(&request_body(op, (op.example)())));
@@ -1030,11 +1152,19 @@ pub fn markdown() -> String {
                 continue;
             }
             for (method, operation) in item.as_object().into_iter().flatten() {
-                let statuses: Vec<&str> = operation["responses"].as_object().into_iter().flatten().map(|(s, _)| s.as_str()).collect();
+                let statuses: Vec<&str> = operation["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(s, _)| s.as_str())
+                    .collect();
                 out.push_str(&format!(
                     "| {} | `{path}` | {} (answers {}) |\n",
                     method.to_uppercase(),
-                    operation["summary"].as_str().unwrap_or("").replace('|', "\\|"),
+                    operation["summary"]
+                        .as_str()
+                        .unwrap_or("")
+                        .replace('|', "\\|"),
                     statuses.join(", ")
                 ));
             }
@@ -1080,7 +1210,11 @@ mod tests {
     #[test]
     fn every_operation_has_a_recorded_response() {
         for op in OPERATIONS {
-            assert!(examples().get(op.name).is_some_and(|v| !v.is_null()), "{}", op.name);
+            assert!(
+                examples().get(op.name).is_some_and(|v| !v.is_null()),
+                "{}",
+                op.name
+            );
         }
         assert!(openapi()["paths"]["/v1/oauth/api"]["post"]["responses"]["404"].is_object());
     }

@@ -16,8 +16,7 @@ const WS: &str = "[ \\t\\n]*";
 /// The end of the text.
 pub const END: &str = "(?![\\s\\S])";
 /// Text without control characters (tab and newline allowed).
-pub const NO_CONTROL: &str =
-    "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*(?![\\s\\S])";
+pub const NO_CONTROL: &str = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*(?![\\s\\S])";
 
 /// A regular expression for the whole numbers `min..=max` written in
 /// digits, for `min` 0 or 1 and `max` all nines or a power of ten.

@@ -182,7 +182,11 @@ both_engines!(garbage_headers_never_cause_5xx, |engine| async move {
 both_engines!(nul_in_looked_up_ids_is_unknown, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let s = app.setup().await;
-    for path in ["/v1/oauth/revoke", "/v1/oauth/introspect", "/v1/oauth/token/user"] {
+    for path in [
+        "/v1/oauth/revoke",
+        "/v1/oauth/introspect",
+        "/v1/oauth/token/user",
+    ] {
         let (status, body) = status_json(
             app.http
                 .post(app.url(path))
@@ -192,7 +196,11 @@ both_engines!(nul_in_looked_up_ids_is_unknown, |engine| async move {
                 .unwrap(),
         )
         .await;
-        assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")), "{path}: {body}");
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client")),
+            "{path}: {body}"
+        );
     }
     for path in ["/v1/oauth/authorize", "/v1/oauth/authorize/signup"] {
         let response = app
@@ -207,7 +215,10 @@ both_engines!(nul_in_looked_up_ids_is_unknown, |engine| async move {
     let (status, _) = app
         .form(
             "/v1/oauth/token/user",
-            &[("grant_type", "refresh_token"), ("refresh_token", &s.tokens.refresh)],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &s.tokens.refresh),
+            ],
             Some(&s.client),
         )
         .await;

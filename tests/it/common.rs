@@ -794,10 +794,12 @@ impl Drop for Demo {
 /// schemathesis), from `GALLEY_TEST_PYTHON`, which scripts/test.sh sets.
 /// Panics when it is missing: these tests never skip.
 pub fn test_python() -> PathBuf {
-    let python = std::env::var_os("GALLEY_TEST_PYTHON").map(PathBuf::from).expect(
-        "GALLEY_TEST_PYTHON is not set: run the suite with scripts/test.sh, which makes the \
+    let python = std::env::var_os("GALLEY_TEST_PYTHON")
+        .map(PathBuf::from)
+        .expect(
+            "GALLEY_TEST_PYTHON is not set: run the suite with scripts/test.sh, which makes the \
          test tools' virtual environment (aiosmtpd, schemathesis) and sets it",
-    );
+        );
     assert!(
         python.exists(),
         "GALLEY_TEST_PYTHON={} does not exist: run scripts/test.sh",

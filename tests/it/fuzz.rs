@@ -18,7 +18,10 @@ const SEED: &str = "20261130";
 
 both_engines!(schemathesis_finds_no_failure, |engine| async move {
     let st = test_python().with_file_name("st");
-    assert!(st.exists(), "schemathesis is missing from the test tools' venv: run scripts/test.sh");
+    assert!(
+        st.exists(),
+        "schemathesis is missing from the test tools' venv: run scripts/test.sh"
+    );
     // Generous limits, so that the run reaches the operations' logic; 429
     // is documented and accepted either way.
     let limits = "{getVouchers=100000,getFilters=100000,placeOrder=100000,getOrderDetails=100000,getOrderHistory=100000,getBalance=100000,generateLink=100000,generateLinkEmail=100000}";

@@ -343,13 +343,25 @@ both_engines!(order_history_checks_dates, |engine| async move {
     }
     // Any range is read, a page at a time; a reversed one has no days.
     for (data, why) in [
-        (json!({"startDate": "2025-01-01", "endDate": "2026-01-02"}), "366 days"),
-        (json!({"startDate": "2001-01-01", "endDate": "2099-12-31"}), "a century"),
-        (json!({"startDate": "2026-02-01", "endDate": "2026-01-01"}), "reversed"),
+        (
+            json!({"startDate": "2025-01-01", "endDate": "2026-01-02"}),
+            "366 days",
+        ),
+        (
+            json!({"startDate": "2001-01-01", "endDate": "2099-12-31"}),
+            "a century",
+        ),
+        (
+            json!({"startDate": "2026-02-01", "endDate": "2026-01-01"}),
+            "reversed",
+        ),
     ] {
         let (status, body) = call(&app, &s.tokens.access, "getOrderHistory", data).await;
         assert_eq!(status, 200, "{why}: {body}");
-        assert!(body["data"]["getOrderHistory"]["data"].is_array(), "{why}: {body}");
+        assert!(
+            body["data"]["getOrderHistory"]["data"].is_array(),
+            "{why}: {body}"
+        );
     }
 });
 
@@ -635,25 +647,70 @@ both_engines!(published_client_orders_are_read, |engine| async move {
     let mut bad = data.clone();
     bad["email"] = json!("not an address");
     let (status, body) = place(&app, &s.tokens.access, bad).await;
-    assert_eq!((status, body["errorId"].as_str()), (400, Some("PLE10001")), "{body}");
-    assert!(body["errorInfo"].as_str().unwrap().contains("email"), "{body}");
+    assert_eq!(
+        (status, body["errorId"].as_str()),
+        (400, Some("PLE10001")),
+        "{body}"
+    );
+    assert!(
+        body["errorInfo"].as_str().unwrap().contains("email"),
+        "{body}"
+    );
     for (field, value, says) in [
-        ("contact", json!(9999999999i64), "variables.data.contact must be a string"),
-        ("quantity", json!("1.5"), "variables.data.quantity must be a whole number"),
-        ("notifyReceiverEmail", json!("yes"), "variables.data.notifyReceiverEmail must be 0 or 1"),
+        (
+            "contact",
+            json!(9999999999i64),
+            "variables.data.contact must be a string",
+        ),
+        (
+            "quantity",
+            json!("1.5"),
+            "variables.data.quantity must be a whole number",
+        ),
+        (
+            "notifyReceiverEmail",
+            json!("yes"),
+            "variables.data.notifyReceiverEmail must be 0 or 1",
+        ),
     ] {
         let mut bad = data.clone();
         bad[field] = value;
         bad["poNumber"] = json!("PO-PUB-2");
         let (status, body) = place(&app, &s.tokens.access, bad).await;
-        assert_eq!((status, body["errorId"].as_str()), (400, Some("PLE10001")), "{field}: {body}");
-        assert!(body["errorInfo"].as_str().unwrap().contains(says), "{field}: {body}");
+        assert_eq!(
+            (status, body["errorId"].as_str()),
+            (400, Some("PLE10001")),
+            "{field}: {body}"
+        );
+        assert!(
+            body["errorInfo"].as_str().unwrap().contains(says),
+            "{field}: {body}"
+        );
     }
     // getOrderDetails and getOrderHistory read the same way.
-    let (status, body) = call(&app, &s.tokens.access, "getOrderDetails", json!({"orderId": order["orderId"].to_string(), "poNumber": "", "sendMailToReceiver": ""})).await;
+    let (status, body) = call(
+        &app,
+        &s.tokens.access,
+        "getOrderDetails",
+        json!({"orderId": order["orderId"].to_string(), "poNumber": "", "sendMailToReceiver": ""}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let today = galley::clock::date_time(app.clock_ms())[..10].to_string();
-    let (status, body) = call(&app, &s.tokens.access, "getOrderHistory", json!({"startDate": today, "endDate": today, "limit": "10", "page": 0, "tag": ""})).await;
+    let (status, body) = call(
+        &app,
+        &s.tokens.access,
+        "getOrderHistory",
+        json!({"startDate": today, "endDate": today, "limit": "10", "page": 0, "tag": ""}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["getOrderHistory"]["data"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(
+        body["data"]["getOrderHistory"]["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "{body}"
+    );
 });

@@ -23,7 +23,11 @@ both_engines!(newman_runs_every_request, |engine| async move {
     for var in collection["variable"].as_array_mut().unwrap() {
         let value = match var["key"].as_str().unwrap() {
             "OAUTH_URL" => {
-                assert_eq!(var["value"], demo.base.as_str(), "served with this server's URL");
+                assert_eq!(
+                    var["value"],
+                    demo.base.as_str(),
+                    "served with this server's URL"
+                );
                 continue;
             }
             "CLIENT_ID" => info["client_id"].clone(),
@@ -62,7 +66,11 @@ both_engines!(newman_runs_every_request, |engine| async move {
         stats["assertions"]["total"],
         stats["assertions"]["failed"]
     );
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let requests: usize = collection["item"]
         .as_array()
         .unwrap()
@@ -73,5 +81,8 @@ both_engines!(newman_runs_every_request, |engine| async move {
     assert_eq!(stats["requests"]["total"], json!(requests), "{stdout}");
     assert_eq!(stats["requests"]["failed"], json!(0), "{stdout}");
     assert_eq!(stats["assertions"]["failed"], json!(0), "{stdout}");
-    assert!(stats["assertions"]["total"].as_u64().unwrap() >= 2 * requests as u64, "{stdout}");
+    assert!(
+        stats["assertions"]["total"].as_u64().unwrap() >= 2 * requests as u64,
+        "{stdout}"
+    );
 });

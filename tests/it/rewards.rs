@@ -522,15 +522,24 @@ both_engines!(published_client_bodies_are_read, |engine| async move {
     ] {
         let (status, list) = vouchers(&app, &s, data.clone()).await;
         assert_eq!((status, ids(&list)), (200, all.clone()), "{data}");
-        assert!(list.iter().all(|p| p["exchangeRate"].is_null()), "exchangeRate 0: no rates");
+        assert!(
+            list.iter().all(|p| p["exchangeRate"].is_null()),
+            "exchangeRate 0: no rates"
+        );
     }
     for (data, expected) in [
         (json!({"includeProducts": 101}), vec![101]),
         (json!({"includeProducts": [101, "102"]}), vec![101, 102]),
-        (json!({"excludeProducts": " 101 , 102 "}), vec![103, 201, 202]),
+        (
+            json!({"excludeProducts": " 101 , 102 "}),
+            vec![103, 201, 202],
+        ),
         (json!({"limit": 2, "page": 0}), vec![101, 102]),
         (json!({"limit": 2, "page": 1}), vec![101, 102]),
-        (json!({"sort": {"field": "name", "order": ""}, "limit": 1}), vec![202]),
+        (
+            json!({"sort": {"field": "name", "order": ""}, "limit": 1}),
+            vec![202],
+        ),
     ] {
         let (status, list) = vouchers(&app, &s, data.clone()).await;
         assert_eq!((status, ids(&list)), (200, expected), "{data}");
@@ -546,24 +555,69 @@ both_engines!(published_client_bodies_are_read, |engine| async move {
         assert_eq!((status, &body), (404, &past), "{data}");
     }
     for (data, says) in [
-        (json!({"limit": 10001}), "variables.data.limit must be between 1 and 10000"),
-        (json!({"limit": 0}), "variables.data.limit must be between 1 and 10000"),
-        (json!({"limit": "ten"}), "variables.data.limit must be a whole number"),
-        (json!({"limit": 2.5}), "variables.data.limit must be a whole number"),
-        (json!({"page": -1}), "variables.data.page must be between 0 and"),
-        (json!({"exchangeRate": 2}), "variables.data.exchangeRate must be 0 or 1"),
-        (json!({"sort": {"field": "price"}}), "variables.data.sort.field must be name or productId"),
-        (json!({"sort": {"colour": "red"}}), "variables.data.sort.colour is not a field of sort"),
-        (json!({"includeProducts": "1,x"}), "variables.data.includeProducts must be comma-separated product ids"),
-        (json!({"filters": [{"key": "price", "value": 2.5}]}), "price value must be like 100 or 100-500"),
-        (json!({"colour": "red"}), "variables.data.colour is not a field of this operation"),
+        (
+            json!({"limit": 10001}),
+            "variables.data.limit must be between 1 and 10000",
+        ),
+        (
+            json!({"limit": 0}),
+            "variables.data.limit must be between 1 and 10000",
+        ),
+        (
+            json!({"limit": "ten"}),
+            "variables.data.limit must be a whole number",
+        ),
+        (
+            json!({"limit": 2.5}),
+            "variables.data.limit must be a whole number",
+        ),
+        (
+            json!({"page": -1}),
+            "variables.data.page must be between 0 and",
+        ),
+        (
+            json!({"exchangeRate": 2}),
+            "variables.data.exchangeRate must be 0 or 1",
+        ),
+        (
+            json!({"sort": {"field": "price"}}),
+            "variables.data.sort.field must be name or productId",
+        ),
+        (
+            json!({"sort": {"colour": "red"}}),
+            "variables.data.sort.colour is not a field of sort",
+        ),
+        (
+            json!({"includeProducts": "1,x"}),
+            "variables.data.includeProducts must be comma-separated product ids",
+        ),
+        (
+            json!({"filters": [{"key": "price", "value": 2.5}]}),
+            "price value must be like 100 or 100-500",
+        ),
+        (
+            json!({"colour": "red"}),
+            "variables.data.colour is not a field of this operation",
+        ),
     ] {
         let (status, body) = get_vouchers(&app, &s.tokens.access, data.clone()).await;
-        assert_eq!((status, body["errorId"].as_str()), (400, Some("PLE10001")), "{data}: {body}");
-        assert!(body["errorInfo"].as_str().unwrap().contains(says), "{data}: {body}");
+        assert_eq!(
+            (status, body["errorId"].as_str()),
+            (400, Some("PLE10001")),
+            "{data}: {body}"
+        );
+        assert!(
+            body["errorInfo"].as_str().unwrap().contains(says),
+            "{data}: {body}"
+        );
     }
     // getFilters: include/exclude without a group apply to every group.
-    let (status, body) = get_filters(&app, &s, json!({"filterGroupCode": "", "includeFilters": "usd,in", "excludeFilters": ""})).await;
+    let (status, body) = get_filters(
+        &app,
+        &s,
+        json!({"filterGroupCode": "", "includeFilters": "usd,in", "excludeFilters": ""}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let codes: Vec<&str> = body["data"]["getFilters"]["data"]
         .as_array()
