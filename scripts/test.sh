@@ -42,7 +42,10 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$tools/venv.stamp" 2>/dev/null)" != 
   echo "setting up the Python test tools in $venv" >&2
   rm -rf "$venv"
   mkdir -p "$tools"
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv"; then
+    echo "error: python3 cannot make a virtual environment; install python3-venv" >&2
+    exit 1
+  fi
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r scripts/test-requirements.txt
   echo "$wanted" >"$tools/venv.stamp"
 fi

@@ -316,8 +316,19 @@ both_engines!(
             countries,
             &json!([{"filterValue": "India", "isoCode": "IN", "filterValueCode": "in"}])
         );
+        // Without a group, includeFilters keeps those values of every group.
         let (status, body) = get_filters(&app, &s, json!({"includeFilters": "in"})).await;
-        assert_eq!((status, body["errorId"].as_str()), (400, Some("PLE10001")));
+        assert_eq!(status, 200, "{body}");
+        let kept: Vec<&Value> = body["data"]["getFilters"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["filters"].as_array().unwrap())
+            .collect();
+        assert_eq!(
+            kept,
+            vec![&json!({"filterValue": "India", "isoCode": "IN", "filterValueCode": "in"})]
+        );
         let (status, _) = get_filters(&app, &s, json!({"filterGroupCode": "colour"})).await;
         assert_eq!(status, 400);
     }
