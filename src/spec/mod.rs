@@ -791,7 +791,35 @@ fn build_openapi() -> Value {
     });
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         paths.insert("/v1/oauth/api".into(), path);
+        for (name, item) in paths.iter_mut() {
+            let tag = if name == "/v1/oauth/api" {
+                "Resource API"
+            } else if name.starts_with("/v1/oauth/authorize")
+                || name.starts_with("/r/")
+                || name.starts_with("/developers/")
+                || name.starts_with("/assets/")
+            {
+                "Pages"
+            } else if name.starts_with("/v1/oauth/") || name.starts_with("/.well-known/") {
+                "OAuth 2.0"
+            } else {
+                "Operations"
+            };
+            for operation in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                operation["tags"] = json!([tag]);
+            }
+        }
     }
+    doc["tags"] = json!([
+        { "name": "Resource API", "description": "`POST /v1/oauth/api`: the Rewards API (tag `plumProAPI`) and the Xoxo Link API (tag `xoxo_link`), one operation per `query`." },
+        { "name": "OAuth 2.0", "description": "Tokens (RFC 6749), validation, revocation (RFC 7009), introspection (RFC 7662), metadata (RFC 8414)." },
+        { "name": "Pages", "description": "Server-rendered pages: authorization (log-in, sign-up, consent), reward links, the demo app's callback." },
+        { "name": "Operations", "description": "Health, readiness, metrics and this contract (`/openapi.json`, `/postman.json`, `/docs`)." }
+    ]);
     if let Some(existing) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
