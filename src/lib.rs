@@ -11,7 +11,8 @@
 //! - [`web`]: the reward-link page, the demo app's callback, the stylesheet.
 //! - [`cli`]: the `galley` command line, one file per command group.
 //! - [`delivery`]: the outbox worker (e-mails through SMTP or a spool).
-//! - [`ops`]: health, readiness, metrics, the OpenAPI document.
+//! - [`ops`]: health, readiness, metrics, the OpenAPI document, the Postman
+//!   collection and the API reference page `/docs`.
 //!
 //! The rules:
 //! - [`domain`]: one file (or folder) per noun — clients, tokens, companies,
@@ -22,7 +23,9 @@
 //! - [`store`]: the database (SQLite and PostgreSQL through one code path),
 //!   its migrations, and the batching workers that share statements.
 //! - Leaves any area may use: [`state`] (the handles every handler
-//!   shares), [`pages`] (templates, filters, sessions, CSRF), [`config`],
+//!   shares), [`pages`] (templates, filters, sessions, CSRF), [`spec`] (the
+//!   OpenAPI document and Postman collection, and the input schemas the
+//!   API's reader follows), [`config`],
 //!   [`crypto`], [`clock`], [`telemetry`]; [`app`] assembles the router and
 //!   runs the server.
 //!
@@ -63,6 +66,7 @@ pub mod domain;
 pub mod oauth;
 pub mod ops;
 pub mod pages;
+pub mod spec;
 pub mod state;
 pub mod store;
 pub mod telemetry;

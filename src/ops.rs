@@ -1,32 +1,43 @@
 //! Operational endpoints: liveness, readiness (database reachable),
-//! Prometheus metrics and the OpenAPI document.
+//! Prometheus metrics, and the published contract: the OpenAPI document
+//! (`/openapi.json`), the Postman collection (`/postman.json`) and the API
+//! reference page `/docs`, which renders the document with Swagger UI
+//! served from the binary (the `swagger-ui-dist` crate ships its files;
+//! nothing is fetched at build or run time).
 //!
-//! May touch: `state` (database ping, configuration, metrics), `crypto`.
-//! Never another entry point.
+//! May touch: `state` (database ping, configuration, metrics), `crypto`,
+//! `spec` (the documents), `pages` (the HTML headers). Never another entry
+//! point.
 
 use std::net::SocketAddr;
 
 use axum::{
     extract::{ConnectInfo, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde_json::{json, Value};
 
-use crate::{crypto, state::AppState};
-
-/// The hand-kept OpenAPI document (`openapi.json` at the repository root).
-pub const OPENAPI: &str = include_str!("../openapi.json");
+use crate::{crypto, pages, spec, state::AppState};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
+    let swagger_ui = swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {
+        uri_prefix: "/docs/ui",
+        api_definition: swagger_ui_dist::OpenApiSource::Uri("../openapi.json"),
+        title: Some("Galley API"),
+    });
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+        .route("/postman.json", get(postman))
+        .route("/docs", get(docs))
+        .route("/docs/init.js", get(docs_script))
+        .route_service("/docs/ui/{*asset}", swagger_ui)
 }
 
 async fn healthz() -> Json<Value> {
@@ -84,9 +95,66 @@ async fn metrics(
         .into_response()
 }
 
+/// `GET /openapi.json`: the document with this server's public URL.
 async fn openapi(State(state): State<AppState>) -> Response {
-    let mut doc: Value =
-        serde_json::from_str(OPENAPI).expect("openapi.json is valid JSON (checked by a test)");
+    let mut doc = spec::openapi().clone();
     doc["servers"] = json!([{ "url": state.config.public_url.base() }]);
     Json(doc).into_response()
 }
+
+/// `GET /postman.json`: the collection with `OAUTH_URL` set to this
+/// server's public URL.
+async fn postman(State(state): State<AppState>) -> Response {
+    let mut doc = spec::postman().clone();
+    if let Some(vars) = doc["variable"].as_array_mut() {
+        for var in vars.iter_mut().filter(|v| v["key"] == "OAUTH_URL") {
+            var["value"] = json!(state.config.public_url.base());
+        }
+    }
+    Json(doc).into_response()
+}
+
+/// `GET /docs`: the API reference, Swagger UI over `/openapi.json`.
+async fn docs() -> Response {
+    let mut response = pages::html_response(StatusCode::OK, DOCS_PAGE.to_string());
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    response
+}
+
+async fn docs_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        DOCS_SCRIPT,
+    )
+        .into_response()
+}
+
+/// The reference page: relative links, so it works under a base path.
+const DOCS_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Galley API reference</title>
+<link rel="stylesheet" href="docs/ui/swagger-ui.css">
+</head>
+<body>
+<noscript>
+<h1>Galley API reference</h1>
+<p>This page renders the OpenAPI document with JavaScript. Without it, read
+<a href="openapi.json">openapi.json</a> or import
+<a href="postman.json">postman.json</a> into Postman.</p>
+</noscript>
+<div id="swagger-ui"></div>
+<script src="docs/ui/swagger-ui-bundle.js"></script>
+<script src="docs/init.js"></script>
+</body>
+</html>
+"#;
+
+const DOCS_SCRIPT: &str = "window.ui = SwaggerUIBundle({ url: 'openapi.json', dom_id: '#swagger-ui', deepLinking: true, defaultModelsExpandDepth: 1 });\n";

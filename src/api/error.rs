@@ -1,4 +1,4 @@
-//! The resource API's error envelope (API-REWARDS.md "Errors"):
+//! The resource API's error envelope (`docs/api.md`, "Errors"):
 //! `{"code", "errorId", "errorInfo", "error"}` with HTTP status = `code`,
 //! plus the RFC 6750 bodies for bearer failures.
 //!
@@ -51,7 +51,7 @@ impl ApiError {
         }
     }
 
-    /// Any application error of API-REWARDS.md.
+    /// Any application error of `docs/api.md` ("Errors").
     pub fn app(
         status: StatusCode,
         error_id: &'static str,

@@ -1,14 +1,23 @@
 //! Reading an operation's `variables` with errors that name the field:
-//! every problem is a `PLE10001` 400 saying which field and why. Numbers may
-//! arrive as JSON numbers or numeric strings (the live service accepts
-//! both); unknown fields are refused.
+//! every problem is a `PLE10001` 400 saying which field and why.
 //!
-//! May touch: `api::error`, `domain::scopes` (`truncate`). Never `web`.
+//! Tolerant of what published Plum clients send: numbers as JSON numbers
+//! (`10`, `10.0`) or numeric strings (`"10"`), strings as strings or numbers
+//! (`"includeProducts": 101`), flags as `0`/`1`, `"0"`/`"1"` or booleans,
+//! and an empty (or blank) string where an optional field is not used,
+//! which counts as absent. Unknown fields are refused.
+//!
+//! What it accepts is described, field by field, by the schemas of
+//! `spec::schema` (the OpenAPI document); keep the two in step.
+//!
+//! May touch: `api::error`, `domain::scopes` (`truncate`), `spec::schema`
+//! (`MAX_ID`). Never `web`.
 
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use crate::domain::scopes::truncate;
+pub use crate::spec::schema::MAX_ID;
 
 /// The fields of an operation's input object.
 #[derive(Debug)]
@@ -57,14 +66,17 @@ impl Fields {
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         let value = match self.raw(name) {
             None => return Ok(None),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .ok_or_else(|| self.invalid(name, "must be a whole number."))?,
-            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse()
-                .map_err(|_| self.invalid(name, "must be a whole number."))?,
+            Some(Value::Number(n)) => {
+                whole(n).ok_or_else(|| self.invalid(name, "must be a whole number."))?
+            }
+            Some(Value::String(s)) => match digits(s) {
+                Digits::Blank => return Ok(None),
+                Digits::Number(n) => n,
+                Digits::TooLarge => {
+                    return Err(self.invalid(name, &format!("must be between {min} and {max}.")))
+                }
+                Digits::Other => return Err(self.invalid(name, "must be a whole number.")),
+            },
             Some(_) => return Err(self.invalid(name, "must be a whole number.")),
         };
         if !(min..=max).contains(&value) {
@@ -73,10 +85,19 @@ impl Fields {
         Ok(Some(value))
     }
 
-    /// A string of at most `max` characters (numbers are accepted as text).
+    /// A page number from 1, where `0` (as published clients send it) is
+    /// the first page too; absent is 1. There is no last page number: past
+    /// the last page, an operation answers as it does for an empty result.
+    pub fn page(&self, name: &str) -> Result<i64, ApiError> {
+        Ok(self.int(name, 0, MAX_ID)?.unwrap_or(1).max(1))
+    }
+
+    /// A string of at most `max` characters (numbers are accepted as text);
+    /// an empty string is absent.
     pub fn string(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
         let value = match self.raw(name) {
             None => return Ok(None),
+            Some(Value::String(s)) if s.is_empty() => return Ok(None),
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             Some(_) => return Err(self.invalid(name, "must be a string.")),
@@ -93,7 +114,17 @@ impl Fields {
         Ok(Some(value))
     }
 
-    /// A 0/1 flag (also `true`/`false`, `"0"`/`"1"`); absent is false.
+    /// Like [`Fields::string`], but a JSON number is refused (e-mail
+    /// addresses, phone numbers).
+    pub fn text(&self, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+        if let Some(Value::Number(_)) = self.raw(name) {
+            return Err(self.invalid(name, "must be a string."));
+        }
+        self.string(name, max)
+    }
+
+    /// A 0/1 flag (also `true`/`false`, `"0"`/`"1"`, `"true"`/`"false"`);
+    /// absent or empty is false.
     pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
         Ok(self.optional_flag(name)?.unwrap_or(false))
     }
@@ -103,9 +134,14 @@ impl Fields {
         match self.raw(name) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
-            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
-            Some(Value::String(s)) if s == "0" || s == "1" => Ok(Some(s == "1")),
+            Some(Value::Number(n)) if whole(n) == Some(0) => Ok(Some(false)),
+            Some(Value::Number(n)) if whole(n) == Some(1) => Ok(Some(true)),
+            Some(Value::String(s)) => match s.as_str() {
+                "" => Ok(None),
+                "0" | "false" => Ok(Some(false)),
+                "1" | "true" => Ok(Some(true)),
+                _ => Err(self.invalid(name, "must be 0 or 1.")),
+            },
             Some(_) => Err(self.invalid(name, "must be 0 or 1.")),
         }
     }
@@ -115,20 +151,73 @@ impl Fields {
         self.invalid(name, "is required.")
     }
 
-    /// A comma-separated list of product ids.
+    /// A list of product ids: comma-separated text (`"1,2"`), one number
+    /// (`101`) or an array of ids; blank is none.
     pub fn id_list(&self, name: &str) -> Result<Vec<i64>, ApiError> {
+        let bad = || self.invalid(name, "must be comma-separated product ids.");
+        let id = |n: Option<i64>| n.filter(|n| (0..=MAX_ID).contains(n)).ok_or_else(bad);
+        let text_id = |s: &str| match digits(s) {
+            Digits::Number(n) if s.trim_matches(WS).len() <= 18 => Ok(n),
+            _ => Err(bad()),
+        };
+        match self.raw(name) {
+            Some(Value::Array(items)) => {
+                return items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Number(n) => id(whole(n)),
+                        Value::String(s) => text_id(s),
+                        _ => Err(bad()),
+                    })
+                    .collect()
+            }
+            Some(Value::Number(n)) => return Ok(vec![id(whole(n))?]),
+            _ => {}
+        }
         let Some(text) = self.string(name, 10_000)? else {
             return Ok(Vec::new());
         };
         text.split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                p.parse::<i64>()
-                    .map_err(|_| self.invalid(name, "must be comma-separated product ids."))
-            })
+            .filter(|p| !p.trim_matches(WS).is_empty())
+            .map(text_id)
             .collect()
     }
+}
+
+/// Whitespace read around a number written as text.
+const WS: &[char] = &[' ', '\t', '\n'];
+
+/// A number written as text.
+enum Digits {
+    /// Empty, or whitespace only: absent.
+    Blank,
+    /// Digits (with whitespace around them).
+    Number(i64),
+    /// Digits, more than an `i64` holds.
+    TooLarge,
+    /// Anything else.
+    Other,
+}
+
+fn digits(text: &str) -> Digits {
+    let t = text.trim_matches(WS);
+    if t.is_empty() {
+        Digits::Blank
+    } else if !t.bytes().all(|b| b.is_ascii_digit()) {
+        Digits::Other
+    } else {
+        t.parse().map_or(Digits::TooLarge, Digits::Number)
+    }
+}
+
+/// A JSON number that is a whole number (`10` or `10.0`).
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    // Within ±2^53 a float holds whole numbers exactly.
+    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
 }
 
 #[cfg(test)]
@@ -162,6 +251,36 @@ mod tests {
             .unwrap()
             .int("limit", 1, 10)
             .is_err());
+        assert_eq!(
+            fields(json!({"limit": 7.0}))
+                .unwrap()
+                .int("limit", 1, 10)
+                .unwrap(),
+            Some(7)
+        );
+        assert!(fields(json!({"limit": 7.5}))
+            .unwrap()
+            .int("limit", 1, 10)
+            .is_err());
+    }
+
+    #[test]
+    fn blank_strings_are_absent() {
+        let f = fields(json!({"limit": " ", "name": "", "flag": "", "ids": ""})).unwrap();
+        assert_eq!(f.int("limit", 1, 10).unwrap(), None);
+        assert_eq!(f.string("name", 5).unwrap(), None);
+        assert_eq!(f.optional_flag("flag").unwrap(), None);
+        assert!(f.id_list("ids").unwrap().is_empty());
+        let f = fields(json!({"ids": 101, "flag": "true"})).unwrap();
+        assert_eq!(f.id_list("ids").unwrap(), vec![101]);
+        assert!(f.flag("flag").unwrap());
+        assert_eq!(
+            fields(json!({"ids": [1, "2"]}))
+                .unwrap()
+                .id_list("ids")
+                .unwrap(),
+            vec![1, 2]
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The `galley` command line (SPEC.md section 10). Every subcommand accepts
+//! The `galley` command line (README.md, "CLI"). Every subcommand accepts
 //! `--json` (one JSON object on stdout, snake_case keys) and
 //! `--database-url` after its name; errors go to stderr with a non-zero exit.
 //!

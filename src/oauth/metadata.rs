@@ -30,6 +30,6 @@ pub async fn metadata(State(state): State<AppState>) -> Json<Value> {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
-        "service_documentation": url.join("/developers"),
+        "service_documentation": url.join("/docs"),
     }))
 }

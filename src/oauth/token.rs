@@ -58,7 +58,10 @@ async fn handle(
     token_type: &str,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
-    let endpoint: TokenType = token_type.parse().map_err(OAuthError::invalid_request)?;
+    // `/v1/oauth/token/admin` is no endpoint: 404, in the OAuth error body.
+    let endpoint: TokenType = token_type.parse().map_err(|e: String| {
+        OAuthError::invalid_request(e).with_status(axum::http::StatusCode::NOT_FOUND)
+    })?;
     let grant: GrantType = params
         .require("grant_type")?
         .parse()

@@ -1,5 +1,5 @@
-//! `GET /v1/oauth/token`: is this access token valid, and for how long
-//! (seed 003)?
+//! `GET /v1/oauth/token`: is this access token valid, and for how long?
+//! (Documented in `docs/api.md`, "Other endpoints".)
 //!
 //! May touch: `oauth::bearer`, `oauth::error`, `state`. Never `api` or
 //! `web`.

@@ -112,6 +112,11 @@ pub async fn find<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,
     client_id: &str,
 ) -> StoreResult<Option<ClientRow>> {
+    // No id holds a NUL, which PostgreSQL text cannot hold either (it
+    // would fail the query): whatever was presented, there is no such app.
+    if client_id.contains('\0') {
+        return Ok(None);
+    }
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM clients WHERE client_id = $1 AND deleted_at IS NULL"
     ))

@@ -102,6 +102,10 @@ pub async fn find_admin_by_email<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,
     email: &str,
 ) -> StoreResult<Option<AdminRow>> {
+    // No stored address holds a NUL (PostgreSQL text cannot).
+    if email.contains('\0') {
+        return Ok(None);
+    }
     sqlx::query("SELECT id, company_id, email, password_hash, role FROM admins WHERE email = $1")
         .bind(email)
         .fetch_optional(exec)

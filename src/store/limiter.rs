@@ -1,4 +1,5 @@
-//! Per-client, per-operation rate limits (API-REWARDS.md), counted in the
+//! Per-client, per-operation rate limits (`api_rate_limits`; the 429 answer
+//! is in `docs/api.md`, "Errors"), counted in the
 //! database so that a limit holds across nodes. Concurrent hits go through
 //! a batcher: hits on one counter in a batch become one upsert that adds
 //! them all, and each caller gets its own position in the count.

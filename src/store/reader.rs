@@ -91,6 +91,11 @@ impl Reader {
 
     /// A client by id.
     pub async fn client(&self, client_id: String) -> StoreResult<Option<ClientRow>> {
+        // No id holds a NUL, which PostgreSQL text cannot hold: in a batch
+        // it would fail every lookup of that batch.
+        if client_id.contains('\0') {
+            return Ok(None);
+        }
         flatten(self.clients.call(client_id).await)
     }
 }

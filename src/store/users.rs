@@ -53,6 +53,10 @@ pub async fn find_by_email<'e>(
     company_id: i64,
     email: &str,
 ) -> StoreResult<Option<UserRow>> {
+    // No stored address holds a NUL (PostgreSQL text cannot).
+    if email.contains('\0') {
+        return Ok(None);
+    }
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND email = $2"
     ))

@@ -46,10 +46,14 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
             context! { base_path, error, error_description => description, state => query.state },
         )
     };
-    if let Some(error) = &query.error {
-        return show_error(error, query.error_description.as_deref().unwrap_or(""));
+    // An empty parameter is an absent one (`?code=&error=`).
+    fn given(value: &Option<String>) -> Option<&str> {
+        value.as_deref().filter(|v| !v.trim().is_empty())
     }
-    let Some(code) = &query.code else {
+    if let Some(error) = given(&query.error) {
+        return show_error(error, given(&query.error_description).unwrap_or(""));
+    }
+    let Some(code) = given(&query.code) else {
         return show_error("invalid_request", "the callback has neither code nor error");
     };
     let client = match clients::find(state.db.reader(), &demo_client).await {

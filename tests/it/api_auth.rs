@@ -1,5 +1,5 @@
 //! Bearer authentication and scope checks of `POST /v1/oauth/api`
-//! (API-REWARDS.md "Errors").
+//! (docs/api.md, "Errors").
 
 use serde_json::json;
 

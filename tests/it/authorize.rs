@@ -614,7 +614,7 @@ both_engines!(
             assert!(page.body.contains("redirect_uri"));
         }
         let page = browser.get(&app.url("/v1/oauth/authorize?client_id=unknown&response_type=code&redirect_uri=https%3A%2F%2Fevil.example.net%2F")).await;
-        assert_eq!(page.status, 400);
+        assert_eq!(page.status, 404, "no such app");
         assert!(page.headers.get(header::LOCATION).is_none());
         let page = browser
             .get(&app.url(&format!(

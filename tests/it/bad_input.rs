@@ -175,3 +175,52 @@ both_engines!(garbage_headers_never_cause_5xx, |engine| async move {
     // The server is still healthy afterwards.
     assert_eq!(app.validate(&s.tokens.access).await.0, 200);
 });
+
+// A NUL in an id that is looked up (PostgreSQL text cannot hold one) is an
+// unknown id, never a failed query: neither for the request that sent it
+// nor for others batched with it.
+both_engines!(nul_in_looked_up_ids_is_unknown, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let s = app.setup().await;
+    for path in [
+        "/v1/oauth/revoke",
+        "/v1/oauth/introspect",
+        "/v1/oauth/token/user",
+    ] {
+        let (status, body) = status_json(
+            app.http
+                .post(app.url(path))
+                .json(&json!({"client_id": "ab\u{0}c", "client_secret": "x", "token": "y", "grant_type": "client_credentials"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client")),
+            "{path}: {body}"
+        );
+    }
+    for path in ["/v1/oauth/authorize", "/v1/oauth/authorize/signup"] {
+        let response = app
+            .http
+            .get(app.url(&format!("{path}?client_id=a%00b&response_type=code")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}: no such app");
+    }
+    // The app's own requests still work.
+    let (status, _) = app
+        .form(
+            "/v1/oauth/token/user",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &s.tokens.refresh),
+            ],
+            Some(&s.client),
+        )
+        .await;
+    assert_eq!(status, 200);
+});

@@ -787,3 +787,84 @@ pub async fn node_test(
     );
     stdout
 }
+
+/// `galley demo` started as a child process on a fresh database of
+/// `engine` (in a temp dir, for its spool); killed on drop.
+pub struct Demo {
+    /// What the demo printed (`--json`): `public_url`, credentials, ids.
+    pub info: Value,
+    /// Its public URL.
+    pub base: String,
+    child: std::process::Child,
+    _db: TestDb,
+    _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    /// Starts the demo with `env` added to its environment and waits until
+    /// it is ready.
+    pub async fn start(engine: Engine, env: &[(&str, &str)]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let db = TestDb::new(engine).await;
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+            .args([
+                "demo",
+                "--json",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &db.url,
+            ])
+            .envs(env.iter().copied())
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start galley demo");
+        let stdout = child.stdout.take().unwrap();
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).unwrap();
+            line
+        })
+        .await
+        .unwrap();
+        let info: Value = serde_json::from_str(&line).expect("demo prints one JSON object");
+        let base = info["public_url"].as_str().unwrap().to_string();
+        wait_ready(&reqwest::Client::new(), &base).await;
+        Demo {
+            info,
+            base,
+            child,
+            _db: db,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Python of the test tools' virtual environment (aiosmtpd,
+/// schemathesis), from `GALLEY_TEST_PYTHON`, which scripts/test.sh sets.
+/// Panics when it is missing: these tests never skip.
+pub fn test_python() -> PathBuf {
+    let python = std::env::var_os("GALLEY_TEST_PYTHON")
+        .map(PathBuf::from)
+        .expect(
+            "GALLEY_TEST_PYTHON is not set: run the suite with scripts/test.sh, which makes the \
+         test tools' virtual environment (aiosmtpd, schemathesis) and sets it",
+        );
+    assert!(
+        python.exists(),
+        "GALLEY_TEST_PYTHON={} does not exist: run scripts/test.sh",
+        python.display()
+    );
+    python
+}

@@ -311,3 +311,25 @@ both_engines!(
         }
     }
 );
+
+// The demo callback answers any query with a page, never a 500.
+both_engines!(demo_callback_reads_empty_parameters, |engine| async move {
+    let demo = Demo::start(engine, &[]).await;
+    let http = reqwest::Client::new();
+    for query in [
+        "code=&error=&error_description=",
+        "code=&state=",
+        "error=&code=nope",
+        "",
+        "error=access_denied&error_description=",
+    ] {
+        let response = http
+            .get(format!("{}/developers/demo/callback?{query}", demo.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{query}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("authorization result"), "{query}: {html}");
+    }
+});

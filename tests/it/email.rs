@@ -1,6 +1,7 @@
 //! Voucher e-mails through the outbox: a real SMTP server (aiosmtpd from
-//! PyPI, started here), retries while it is down, the spool folder when no
-//! SMTP server is configured, and no duplicates.
+//! PyPI, in the test tools' virtual environment, started here), retries
+//! while it is down, the spool folder when no SMTP server is configured,
+//! and no duplicates.
 
 use std::{
     path::{Path, PathBuf},
@@ -24,7 +25,7 @@ impl Smtp {
     async fn start(port: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("mail");
-        let child = Command::new("python3")
+        let child = Command::new(test_python())
             .args([
                 "-m",
                 "aiosmtpd",
@@ -38,7 +39,7 @@ impl Smtp {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("python3 -m aiosmtpd (pip install aiosmtpd; .ci/run does)");
+            .expect("$GALLEY_TEST_PYTHON -m aiosmtpd (scripts/test.sh installs it)");
         let mut child = child;
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -52,7 +53,7 @@ impl Smtp {
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("aiosmtpd did not start; is it installed (pip install aiosmtpd)?");
+        panic!("aiosmtpd did not start; is it installed in $GALLEY_TEST_PYTHON's venv (scripts/test.sh does)?");
     }
 
     /// The messages received so far, oldest first.

@@ -1,4 +1,4 @@
-//! The Xoxo Link API (seed 003) and reward links: every operation and
+//! The Xoxo Link API (docs/api.md) and reward links: every operation and
 //! branch, the charge at generation (all links or none), redemption exactly
 //! once, the expiry refund exactly once, and company isolation.
 

@@ -67,6 +67,8 @@ both_engines!(openapi_lists_every_route, |engine| async move {
         ("/readyz", "get"),
         ("/metrics", "get"),
         ("/openapi.json", "get"),
+        ("/postman.json", "get"),
+        ("/docs", "get"),
         ("/v1/oauth/authorize", "get"),
         ("/v1/oauth/authorize", "post"),
         ("/v1/oauth/authorize/login", "post"),
@@ -132,3 +134,126 @@ both_engines!(metrics_need_the_configured_token, |engine| async move {
         .unwrap()
         .contains("galley_http_requests_total"));
 });
+
+// The published contract: what the server serves is what the repository
+// commits (openapi.json, postman.json), with this server's URL in it.
+both_engines!(
+    served_documents_equal_the_committed_ones,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let committed = |file: &str| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(root.join(file)).unwrap()).unwrap()
+        };
+        let (status, mut served) =
+            status_json(app.http.get(app.url("/openapi.json")).send().await.unwrap()).await;
+        assert_eq!(status, 200);
+        assert_eq!(served["servers"][0]["url"], app.base.as_str());
+        let mut expected = committed("openapi.json");
+        served["servers"] = serde_json::Value::Null;
+        expected["servers"] = serde_json::Value::Null;
+        assert!(
+            served == expected,
+            "/openapi.json differs from openapi.json"
+        );
+
+        let (status, mut served) =
+            status_json(app.http.get(app.url("/postman.json")).send().await.unwrap()).await;
+        assert_eq!(status, 200);
+        let mut expected = committed("postman.json");
+        for doc in [&mut served, &mut expected] {
+            for var in doc["variable"].as_array_mut().unwrap() {
+                if var["key"] == "OAUTH_URL" {
+                    var["value"] = "OAUTH_URL".into();
+                }
+            }
+        }
+        assert!(
+            served == expected,
+            "/postman.json differs from postman.json"
+        );
+
+        // Every operation of the resource API is typed, with an example.
+        let doc = committed("openapi.json");
+        let api = &doc["paths"]["/v1/oauth/api"]["post"];
+        let branches = doc["components"]["schemas"]["ApiRequest"]["oneOf"]
+            .as_array()
+            .unwrap();
+        assert_eq!(branches.len(), 10);
+        assert_eq!(
+            api["requestBody"]["content"]["application/json"]["examples"]
+                .as_object()
+                .unwrap()
+                .len(),
+            10
+        );
+        for status in [
+            "200", "400", "401", "403", "404", "409", "413", "422", "429", "500",
+        ] {
+            assert!(
+                api["responses"][status].is_object(),
+                "{status} undocumented"
+            );
+        }
+        for name in [
+            "Voucher",
+            "Order",
+            "OrderDetails",
+            "Campaign",
+            "Link",
+            "ApiError",
+            "RateLimited",
+        ] {
+            assert!(doc["components"]["schemas"][name].is_object(), "{name}");
+        }
+    }
+);
+
+both_engines!(
+    docs_page_renders_the_document_from_the_binary,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let response = app.http.get(app.url("/docs")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("http"),
+            "{csp}"
+        );
+        let html = response.text().await.unwrap();
+        for asset in [
+            "docs/ui/swagger-ui.css",
+            "docs/ui/swagger-ui-bundle.js",
+            "docs/init.js",
+        ] {
+            assert!(html.contains(asset), "{asset}");
+            let response = app
+                .http
+                .get(app.url(&format!("/{asset}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{asset}");
+            assert!(response.text().await.unwrap().len() > 20, "{asset}");
+        }
+        assert!(
+            !html.contains("https://"),
+            "nothing is fetched from elsewhere"
+        );
+        // RFC 8414 metadata sends readers there.
+        let (_, meta) = status_json(
+            app.http
+                .get(app.url("/.well-known/oauth-authorization-server"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let docs = meta["service_documentation"].as_str().unwrap();
+        assert_eq!(docs, app.url("/docs"));
+        assert_eq!(app.http.get(docs).send().await.unwrap().status(), 200);
+    }
+);

@@ -129,7 +129,7 @@ both_engines!(
             (order(102, 2, "500", "PO-1"), "productId 102"),
         ] {
             let reply = place(&app, &s.tokens.access, other).await;
-            assert_error_id(&reply, 400, "PLE10001");
+            assert_error_id(&reply, 409, "PLE10001");
             let text = reply.1.to_string();
             assert!(text.contains("PO-1") && text.contains(differs), "{text}");
         }
@@ -329,8 +329,6 @@ both_engines!(
 both_engines!(order_history_checks_dates, |engine| async move {
     let (app, s) = shop(engine, "100").await;
     let cases = [
-        json!({"startDate": "2026-02-01", "endDate": "2026-01-01"}),
-        json!({"startDate": "2024-01-01", "endDate": "2026-01-01"}),
         json!({"startDate": "2026-02-30", "endDate": "2026-03-01"}),
         json!({"startDate": "yesterday", "endDate": "2026-03-01"}),
         json!({"endDate": "2026-03-01"}),
@@ -343,14 +341,28 @@ both_engines!(order_history_checks_dates, |engine| async move {
             "{data}"
         );
     }
-    let (status, _) = call(
-        &app,
-        &s.tokens.access,
-        "getOrderHistory",
-        json!({"startDate": "2025-01-01", "endDate": "2026-01-02"}),
-    )
-    .await;
-    assert_eq!(status, 200, "366 days apart is allowed");
+    // Any range is read, a page at a time; a reversed one has no days.
+    for (data, why) in [
+        (
+            json!({"startDate": "2025-01-01", "endDate": "2026-01-02"}),
+            "366 days",
+        ),
+        (
+            json!({"startDate": "2001-01-01", "endDate": "2099-12-31"}),
+            "a century",
+        ),
+        (
+            json!({"startDate": "2026-02-01", "endDate": "2026-01-01"}),
+            "reversed",
+        ),
+    ] {
+        let (status, body) = call(&app, &s.tokens.access, "getOrderHistory", data).await;
+        assert_eq!(status, 200, "{why}: {body}");
+        assert!(
+            body["data"]["getOrderHistory"]["data"].is_array(),
+            "{why}: {body}"
+        );
+    }
 });
 
 both_engines!(
@@ -615,3 +627,90 @@ both_engines!(
         );
     }
 );
+
+// placeOrder as published clients send it: numbers as strings, the
+// denomination as a number, blank optional fields. A retry of the same
+// poNumber is checked like a first request.
+both_engines!(published_client_orders_are_read, |engine| async move {
+    let (app, s) = shop(engine, "100000").await;
+    let data = json!({
+        "productId": "101", "quantity": "1", "denomination": 500,
+        "email": "", "contact": "", "tag": "", "poNumber": "PO-PUB-1",
+        "notifyReceiverEmail": "0", "notifyAdminEmail": 0
+    });
+    let (status, body) = place(&app, &s.tokens.access, data.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let order = &body["data"]["placeOrder"]["data"];
+    assert_eq!(order["vouchers"].as_array().unwrap().len(), 1, "{body}");
+    let (status, again) = place(&app, &s.tokens.access, data.clone()).await;
+    assert_eq!((status, &again["data"]["placeOrder"]["data"]), (200, order));
+    let mut bad = data.clone();
+    bad["email"] = json!("not an address");
+    let (status, body) = place(&app, &s.tokens.access, bad).await;
+    assert_eq!(
+        (status, body["errorId"].as_str()),
+        (400, Some("PLE10001")),
+        "{body}"
+    );
+    assert!(
+        body["errorInfo"].as_str().unwrap().contains("email"),
+        "{body}"
+    );
+    for (field, value, says) in [
+        (
+            "contact",
+            json!(9999999999i64),
+            "variables.data.contact must be a string",
+        ),
+        (
+            "quantity",
+            json!("1.5"),
+            "variables.data.quantity must be a whole number",
+        ),
+        (
+            "notifyReceiverEmail",
+            json!("yes"),
+            "variables.data.notifyReceiverEmail must be 0 or 1",
+        ),
+    ] {
+        let mut bad = data.clone();
+        bad[field] = value;
+        bad["poNumber"] = json!("PO-PUB-2");
+        let (status, body) = place(&app, &s.tokens.access, bad).await;
+        assert_eq!(
+            (status, body["errorId"].as_str()),
+            (400, Some("PLE10001")),
+            "{field}: {body}"
+        );
+        assert!(
+            body["errorInfo"].as_str().unwrap().contains(says),
+            "{field}: {body}"
+        );
+    }
+    // getOrderDetails and getOrderHistory read the same way.
+    let (status, body) = call(
+        &app,
+        &s.tokens.access,
+        "getOrderDetails",
+        json!({"orderId": order["orderId"].to_string(), "poNumber": "", "sendMailToReceiver": ""}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let today = galley::clock::date_time(app.clock_ms())[..10].to_string();
+    let (status, body) = call(
+        &app,
+        &s.tokens.access,
+        "getOrderHistory",
+        json!({"startDate": today, "endDate": today, "limit": "10", "page": 0, "tag": ""}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["getOrderHistory"]["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "{body}"
+    );
+});

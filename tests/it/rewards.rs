@@ -1,5 +1,5 @@
 //! Rewards API: catalog and code imports (CLI), exchange rates, getVouchers,
-//! getFilters and getBalance, with the wire types of API-REWARDS.md.
+//! getFilters and getBalance, with the wire types of docs/api.md.
 
 use serde_json::{json, Value};
 
@@ -316,8 +316,19 @@ both_engines!(
             countries,
             &json!([{"filterValue": "India", "isoCode": "IN", "filterValueCode": "in"}])
         );
+        // Without a group, includeFilters keeps those values of every group.
         let (status, body) = get_filters(&app, &s, json!({"includeFilters": "in"})).await;
-        assert_eq!((status, body["errorId"].as_str()), (400, Some("PLE10001")));
+        assert_eq!(status, 200, "{body}");
+        let kept: Vec<&Value> = body["data"]["getFilters"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["filters"].as_array().unwrap())
+            .collect();
+        assert_eq!(
+            kept,
+            vec![&json!({"filterValue": "India", "isoCode": "IN", "filterValueCode": "in"})]
+        );
         let (status, _) = get_filters(&app, &s, json!({"filterGroupCode": "colour"})).await;
         assert_eq!(status, 400);
     }
@@ -501,3 +512,130 @@ both_engines!(
         assert_eq!(balance["data"]["getBalance"]["data"]["currency"], "USD");
     }
 );
+
+// What published Plum client libraries send: a whole catalog in one call,
+// page 0, blank optional fields, numbers as strings and strings as
+// numbers. Past the last page the answer is the same on every page; what
+// is still refused names the field and why.
+both_engines!(published_client_bodies_are_read, |engine| async move {
+    let (app, s) = with_catalog(engine).await;
+    let all = vec![101, 102, 103, 201, 202];
+    let whole_catalog = json!({
+        "limit": 10000, "page": 0, "includeProducts": "", "excludeProducts": "",
+        "exchangeRate": 0, "sort": {"field": "", "order": ""}, "filters": []
+    });
+    for data in [
+        whole_catalog.clone(),
+        json!({"limit": 1000, "page": 0, "includeProducts": "", "exchangeRate": 0, "sort": {"field": "", "order": ""}}),
+        json!({"limit": "10000", "page": "0", "sort": "", "filters": [{"key": "", "value": ""}]}),
+        json!({"limit": 10000.0, "page": null, "includeProducts": null, "exchangeRate": "0", "sort": null}),
+        json!({"limit": " 50 ", "exchangeRate": false, "sort": {"field": null, "order": null}}),
+    ] {
+        let (status, list) = vouchers(&app, &s, data.clone()).await;
+        assert_eq!((status, ids(&list)), (200, all.clone()), "{data}");
+        assert!(
+            list.iter().all(|p| p["exchangeRate"].is_null()),
+            "exchangeRate 0: no rates"
+        );
+    }
+    for (data, expected) in [
+        (json!({"includeProducts": 101}), vec![101]),
+        (json!({"includeProducts": [101, "102"]}), vec![101, 102]),
+        (
+            json!({"excludeProducts": " 101 , 102 "}),
+            vec![103, 201, 202],
+        ),
+        (json!({"limit": 2, "page": 0}), vec![101, 102]),
+        (json!({"limit": 2, "page": 1}), vec![101, 102]),
+        (
+            json!({"sort": {"field": "name", "order": ""}, "limit": 1}),
+            vec![202],
+        ),
+    ] {
+        let (status, list) = vouchers(&app, &s, data.clone()).await;
+        assert_eq!((status, ids(&list)), (200, expected), "{data}");
+    }
+    // Past the last page: 404 PLE10030 on every page, however far.
+    let past = json!({"code": 404, "errorId": "PLE10030", "errorInfo": "Failed to find vouchers.", "error": "No Vouchers Found"});
+    for data in [
+        json!({"limit": 10000, "page": 2}),
+        json!({"limit": 2, "page": 4}),
+        json!({"limit": 10000, "page": "999999999999999999"}),
+    ] {
+        let (status, body) = get_vouchers(&app, &s.tokens.access, data.clone()).await;
+        assert_eq!((status, &body), (404, &past), "{data}");
+    }
+    for (data, says) in [
+        (
+            json!({"limit": 10001}),
+            "variables.data.limit must be between 1 and 10000",
+        ),
+        (
+            json!({"limit": 0}),
+            "variables.data.limit must be between 1 and 10000",
+        ),
+        (
+            json!({"limit": "ten"}),
+            "variables.data.limit must be a whole number",
+        ),
+        (
+            json!({"limit": 2.5}),
+            "variables.data.limit must be a whole number",
+        ),
+        (
+            json!({"page": -1}),
+            "variables.data.page must be between 0 and",
+        ),
+        (
+            json!({"exchangeRate": 2}),
+            "variables.data.exchangeRate must be 0 or 1",
+        ),
+        (
+            json!({"sort": {"field": "price"}}),
+            "variables.data.sort.field must be name or productId",
+        ),
+        (
+            json!({"sort": {"colour": "red"}}),
+            "variables.data.sort.colour is not a field of sort",
+        ),
+        (
+            json!({"includeProducts": "1,x"}),
+            "variables.data.includeProducts must be comma-separated product ids",
+        ),
+        (
+            json!({"filters": [{"key": "price", "value": 2.5}]}),
+            "price value must be like 100 or 100-500",
+        ),
+        (
+            json!({"colour": "red"}),
+            "variables.data.colour is not a field of this operation",
+        ),
+    ] {
+        let (status, body) = get_vouchers(&app, &s.tokens.access, data.clone()).await;
+        assert_eq!(
+            (status, body["errorId"].as_str()),
+            (400, Some("PLE10001")),
+            "{data}: {body}"
+        );
+        assert!(
+            body["errorInfo"].as_str().unwrap().contains(says),
+            "{data}: {body}"
+        );
+    }
+    // getFilters: include/exclude without a group apply to every group.
+    let (status, body) = get_filters(
+        &app,
+        &s,
+        json!({"filterGroupCode": "", "includeFilters": "usd,in", "excludeFilters": ""}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let codes: Vec<&str> = body["data"]["getFilters"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["filters"].as_array().unwrap())
+        .map(|f| f["filterValueCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["in", "usd"], "{body}");
+});

@@ -352,7 +352,7 @@ both_engines!(grant_type_and_path_errors, |engine| async move {
             Some(&s.client),
         )
         .await;
-    assert_error(&reply, 400, "invalid_request");
+    assert_error(&reply, 404, "invalid_request");
     let reply = user_token(&app, &[("grant_type", "refresh_token")], Some(&s.client)).await;
     assert_error(&reply, 400, "invalid_request");
     assert!(reply.1["error_description"]

@@ -1,6 +1,7 @@
 //! `plumProAPI.mutation.getFilters`: filter groups (country, currency,
-//! category, price) built from the live catalog. Reads the cached catalog
-//! view only.
+//! category, price) built from the live catalog; `includeFilters` /
+//! `excludeFilters` keep or drop `filterValueCode`s of the chosen group (of
+//! every group without one). Reads the cached catalog view only.
 //!
 //! May touch: `catalog_view`, `domain::catalog` and `domain::money`
 //! (values), `oauth::bearer` (the caller), `state`, the shared `api`
@@ -62,11 +63,6 @@ pub async fn run(
     }
     let include = fields.string("includeFilters", 2000)?;
     let exclude = fields.string("excludeFilters", 2000)?;
-    if group.is_none() && (include.is_some() || exclude.is_some()) {
-        return Err(ApiError::validation(
-            "variables.data.includeFilters and excludeFilters need a filterGroupCode.",
-        ));
-    }
     let list = |text: &Option<String>| -> Vec<String> {
         text.as_deref()
             .unwrap_or("")

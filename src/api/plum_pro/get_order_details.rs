@@ -28,7 +28,7 @@ pub async fn run(
     variables: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
     let fields = Fields::from_variables(variables, "data", FIELDS)?;
-    let order_id = fields.int("orderId", 1, i64::MAX)?;
+    let order_id = fields.int("orderId", 1, crate::api::fields::MAX_ID)?;
     let po_number = fields.string("poNumber", 64)?;
     let resend = fields.flag("sendMailToReceiver")?;
     let order = match (order_id, po_number) {

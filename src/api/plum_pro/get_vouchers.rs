@@ -27,6 +27,9 @@ use crate::{
 
 /// Operation name in the response.
 pub const NAME: &str = "getVouchers";
+/// The most products one page may hold (`limit`): a whole catalog in one
+/// call, as clients that list everything at once ask.
+pub const MAX_LIMIT: i64 = crate::spec::MAX_VOUCHERS_LIMIT;
 const FIELDS: &[&str] = &[
     "limit",
     "page",
@@ -47,20 +50,36 @@ enum Filter {
 }
 
 fn parse_filters(value: Option<&Value>) -> Result<Vec<Filter>, ApiError> {
-    let Some(value) = value else {
-        return Ok(Vec::new());
+    let items = match value {
+        None => return Ok(Vec::new()),
+        Some(Value::String(s)) if s.is_empty() => return Ok(Vec::new()),
+        Some(value) => value,
     };
-    let Value::Array(items) = value else {
+    let Value::Array(items) = items else {
         return Err(ApiError::validation(
             "variables.data.filters must be an array of {key, value}.",
         ));
     };
+    let blank = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        _ => false,
+    };
     items
         .iter()
+        // `{"key": "", "value": ""}` is a filter the client does not use.
+        .filter(|item| !(item.is_object() && blank(item.get("key")) && blank(item.get("value"))))
         .map(|item| {
+            if !item.is_object() {
+                return Err(ApiError::validation("variables.data.filters[] must be objects {key, value}."));
+            }
             let key = item.get("key").and_then(Value::as_str);
             let value = match item.get("value") {
                 Some(Value::String(s)) => s.trim().to_string(),
+                // A price is a whole number when sent as a JSON number.
+                Some(Value::Number(n)) if key == Some("price") && n.as_u64().is_none() => {
+                    return Err(ApiError::validation("variables.data.filters price value must be like 100 or 100-500."))
+                }
                 Some(Value::Number(n)) => n.to_string(),
                 _ => return Err(ApiError::validation("variables.data.filters[].value must be a string.")),
             };
@@ -135,6 +154,55 @@ fn matches(e: &Entry, filter: &Filter) -> bool {
     }
 }
 
+/// `sort`: `{"field": "name"|"productId", "order": "ASC"|"DESC"}`, either
+/// part blank or absent for the default (`productId`, ascending).
+fn parse_sort(value: Option<&Value>) -> Result<(&'static str, bool), ApiError> {
+    let sort = match value {
+        None => return Ok(("productId", false)),
+        Some(Value::String(s)) if s.is_empty() => return Ok(("productId", false)),
+        Some(Value::Object(sort)) => sort,
+        Some(_) => {
+            return Err(ApiError::validation(
+                "variables.data.sort must be {\"field\", \"order\"}.",
+            ))
+        }
+    };
+    if let Some(unknown) = sort.keys().find(|k| *k != "field" && *k != "order") {
+        return Err(ApiError::validation(format!(
+            "variables.data.sort.{} is not a field of sort (allowed: field, order).",
+            truncate(unknown, 40)
+        )));
+    }
+    let text = |name: &str| -> Result<String, ApiError> {
+        match sort.get(name) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(ApiError::validation(format!(
+                "variables.data.sort.{name} must be a string."
+            ))),
+        }
+    };
+    let field = match text("field")?.as_str() {
+        "" | "productId" => "productId",
+        "name" => "name",
+        _ => {
+            return Err(ApiError::validation(
+                "variables.data.sort.field must be name or productId.",
+            ))
+        }
+    };
+    let descending = match text("order")?.to_ascii_uppercase().as_str() {
+        "" | "ASC" => false,
+        "DESC" => true,
+        _ => {
+            return Err(ApiError::validation(
+                "variables.data.sort.order must be ASC or DESC.",
+            ))
+        }
+    };
+    Ok((field, descending))
+}
+
 /// Runs the operation; returns the whole response body (JSON text).
 pub async fn run(
     state: &AppState,
@@ -142,46 +210,13 @@ pub async fn run(
     variables: &Map<String, Value>,
 ) -> Result<String, ApiError> {
     let fields = Fields::from_variables(variables, "data", FIELDS)?;
-    let limit = fields.int("limit", 1, 1000)?.unwrap_or(10);
-    let page = fields.int("page", 1, 1_000_000)?.unwrap_or(1);
+    let limit = fields.int("limit", 1, MAX_LIMIT)?.unwrap_or(10);
+    let page = fields.page("page")?;
     let include = fields.id_list("includeProducts")?;
     let exclude = fields.id_list("excludeProducts")?;
     let with_rate = fields.flag("exchangeRate")?;
     let filters = parse_filters(fields.raw("filters"))?;
-    let (sort_field, descending) = match fields.raw("sort") {
-        None => ("productId", false),
-        Some(Value::Object(sort)) => {
-            let field = match sort.get("field").and_then(Value::as_str) {
-                None | Some("productId") => "productId",
-                Some("name") => "name",
-                Some(_) => {
-                    return Err(ApiError::validation(
-                        "variables.data.sort.field must be name or productId.",
-                    ))
-                }
-            };
-            let descending = match sort
-                .get("order")
-                .and_then(Value::as_str)
-                .map(str::to_ascii_uppercase)
-                .as_deref()
-            {
-                None | Some("ASC") => false,
-                Some("DESC") => true,
-                Some(_) => {
-                    return Err(ApiError::validation(
-                        "variables.data.sort.order must be ASC or DESC.",
-                    ))
-                }
-            };
-            (field, descending)
-        }
-        Some(_) => {
-            return Err(ApiError::validation(
-                "variables.data.sort must be {\"field\", \"order\"}.",
-            ))
-        }
-    };
+    let (sort_field, descending) = parse_sort(fields.raw("sort"))?;
 
     let view = catalog_view::current(state)
         .await
@@ -192,7 +227,7 @@ pub async fn run(
         (_, false) => Box::new(view.entries.iter()),
         (_, true) => Box::new(view.entries.iter().rev()),
     };
-    let start = ((page - 1) * limit) as usize;
+    let start = usize::try_from((page - 1).saturating_mul(limit)).unwrap_or(usize::MAX);
     let page_items: Vec<&Entry> = order
         .filter(|e| include.is_empty() || include.contains(&e.product.id))
         .filter(|e| !exclude.contains(&e.product.id))

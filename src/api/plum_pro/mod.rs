@@ -1,6 +1,7 @@
 //! The Rewards API (tag `plumProAPI`, scope `plum_pro_api`), one module per
-//! operation. Wire format: API-REWARDS.md — field names and JSON types are
-//! kept exactly, including numbers sent as strings.
+//! operation. Wire format: the live Plum service's, documented in
+//! `docs/api.md` and `/openapi.json` (built by `spec`) — field names and
+//! JSON types are kept exactly, including numbers sent as strings.
 //!
 //! This module holds the shared wire shapes (products, orders, amounts,
 //! dates); each operation reads and writes only through the domain and

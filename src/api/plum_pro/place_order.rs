@@ -37,6 +37,9 @@ const FIELDS: &[&str] = &[
 pub fn order_error(e: OrderError) -> ApiError {
     match e {
         OrderError::Invalid(m) => ApiError::validation(m),
+        OrderError::PoNumberTaken(m) => {
+            ApiError::app(StatusCode::CONFLICT, "PLE10001", m, "Duplicate poNumber")
+        }
         OrderError::ProductNotFound => ApiError::app(
             StatusCode::NOT_FOUND,
             "PLE10030",
@@ -78,7 +81,7 @@ pub async fn run(
     let fields = Fields::from_variables(variables, "data", FIELDS)?;
     let required = |name: &str| ApiError::validation(format!("variables.data.{name} is required."));
     let product_id = fields
-        .int("productId", 1, i64::MAX)?
+        .int("productId", 1, crate::api::fields::MAX_ID)?
         .ok_or_else(|| required("productId"))?;
     let quantity = fields
         .int("quantity", 1, 10_000)?
@@ -88,14 +91,13 @@ pub async fn run(
         .ok_or_else(|| required("denomination"))?;
     let po_number = fields
         .string("poNumber", 64)?
-        .filter(|p| !p.trim().is_empty())
         .ok_or_else(|| required("poNumber"))?;
     if po_number.starts_with(LINK_ORDERS) {
         return Err(ApiError::validation(format!(
             "variables.data.poNumber must not start with `{LINK_ORDERS}`: reward-link redemptions use it."
         )));
     }
-    let contact = fields.string("contact", 32)?;
+    let contact = fields.text("contact", 32)?;
     if let Some(c) = &contact {
         if !c
             .chars()
@@ -110,7 +112,7 @@ pub async fn run(
         product_id,
         quantity,
         denomination,
-        email: fields.string("email", 254)?,
+        email: fields.text("email", 254)?,
         contact,
         tag: fields.string("tag", 100)?,
         po_number,

@@ -36,7 +36,7 @@ async fn details(
 ) -> Result<Value, ApiError> {
     let fields = Fields::from_variables(variables, "data", &["campaignId"])?;
     let id = fields
-        .int("campaignId", 1, i64::MAX)?
+        .int("campaignId", 1, crate::api::fields::MAX_ID)?
         .ok_or_else(|| fields.missing("campaignId"))?;
     let campaign = links::find_campaign(state.db.reader(), caller.company_id, id)
         .await?

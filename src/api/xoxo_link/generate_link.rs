@@ -57,7 +57,7 @@ async fn generate(
     };
     let fields = Fields::from_variables(variables, "data", allowed)?;
     let campaign_id = fields
-        .int("campaignId", 1, i64::MAX)?
+        .int("campaignId", 1, crate::api::fields::MAX_ID)?
         .ok_or_else(|| fields.missing("campaignId"))?;
     let expiry = fields
         .string("link_expiry", 20)?

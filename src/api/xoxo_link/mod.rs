@@ -1,6 +1,7 @@
 //! The Xoxo Link API (tag `xoxo_link`, scope `xoxo_link`), one module per
-//! operation. Wire format: seed 003 and SPEC.md section 6, with the
-//! additions of API-REWARDS.md. Unlike the Rewards API, input an operation
+//! operation. Wire format: the live Xoxo Link service's, plus `count`,
+//! `errors` and the generated batch's details (`docs/api.md`,
+//! `/openapi.json`). Unlike the Rewards API, input an operation
 //! cannot accept is answered with HTTP 200 and `success: 0` plus a human
 //! `message`, as the live service does.
 //!

@@ -88,6 +88,7 @@ impl OrderDesk {
 
     /// Places an order for `company_id` (see the module docs).
     pub async fn place(&self, company_id: i64, new: NewOrder) -> Result<Placed, OrderError> {
+        super::price::receiver(&new)?;
         let po_number = new.po_number.clone();
         let asked = (new.product_id, new.denomination.clone(), new.quantity);
         let answer = self
@@ -144,7 +145,7 @@ fn same_order(
     if differs.is_empty() {
         return Ok(());
     }
-    Err(OrderError::Invalid(format!(
+    Err(OrderError::PoNumberTaken(format!(
         "poNumber {} was already used for another order; this request differs in {}. Use a new poNumber for a new order",
         order.po_number,
         differs.join(", ")

@@ -45,6 +45,10 @@ pub enum OrderError {
     /// A field is wrong (`PLE10001`).
     #[error("{0}")]
     Invalid(String),
+    /// The `poNumber` names an order of another product, denomination or
+    /// quantity (`PLE10001`, answered 409 Conflict).
+    #[error("{0}")]
+    PoNumberTaken(String),
     /// No such product (`PLE10030`).
     #[error("product not found")]
     ProductNotFound,

@@ -64,15 +64,7 @@ pub(super) fn price<'a>(
     if new.quantity > product.order_quantity_limit {
         return Err(OrderError::QuantityAboveLimit(product.order_quantity_limit));
     }
-    let email = match new.email.as_deref().filter(|e| !e.trim().is_empty()) {
-        Some(e) => Some(parse_email(e).map_err(|e| OrderError::Invalid(format!("email: {e}")))?),
-        None if new.notify_receiver => {
-            return Err(OrderError::Invalid(
-                "email is required when notifyReceiverEmail is 1".into(),
-            ))
-        }
-        None => None,
-    };
+    let email = receiver(new)?;
     if let Some(country) = &account.country_code {
         if !product.sold_in(country) {
             return Err(OrderError::CountryNotAllowed(format!(
@@ -122,6 +114,22 @@ pub(super) fn price<'a>(
         charged,
         email,
     })
+}
+
+/// The receiver's e-mail address, checked (required with
+/// `notifyReceiverEmail`). The desk checks it before it looks for an
+/// earlier order of the same `poNumber`, so a retry with a wrong address
+/// is refused like a first request.
+pub(super) fn receiver(new: &NewOrder) -> Result<Option<String>, OrderError> {
+    match new.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        Some(e) => Ok(Some(
+            parse_email(e).map_err(|e| OrderError::Invalid(format!("email: {e}")))?,
+        )),
+        None if new.notify_receiver => Err(OrderError::Invalid(
+            "email is required when notifyReceiverEmail is 1".into(),
+        )),
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]

@@ -51,10 +51,13 @@ async fn attempt(
     let email = form.email.as_deref().unwrap_or_default();
     let company = storefront_company(&valid.client);
     let admin = valid.scopes.has_company_scope();
+    // The counter's key is stored as text, which cannot hold a NUL on
+    // PostgreSQL; no account's address has one.
+    let key = email.trim().to_ascii_lowercase().replace('\0', "\u{fffd}");
     let account = if admin {
-        format!("admin:{}", email.trim().to_ascii_lowercase())
+        format!("admin:{key}")
     } else {
-        format!("company:{company}:{}", email.trim().to_ascii_lowercase())
+        format!("company:{company}:{key}")
     };
     let now = state.clock.now_ms();
     let reservation = match attempts::reserve_log_in(&state.db, now, &account, peer.ip()).await? {

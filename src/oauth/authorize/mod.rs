@@ -1,4 +1,4 @@
-//! The authorization endpoint (RFC 6749 §4.1, seed 001): `GET
+//! The authorization endpoint (RFC 6749 §4.1): `GET
 //! /v1/oauth/authorize` and the storefront pages behind it — log-in,
 //! sign-up, consent — ending in a redirect with a code or an error.
 //!

@@ -213,12 +213,17 @@ async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<Valid, R
         .client_id
         .as_deref()
         .ok_or_else(|| page("The request has no client_id."))?;
-    if client_id.len() > 128 {
+    if client_id.chars().count() > 128 {
         return Err(page("The client_id is not valid."));
     }
     let client = crate::store::clients::find(state.db.reader(), client_id)
         .await?
-        .ok_or_else(|| page("No app is registered with this client_id."))?;
+        .ok_or_else(|| {
+            Rejection::Page(
+                StatusCode::NOT_FOUND,
+                "No app is registered with this client_id.".into(),
+            )
+        })?;
     let redirect_uri = params
         .redirect_uri
         .as_deref()
