@@ -120,4 +120,34 @@ test('a developer makes an app in the hub; oauth4webapi authorizes with it; the 
   await dev.goto(`${base}/developers`);
   assert.match(await dev.textContent('main'), /Browser Loyalty/);
   await shoot(dev, '11-list');
+
+  // A public app, submitted for approval, approved by a reviewer.
+  await dev.click('text=Create an app');
+  await dev.check('input[name=visibility][value=public]');
+  await dev.fill('input[name=name]', 'Marketplace Loyalty');
+  await dev.check('input[name=callback][value=placeholder]');
+  await dev.click('button:text("Save")');
+  await dev.waitForSelector('#client-id');
+  const publicId = (await dev.textContent('#client-id')).trim();
+  await dev.goto(`${base}/developers/apps/${publicId}`);
+  await dev.waitForSelector('text=placeholder');
+  await shoot(dev, '12-public-placeholder');
+  await dev.check('input[name=callback][value=url]');
+  await dev.fill('input[name=redirect_uri]', 'https://marketplace.example.com/oauth/callback');
+  await dev.click('button:text("Save")');
+  await dev.click('button:text("Submit for approval")');
+  await dev.waitForSelector('text=waiting for the operator');
+
+  const reviewer = await (await browser.newContext()).newPage();
+  await reviewer.goto(`${base}/operator`);
+  await reviewer.fill('input[name=email]', process.env.GALLEY_OPERATOR_EMAIL);
+  await reviewer.fill('input[name=password]', process.env.GALLEY_OPERATOR_PASSWORD);
+  await reviewer.click('button[type=submit]');
+  await reviewer.waitForSelector('text=Marketplace Loyalty');
+  await shoot(reviewer, '13-operator-review');
+  await reviewer.click('button:text("Approve Marketplace Loyalty")');
+  await reviewer.waitForSelector('.badge.approved');
+  await dev.goto(`${base}/developers`);
+  assert.match(await dev.textContent('main'), /approved/);
+  await shoot(dev, '14-list-approved');
 });

@@ -89,7 +89,18 @@ both_engines!(developer_hub_browser, |engine| async move {
     let shots = chromium_screenshots(engine);
     let app = TestApp::spawn(engine).await;
     let (_, email) = app.company("Corner Shop").await;
+    galley::domain::operators::add(
+        &app.db,
+        &*app.clock,
+        &galley::domain::Actor::Cli,
+        "rita@galley.test",
+        galley::config::Redacted("review-password".into()),
+    )
+    .await
+    .unwrap();
     let env = vec![
+        ("GALLEY_OPERATOR_EMAIL", "rita@galley.test".to_string()),
+        ("GALLEY_OPERATOR_PASSWORD", "review-password".to_string()),
         ("GALLEY_BASE", app.base.clone()),
         ("GALLEY_ADMIN_EMAIL", email),
         ("GALLEY_ADMIN_PASSWORD", "password123".to_string()),
