@@ -102,6 +102,44 @@ pub async fn reserve_sign_up_email(db: &Db, now: i64, key: &str) -> StoreResult<
     Ok(rate_limits::hit(db, &bucket, window_start(now)).await? <= EMAILS_PER_ADDRESS)
 }
 
+/// How a guarded log-in ended.
+#[derive(Debug)]
+pub enum LogIn<T> {
+    /// Over a strict limit: nothing was checked.
+    Limited,
+    /// The credentials were wrong (the failure counts).
+    Wrong,
+    /// The credentials were right (the hits are given back).
+    Right(T),
+}
+
+/// A log-in for `account` from `address`, limited as this module says:
+/// reserves the attempt, waits the account's delay, then runs `check`
+/// (which returns the account when the password is right); a success gives
+/// its hits back. `check` does not start before the reservation passes.
+pub async fn guarded_log_in<T>(
+    db: &Db,
+    now: i64,
+    account: &str,
+    address: IpAddr,
+    check: impl std::future::Future<Output = super::Result<Option<T>>>,
+) -> super::Result<LogIn<T>> {
+    let reservation = match reserve_log_in(db, now, account, address).await? {
+        Verdict::Refused => return Ok(LogIn::Limited),
+        Verdict::Go { delay, reservation } => {
+            tokio::time::sleep(delay).await;
+            reservation
+        }
+    };
+    match check.await? {
+        Some(found) => {
+            succeeded(db, reservation).await?;
+            Ok(LogIn::Right(found))
+        }
+        None => Ok(LogIn::Wrong),
+    }
+}
+
 /// Gives a successful log-in's hits back.
 pub async fn succeeded(db: &Db, reservation: Reservation) -> StoreResult<()> {
     for bucket in &reservation.buckets {

@@ -112,6 +112,19 @@ async fn own_app(state: &AppState, portal: &Portal, id: &str) -> Result<ClientRo
     }
 }
 
+/// The company's app `id` for a posted form: its CSRF token is checked
+/// first, then the app is looked up (404 for another company's).
+async fn posted_app(
+    state: &AppState,
+    headers: &HeaderMap,
+    portal: &Portal,
+    id: &str,
+    csrf: Option<&str>,
+) -> Result<ClientRow, Response> {
+    portal.check_csrf(state, headers, csrf)?;
+    own_app(state, portal, id).await
+}
+
 /// `GET /developers`: the company's apps.
 async fn list(State(state): State<AppState>, portal: Portal) -> Response {
     let read = async {
@@ -319,10 +332,7 @@ async fn save_basic(
     Path(id): Path<String>,
     Form(form): Form<BasicForm>,
 ) -> Response {
-    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
-        return refused;
-    }
-    let client = match own_app(&state, &portal, &id).await {
+    let client = match posted_app(&state, &headers, &portal, &id, form.csrf.as_deref()).await {
         Ok(c) => c,
         Err(page) => return page,
     };
@@ -427,10 +437,7 @@ async fn save_access(
     Path(id): Path<String>,
     Form(form): Form<AccessForm>,
 ) -> Response {
-    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
-        return refused;
-    }
-    let client = match own_app(&state, &portal, &id).await {
+    let client = match posted_app(&state, &headers, &portal, &id, form.csrf.as_deref()).await {
         Ok(c) => c,
         Err(page) => return page,
     };
@@ -473,10 +480,7 @@ async fn refresh_secret(
     Path(id): Path<String>,
     Form(form): Form<SecretForm>,
 ) -> Response {
-    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
-        return refused;
-    }
-    let client = match own_app(&state, &portal, &id).await {
+    let client = match posted_app(&state, &headers, &portal, &id, form.csrf.as_deref()).await {
         Ok(c) => c,
         Err(page) => return page,
     };
@@ -543,10 +547,7 @@ async fn submit(
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
-        return refused;
-    }
-    let client = match own_app(&state, &portal, &id).await {
+    let client = match posted_app(&state, &headers, &portal, &id, form.csrf.as_deref()).await {
         Ok(c) => c,
         Err(page) => return page,
     };
@@ -573,10 +574,7 @@ async fn delete(
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
-        return refused;
-    }
-    if let Err(page) = own_app(&state, &portal, &id).await {
+    if let Err(page) = posted_app(&state, &headers, &portal, &id, form.csrf.as_deref()).await {
         return page;
     }
     match domain::clients::delete(&state.db, &*state.clock, &portal.actor(), &id).await {
@@ -617,10 +615,7 @@ async fn try_start(
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
-        return refused;
-    }
-    let client = match own_app(&state, &portal, &id).await {
+    let client = match posted_app(&state, &headers, &portal, &id, form.csrf.as_deref()).await {
         Ok(c) => c,
         Err(page) => return page,
     };

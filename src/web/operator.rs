@@ -23,7 +23,7 @@ use serde::Deserialize;
 use crate::{
     domain::{
         self,
-        attempts::{self, Verdict},
+        attempts::{self, LogIn},
         clients::Review,
         Actor,
     },
@@ -240,7 +240,7 @@ async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 #[derive(Deserialize)]
-struct LogIn {
+struct LogInForm {
     csrf: Option<String>,
     email: Option<String>,
     password: Option<String>,
@@ -252,7 +252,7 @@ async fn log_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<LogIn>,
+    Form(form): Form<LogInForm>,
 ) -> Response {
     let email = form.email.as_deref().unwrap_or_default();
     if !session::csrf_ok(&state, &headers, form.csrf.as_deref()) {
@@ -265,48 +265,29 @@ async fn log_in(
         );
     }
     let account = format!("operator:{}", email.trim().to_ascii_lowercase());
-    let reservation = match attempts::reserve_log_in(
-        &state.db,
-        state.clock.now_ms(),
-        &account,
-        peer.ip(),
-    )
-    .await
-    {
-        Ok(Verdict::Refused) => {
-            return login_page(
-                &state,
-                &headers,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("Too many failed attempts. Wait 15 minutes, then try again."),
-                email,
-            )
-        }
-        Ok(Verdict::Go { delay, reservation }) => {
-            tokio::time::sleep(delay).await;
-            reservation
-        }
-        Err(e) => return failed(&state, e.into()),
-    };
-    match domain::operators::log_in(&state.db, email, form.password.unwrap_or_default()).await {
-        Ok(Some(operator)) => {
-            if let Err(e) = attempts::succeeded(&state.db, reservation).await {
-                return failed(&state, e.into());
+    let check = domain::operators::log_in(&state.db, email, form.password.unwrap_or_default());
+    let now = state.clock.now_ms();
+    match attempts::guarded_log_in(&state.db, now, &account, peer.ip(), check).await {
+        Ok(LogIn::Right(operator)) => match session::open_operator(&state, operator.id).await {
+            Ok(cookie) => {
+                let mut response = see_other(&state, "/operator");
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+                response
             }
-            match session::open_operator(&state, operator.id).await {
-                Ok(cookie) => {
-                    let mut response = see_other(&state, "/operator");
-                    response.headers_mut().append(header::SET_COOKIE, cookie);
-                    response
-                }
-                Err(e) => failed(&state, e.into()),
-            }
-        }
-        Ok(None) => login_page(
+            Err(e) => failed(&state, e.into()),
+        },
+        Ok(LogIn::Wrong) => login_page(
             &state,
             &headers,
             StatusCode::UNAUTHORIZED,
             Some("The e-mail address or the password is not right."),
+            email,
+        ),
+        Ok(LogIn::Limited) => login_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many failed attempts. Wait 15 minutes, then try again."),
             email,
         ),
         Err(e) => failed(&state, e),

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     domain,
-    domain::attempts::{self, Verdict},
+    domain::attempts::{self, LogIn},
     domain::clients::storefront_company,
     pages::session::{self, Owner},
     state::AppState,
@@ -59,49 +59,41 @@ async fn attempt(
     } else {
         format!("company:{company}:{key}")
     };
-    let now = state.clock.now_ms();
-    let reservation = match attempts::reserve_log_in(&state.db, now, &account, peer.ip()).await? {
-        Verdict::Refused => {
-            return Ok(login_page(
-                state,
-                headers,
-                &form.params,
-                &valid,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("Too many failed attempts. Wait 15 minutes, then try again."),
-                email,
-            ))
-        }
-        Verdict::Go { delay, reservation } => {
-            tokio::time::sleep(delay).await;
-            reservation
-        }
-    };
     let password = form.password.clone().unwrap_or_default();
     // Company scopes are granted by a company admin: the form then takes
     // the admin account.
-    let owner = if admin {
-        domain::users::admin_log_in(&state.db, email, password)
-            .await
-            .map(|admin| admin.map(|a| Owner::Admin(a.id)))
-    } else {
-        domain::users::log_in(&state.db, company, email, password)
-            .await
-            .map(|user| user.map(|u| Owner::User(u.id)))
-    };
-    match owner {
-        Ok(Some(owner)) => {
-            attempts::succeeded(&state.db, reservation).await?;
-            logged_in(state, owner, &form.params).await
+    let check = async {
+        if admin {
+            domain::users::admin_log_in(&state.db, email, password)
+                .await
+                .map(|admin| admin.map(|a| Owner::Admin(a.id)))
+        } else {
+            domain::users::log_in(&state.db, company, email, password)
+                .await
+                .map(|user| user.map(|u| Owner::User(u.id)))
         }
-        Ok(None) => Ok(login_page(
+    };
+    let now = state.clock.now_ms();
+    let page = |status, error| {
+        login_page(
             state,
             headers,
             &form.params,
             &valid,
-            StatusCode::UNAUTHORIZED,
-            Some("The e-mail address or the password is not right."),
+            status,
+            Some(error),
             email,
+        )
+    };
+    match attempts::guarded_log_in(&state.db, now, &account, peer.ip(), check).await {
+        Ok(LogIn::Right(owner)) => logged_in(state, owner, &form.params).await,
+        Ok(LogIn::Wrong) => Ok(page(
+            StatusCode::UNAUTHORIZED,
+            "The e-mail address or the password is not right.",
+        )),
+        Ok(LogIn::Limited) => Ok(page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed attempts. Wait 15 minutes, then try again.",
         )),
         Err(e) => {
             tracing::error!(error = %e, "log-in failed");

@@ -26,7 +26,7 @@ use super::{see_other, Portal};
 use crate::{
     domain::{
         self,
-        attempts::{self, Verdict},
+        attempts::{self, LogIn},
     },
     pages::session::{self, Owner},
     state::AppState,
@@ -96,7 +96,7 @@ async fn form(
 }
 
 #[derive(Deserialize)]
-pub(super) struct LogIn {
+pub(super) struct LogInForm {
     email: Option<String>,
     password: Option<String>,
     csrf: Option<String>,
@@ -108,7 +108,7 @@ async fn log_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<LogIn>,
+    Form(form): Form<LogInForm>,
 ) -> Response {
     let email = form.email.as_deref().unwrap_or_default();
     let next = next_path(form.next.as_deref());
@@ -120,38 +120,25 @@ async fn log_in(
         );
     }
     let account = format!("admin:{}", email.trim().to_ascii_lowercase());
-    let now = state.clock.now_ms();
-    let reservation = match attempts::reserve_log_in(&state.db, now, &account, peer.ip()).await {
-        Ok(Verdict::Refused) => {
-            return page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many failed attempts. Wait 15 minutes, then try again.",
-            )
-        }
-        Ok(Verdict::Go { delay, reservation }) => {
-            tokio::time::sleep(delay).await;
-            reservation
-        }
-        Err(e) => return super::server_error(&state, e.into()),
-    };
     let password = form.password.clone().unwrap_or_default();
-    match domain::users::admin_log_in(&state.db, email, password).await {
-        Ok(Some(admin)) => {
-            if let Err(e) = attempts::succeeded(&state.db, reservation).await {
-                return super::server_error(&state, e.into());
+    let check = domain::users::admin_log_in(&state.db, email, password);
+    let now = state.clock.now_ms();
+    match attempts::guarded_log_in(&state.db, now, &account, peer.ip(), check).await {
+        Ok(LogIn::Right(admin)) => match session::open(&state, Owner::Admin(admin.id)).await {
+            Ok(cookie) => {
+                let mut response = see_other(&state, next);
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+                response
             }
-            match session::open(&state, Owner::Admin(admin.id)).await {
-                Ok(cookie) => {
-                    let mut response = see_other(&state, next);
-                    response.headers_mut().append(header::SET_COOKIE, cookie);
-                    response
-                }
-                Err(e) => super::server_error(&state, e.into()),
-            }
-        }
-        Ok(None) => page(
+            Err(e) => super::server_error(&state, e.into()),
+        },
+        Ok(LogIn::Wrong) => page(
             StatusCode::UNAUTHORIZED,
             "The e-mail address or the password is not right.",
+        ),
+        Ok(LogIn::Limited) => page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed attempts. Wait 15 minutes, then try again.",
         ),
         Err(e) => super::server_error(&state, e),
     }
