@@ -268,14 +268,14 @@ impl Smtp {
         if stalled {
             std::fs::write(&stall, "").unwrap();
         }
-        let mut child = Command::new("python3")
+        let mut child = Command::new(test_python())
             .args(["-c", SMTP_SCRIPT, &port.to_string()])
             .arg(&maildir)
             .arg(&stall)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("python3 with aiosmtpd (pip install aiosmtpd; .ci/run does)");
+            .expect("$GALLEY_TEST_PYTHON -m aiosmtpd (scripts/test.sh installs it)");
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Smtp {
@@ -289,7 +289,7 @@ impl Smtp {
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("aiosmtpd did not start; is it installed (pip install aiosmtpd)?");
+        panic!("aiosmtpd did not start; is it in $GALLEY_TEST_PYTHON's venv (scripts/test.sh puts it there)?");
     }
 
     fn url(&self) -> String {
