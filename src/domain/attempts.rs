@@ -54,6 +54,12 @@ pub enum Verdict {
     },
 }
 
+/// A key as the counters can store it: PostgreSQL text holds no NUL, and
+/// no account's name has one, so it stands for itself as U+FFFD.
+fn storable(key: &str) -> String {
+    key.replace('\0', "\u{fffd}")
+}
+
 fn window_start(now: i64) -> i64 {
     now.div_euclid(WINDOW_MS) * WINDOW_MS
 }
@@ -67,6 +73,7 @@ pub async fn reserve_log_in(
     address: IpAddr,
 ) -> StoreResult<Verdict> {
     let window_start = window_start(now);
+    let account = storable(account);
     let pair = format!("login:pair:{account}:{address}");
     let by_address = format!("login:address:{address}");
     let by_account = format!("login:account:{account}");
@@ -98,7 +105,7 @@ pub const EMAILS_PER_ADDRESS: i64 = 3;
 /// Reserves a sign-up e-mail to the address `key` names; false when that
 /// address has had its share this window (so sign-ups cannot flood it).
 pub async fn reserve_sign_up_email(db: &Db, now: i64, key: &str) -> StoreResult<bool> {
-    let bucket = format!("signup:email:{key}");
+    let bucket = format!("signup:email:{}", storable(key));
     Ok(rate_limits::hit(db, &bucket, window_start(now)).await? <= EMAILS_PER_ADDRESS)
 }
 

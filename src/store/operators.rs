@@ -35,6 +35,10 @@ pub async fn find_by_email<'e>(
     exec: impl sqlx::any::AnyExecutor<'e>,
     email: &str,
 ) -> StoreResult<Option<OperatorRow>> {
+    // No stored address holds a NUL (PostgreSQL text cannot).
+    if email.contains('\0') {
+        return Ok(None);
+    }
     sqlx::query("SELECT id, email, password_hash FROM operators WHERE email = $1")
         .bind(email)
         .fetch_optional(exec)

@@ -21,6 +21,7 @@ mod links;
 mod money;
 mod ops;
 mod orders;
+mod pages_fuzz;
 mod portal;
 mod portal_rewards;
 mod postman;

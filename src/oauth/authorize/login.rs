@@ -51,9 +51,7 @@ async fn attempt(
     let email = form.email.as_deref().unwrap_or_default();
     let company = storefront_company(&valid.client);
     let admin = valid.scopes.has_company_scope();
-    // The counter's key is stored as text, which cannot hold a NUL on
-    // PostgreSQL; no account's address has one.
-    let key = email.trim().to_ascii_lowercase().replace('\0', "\u{fffd}");
+    let key = email.trim().to_ascii_lowercase();
     let account = if admin {
         format!("admin:{key}")
     } else {
