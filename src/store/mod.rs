@@ -38,6 +38,7 @@ pub mod reports;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::{str::FromStr, time::Duration};
 
