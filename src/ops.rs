@@ -1,7 +1,9 @@
 //! Operational endpoints: liveness, readiness (database reachable),
 //! Prometheus metrics and the OpenAPI document.
 //!
-//! May touch: `state` (database ping, configuration, metrics), `crypto`.
+//! May touch: `state` (database ping, configuration, metrics), `store`
+//! (the webhook queue's depth and age, read when metrics are scraped),
+//! `crypto`.
 //! Never another entry point.
 
 use std::net::SocketAddr;
@@ -76,6 +78,14 @@ async fn metrics(
             Json(json!({ "error": "unauthorized", "error_description": why })),
         )
             .into_response();
+    }
+    match crate::store::webhooks::queue_stats(&state.db).await {
+        Ok((depth, oldest)) => {
+            let age = oldest.map_or(0, |queued| (state.clock.now_ms() - queued).max(0));
+            metrics::gauge!("galley_webhook_queue_depth").set(depth as f64);
+            metrics::gauge!("galley_webhook_oldest_pending_seconds").set(age as f64 / 1000.0);
+        }
+        Err(e) => tracing::warn!(error = %e, "reading the webhook queue for metrics failed"),
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

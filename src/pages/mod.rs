@@ -52,6 +52,8 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "email/signup_confirm.html",
     "email/signup_existing.txt",
     "email/signup_existing.html",
+    "email/webhook_disabled.txt",
+    "email/webhook_disabled.html",
     "admin/layout.html",
     "admin/login.html",
     "admin/message.html",
