@@ -247,7 +247,7 @@ async fn send(state: &AppState, http: &reqwest::Client, settings: Settings, due:
         error,
     };
     // Literal addresses never reach the resolver: check them here.
-    if let Err(e) = rules::check_url(&due.url, settings) {
+    if let Err(e) = rules::check_target(&due.url, settings) {
         return failed(e.to_string());
     }
     let timestamp = state.clock.now_ms().div_euclid(1000);

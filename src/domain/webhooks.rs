@@ -210,6 +210,28 @@ pub fn check_url(raw: &str, settings: Settings) -> Result<String> {
     Ok(url.to_string())
 }
 
+/// What is checked of a stored target just before each delivery: the
+/// scheme and a literal address (which never reaches the resolver); host
+/// names are checked on the addresses they resolve to when connecting.
+pub fn check_target(raw: &str, settings: Settings) -> Result<()> {
+    let url = url::Url::parse(raw).map_err(|e| Error::Invalid(format!("not a URL: {e}")))?;
+    if url.scheme() != "https" && !(url.scheme() == "http" && settings.allow_private_targets) {
+        return Err(Error::Invalid("only https targets are allowed".into()));
+    }
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
+    };
+    if literal.is_some_and(forbidden_ip) && !settings.allow_private_targets {
+        return Err(Error::Invalid(
+            "the target is a loopback, private or link-local address, which webhooks may not reach"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses a subscription list (comma- or space-separated); empty means
 /// every event.
 pub fn parse_events(text: &str) -> Result<String> {

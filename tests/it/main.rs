@@ -24,3 +24,4 @@ mod portal_rewards;
 mod revocation;
 mod rewards;
 mod token_endpoint;
+mod webhooks;
