@@ -231,7 +231,7 @@ async fn show(
                 attempts => d.attempts,
                 next_attempt_at => (d.status == "pending").then_some(d.next_attempt_at),
                 last_attempt_at => d.last_attempt_at, code => d.last_status_code,
-                response => d.last_response, error => d.last_error, created_at => d.created_at,
+                response => excerpt(&d.last_response), error => d.last_error, created_at => d.created_at,
             }
         })
         .collect();
@@ -260,6 +260,15 @@ async fn show(
             today => crate::clock::day(state.clock.now_ms()),
         },
     )
+}
+
+/// The start of a stored response body, as the table shows it.
+fn excerpt(text: &str) -> String {
+    let mut out: String = text.chars().take(200).collect();
+    if text.chars().count() > 200 {
+        out.push('…');
+    }
+    out
 }
 
 #[derive(Deserialize)]
