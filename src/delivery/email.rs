@@ -263,7 +263,9 @@ impl Mailer {
         let endpoint =
             crate::store::webhooks::find_endpoint(reader, payload.company_id, payload.endpoint_id)
                 .await?
-                .ok_or_else(|| anyhow::anyhow!("webhook endpoint {} is gone", payload.endpoint_id))?;
+                .ok_or_else(|| {
+                    anyhow::anyhow!("webhook endpoint {} is gone", payload.endpoint_id)
+                })?;
         let admins = crate::store::companies::admin_emails(reader, payload.company_id).await?;
         let to: Vec<Mailbox> = admins.iter().filter_map(|a| a.parse().ok()).collect();
         if to.is_empty() {
@@ -277,7 +279,9 @@ impl Mailer {
             portal_url => state.config.public_url.join(&format!("/admin/webhooks/{}", endpoint.id)),
         };
         let text = state.templates.render("email/webhook_disabled.txt", &ctx)?;
-        let html = state.templates.render("email/webhook_disabled.html", &ctx)?;
+        let html = state
+            .templates
+            .render("email/webhook_disabled.html", &ctx)?;
         self.deliver(
             message.id,
             to,

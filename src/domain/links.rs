@@ -650,7 +650,14 @@ pub async fn sweep(db: &Db, clock: &dyn Clock) -> Result<usize> {
                 "currency": charge.base_currency,
                 "expiredAt": crate::clock::date_time(r.expires_at),
             });
-            webhooks::emit(&mut tx, charge.company_id, EventKind::LinkExpired, data, now).await?;
+            webhooks::emit(
+                &mut tx,
+                charge.company_id,
+                EventKind::LinkExpired,
+                data,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         metrics::counter!("galley_links_total", "event" => "refunded")

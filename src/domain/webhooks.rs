@@ -165,12 +165,10 @@ pub fn check_url(raw: &str, settings: Settings) -> Result<String> {
     match url.scheme() {
         "https" => {}
         "http" if settings.allow_private_targets => {}
-        _ => {
-            return Err(Error::Invalid(
-                "the URL must start with https:// (plain http only with webhook_allow_private_targets)"
-                    .into(),
-            ))
-        }
+        _ => return Err(Error::Invalid(
+            "the URL must start with https:// (plain http only with webhook_allow_private_targets)"
+                .into(),
+        )),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Invalid(
@@ -200,8 +198,7 @@ pub fn check_url(raw: &str, settings: Settings) -> Result<String> {
         }
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
-            if !settings.allow_private_targets && (d == "localhost" || d.ends_with(".localhost"))
-            {
+            if !settings.allow_private_targets && (d == "localhost" || d.ends_with(".localhost")) {
                 return Err(refused());
             }
         }
@@ -675,7 +672,11 @@ mod tests {
         ] {
             assert!(forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "8.8.8.8"] {
+        for ip in [
+            "93.184.216.34",
+            "2606:2800:220:1:248:1893:25c8:1946",
+            "8.8.8.8",
+        ] {
             assert!(!forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -234,10 +234,7 @@ pub async fn rotate_secret(
 }
 
 /// The company's enabled endpoints: (id, subscribed events).
-pub async fn enabled_endpoints(
-    tx: &mut Tx,
-    company_id: i64,
-) -> StoreResult<Vec<(i64, String)>> {
+pub async fn enabled_endpoints(tx: &mut Tx, company_id: i64) -> StoreResult<Vec<(i64, String)>> {
     let rows = sqlx::query(
         "SELECT id, events FROM webhook_endpoints WHERE company_id = $1 AND enabled = 1 AND deleted_at IS NULL",
     )

@@ -93,7 +93,10 @@ both_engines!(developer_hub_browser, |engine| async move {
         ("GALLEY_BASE", app.base.clone()),
         ("GALLEY_ADMIN_EMAIL", email),
         ("GALLEY_ADMIN_PASSWORD", "password123".to_string()),
-        ("GALLEY_CALLBACK", format!("http://127.0.0.1:{}/callback", free_port())),
+        (
+            "GALLEY_CALLBACK",
+            format!("http://127.0.0.1:{}/callback", free_port()),
+        ),
         ("GALLEY_SCREENSHOTS", shots.display().to_string()),
         ("GALLEY_SPOOL_DIR", app.spool_dir.display().to_string()),
     ];

@@ -136,7 +136,11 @@ impl Receiver {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the receiver got {} requests, not {n}: {:?}", self.got().len(), self.got());
+        panic!(
+            "the receiver got {} requests, not {n}: {:?}",
+            self.got().len(),
+            self.got()
+        );
     }
 }
 
@@ -171,10 +175,8 @@ fn add_by_cli(app: &TestApp, company: i64, url: &str, extra: &[&str]) -> (i64, S
         &app.test_db.url,
     ];
     args.extend_from_slice(extra);
-    let (ok, out, err) = crate::cli::galley_env(
-        &args,
-        &[("GALLEY_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")],
-    );
+    let (ok, out, err) =
+        crate::cli::galley_env(&args, &[("GALLEY_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")]);
     assert!(ok, "{err}");
     let secret = out["signing_secret"].as_str().unwrap().to_string();
     assert!(secret.starts_with("whsec_"), "{out}");
@@ -208,7 +210,9 @@ both_engines!(every_event_arrives_signed, |engine| async move {
     };
     let (status, placed) = app.api(&s.tokens.access, order(101, "500", "po-1")).await;
     assert_eq!(status, 200, "{placed}");
-    let order_id = placed["data"]["placeOrder"]["data"]["orderId"].as_i64().unwrap();
+    let order_id = placed["data"]["placeOrder"]["data"]["orderId"]
+        .as_i64()
+        .unwrap();
     let got = receiver.wait_for(1, 20).await;
     let first = got[0].json();
     assert_eq!(first["event"], "order.delivered");
@@ -219,10 +223,16 @@ both_engines!(every_event_arrives_signed, |engine| async move {
     assert!(got[0].id.starts_with("evt_"));
 
     // A delayed order: nothing until codes arrive, then order.delivered.
-    let (status, placed) = app.api(&s.tokens.access, order(103, "2000", "po-late")).await;
+    let (status, placed) = app
+        .api(&s.tokens.access, order(103, "2000", "po-late"))
+        .await;
     assert_eq!(status, 200, "{placed}");
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(receiver.got().len(), 1, "a pending order reports nothing yet");
+    assert_eq!(
+        receiver.got().len(),
+        1,
+        "a pending order reports nothing yet"
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("travel.csv");
     std::fs::write(&file, "code,pin,validity\nTRAVEL-1,,2099-01-01\n").unwrap();
@@ -236,13 +246,18 @@ both_engines!(every_event_arrives_signed, |engine| async move {
     assert_eq!(got[1].json()["data"]["poNumber"], "po-late");
 
     // link.redeemed and link.expired.
-    let campaign = app.campaign(s.company_id, "Thanks", "500", "INR", &[101]).await;
+    let campaign = app
+        .campaign(s.company_id, "Thanks", "500", "INR", &[101])
+        .await;
     let links = xoxo_links(&app, &s, campaign, 2).await;
     let link = app.link(&links[0]).await;
     let redeemed = galley::domain::links::redeem(&app.db, &*app.clock, &link, 101)
         .await
         .unwrap();
-    assert!(matches!(redeemed, galley::domain::links::Redemption::Redeemed));
+    assert!(matches!(
+        redeemed,
+        galley::domain::links::Redemption::Redeemed
+    ));
     let got = receiver.wait_for(3, 20).await;
     let body = got[2].json();
     assert_eq!(body["event"], "link.redeemed");
@@ -250,7 +265,9 @@ both_engines!(every_event_arrives_signed, |engine| async move {
     assert_eq!(body["data"]["campaignId"], campaign.to_string());
     assert_eq!(body["data"]["productId"], 101);
     app.clock.advance_secs(3 * 86_400);
-    let refunded = galley::domain::links::sweep(&app.db, &*app.clock).await.unwrap();
+    let refunded = galley::domain::links::sweep(&app.db, &*app.clock)
+        .await
+        .unwrap();
     assert_eq!(refunded, 1);
     let got = receiver.wait_for(4, 20).await;
     let body = got[3].json();
@@ -290,7 +307,12 @@ both_engines!(refused_twice_then_acknowledged_once, |engine| async move {
     let (company, _) = app.company("Hooked").await;
     let receiver = Receiver::start().await;
     receiver.script(&[500, 503]);
-    let (id, secret) = add_by_cli(&app, company, &receiver.url, &["--events", "order.delivered"]);
+    let (id, secret) = add_by_cli(
+        &app,
+        company,
+        &receiver.url,
+        &["--events", "order.delivered"],
+    );
     let event = webhooks::send_test(&app.db, &*app.clock, &Actor::Cli, company, id)
         .await
         .unwrap();
@@ -325,7 +347,10 @@ both_engines!(refused_twice_then_acknowledged_once, |engine| async move {
         "{metrics}"
     );
     assert!(metrics.contains("galley_webhook_queue_depth"), "{metrics}");
-    assert!(metrics.contains("galley_webhook_oldest_pending_seconds"), "{metrics}");
+    assert!(
+        metrics.contains("galley_webhook_oldest_pending_seconds"),
+        "{metrics}"
+    );
 
     // The portal replays it: the same id once more.
     let browser = crate::portal::admin_browser(&app, &admin_of(&app, company).await).await;
@@ -354,129 +379,184 @@ async fn admin_of(app: &TestApp, company: i64) -> String {
     .await
 }
 
-both_engines!(gives_up_after_three_days_and_disables_the_endpoint, |engine| async move {
-    let app = open_app(engine).await;
-    let (company, admin) = app.company("Gone").await;
-    let receiver = Receiver::start().await;
-    receiver.script(&[500; 64]);
-    let (id, _) = add_by_cli(&app, company, &receiver.url, &[]);
-    let event = webhooks::send_test(&app.db, &*app.clock, &Actor::Cli, company, id)
-        .await
-        .unwrap();
-    receiver.wait_for(1, 20).await;
-    // Hours pass: attempts back off to an hour apart, then give up.
-    let mut n = 1;
-    while delivery(&app.db, &event).await.0 == "pending" && n < 200 {
-        app.clock.advance_secs(7200);
-        n += 1;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+both_engines!(
+    gives_up_after_three_days_and_disables_the_endpoint,
+    |engine| async move {
+        let app = open_app(engine).await;
+        let (company, admin) = app.company("Gone").await;
+        let receiver = Receiver::start().await;
+        receiver.script(&[500; 64]);
+        let (id, _) = add_by_cli(&app, company, &receiver.url, &[]);
+        let event = webhooks::send_test(&app.db, &*app.clock, &Actor::Cli, company, id)
+            .await
+            .unwrap();
+        receiver.wait_for(1, 20).await;
+        // Hours pass: attempts back off to an hour apart, then give up.
+        let mut n = 1;
+        while delivery(&app.db, &event).await.0 == "pending" && n < 200 {
+            app.clock.advance_secs(7200);
+            n += 1;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let (status, attempts) = delivery(&app.db, &event).await;
+        assert_eq!(status, "failed");
+        assert!(
+            (30..60).contains(&attempts),
+            "{attempts} attempts in 3 days"
+        );
+        let enabled = app
+            .count(&format!(
+                "SELECT enabled FROM webhook_endpoints WHERE id = {id}"
+            ))
+            .await;
+        assert_eq!(enabled, 0, "failing for 3 days disables the endpoint");
+        let mail = app.wait_for_mail(&admin, 1).await;
+        assert!(mail.contains("disabled the webhook endpoint"), "{mail}");
+        // Replay of everything failed since yesterday, after enabling it.
+        receiver.script(&[]);
+        webhooks::set_enabled(&app.db, &*app.clock, &Actor::Cli, company, id, true)
+            .await
+            .unwrap();
+        let since = app.clock_ms() - 10 * 86_400_000;
+        let n =
+            webhooks::replay_failed_since(&app.db, &*app.clock, &Actor::Cli, company, id, since)
+                .await
+                .unwrap();
+        assert_eq!(n, 1);
+        let before = receiver.got().len();
+        receiver.wait_for(before + 1, 20).await;
     }
-    let (status, attempts) = delivery(&app.db, &event).await;
-    assert_eq!(status, "failed");
-    assert!((30..60).contains(&attempts), "{attempts} attempts in 3 days");
-    let enabled = app
-        .count(&format!("SELECT enabled FROM webhook_endpoints WHERE id = {id}"))
-        .await;
-    assert_eq!(enabled, 0, "failing for 3 days disables the endpoint");
-    let mail = app.wait_for_mail(&admin, 1).await;
-    assert!(mail.contains("disabled the webhook endpoint"), "{mail}");
-    // Replay of everything failed since yesterday, after enabling it.
-    receiver.script(&[]);
-    webhooks::set_enabled(&app.db, &*app.clock, &Actor::Cli, company, id, true)
-        .await
-        .unwrap();
-    let since = app.clock_ms() - 10 * 86_400_000;
-    let n = webhooks::replay_failed_since(&app.db, &*app.clock, &Actor::Cli, company, id, since)
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
-    let before = receiver.got().len();
-    receiver.wait_for(before + 1, 20).await;
-});
+);
 
-both_engines!(private_targets_are_refused_without_the_setting, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let (company, _) = app.company("Strict").await;
-    let receiver = Receiver::start().await;
-    let url_arg = |url: &str| {
-        let company = company.to_string();
-        let (ok, out, err) = galley(&[
-            "webhook", "add", "--company", &company, "--url", url, "--json", "--database-url",
+both_engines!(
+    private_targets_are_refused_without_the_setting,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let (company, _) = app.company("Strict").await;
+        let receiver = Receiver::start().await;
+        let url_arg = |url: &str| {
+            let company = company.to_string();
+            let (ok, out, err) = galley(&[
+                "webhook",
+                "add",
+                "--company",
+                &company,
+                "--url",
+                url,
+                "--json",
+                "--database-url",
+                &app.test_db.url,
+            ]);
+            (ok, out, err)
+        };
+        for bad in [
+            receiver.url.clone(),
+            receiver.url.replace("http://", "https://"),
+            "https://[::1]/hook".to_string(),
+            "https://169.254.169.254/latest/meta-data".to_string(),
+            "https://localhost/hook".to_string(),
+            "not a url".to_string(),
+            "https://hooks.example.com/in#frag".to_string(),
+        ] {
+            let (ok, out, err) = url_arg(&bad);
+            assert!(!ok, "{bad} was accepted: {out}");
+            assert_eq!(out["error"]["code"], "usage", "{bad}: {out}");
+            assert!(!err.is_empty());
+        }
+        let (ok, out, _) = galley(&[
+            "webhook",
+            "add",
+            "--company",
+            &company.to_string(),
+            "--url",
+            "https://hooks.example.com/in",
+            "--events",
+            "order.placed",
+            "--json",
+            "--database-url",
             &app.test_db.url,
         ]);
-        (ok, out, err)
-    };
-    for bad in [
-        receiver.url.clone(),
-        receiver.url.replace("http://", "https://"),
-        "https://[::1]/hook".to_string(),
-        "https://169.254.169.254/latest/meta-data".to_string(),
-        "https://localhost/hook".to_string(),
-        "not a url".to_string(),
-        "https://hooks.example.com/in#frag".to_string(),
-    ] {
-        let (ok, out, err) = url_arg(&bad);
-        assert!(!ok, "{bad} was accepted: {out}");
-        assert_eq!(out["error"]["code"], "usage", "{bad}: {out}");
-        assert!(!err.is_empty());
-    }
-    let (ok, out, _) = galley(&[
-        "webhook", "add", "--company", &company.to_string(), "--url", "https://hooks.example.com/in",
-        "--events", "order.placed", "--json", "--database-url", &app.test_db.url,
-    ]);
-    assert!(!ok);
-    assert!(out["error"]["message"].as_str().unwrap().contains("order.delivered"), "{out}");
-    let (ok, out, _) = galley(&[
-        "webhook", "disable", "--id", "999", "--json", "--database-url", &app.test_db.url,
-    ]);
-    assert!(!ok);
-    assert_eq!(out["error"]["code"], "not_found");
-
-    // A host name that resolves to 127.0.0.1, added while the setting was
-    // on (or whose DNS changed since): refused when connecting.
-    let port = receiver.url.split(':').nth(2).unwrap().split('/').next().unwrap().to_string();
-    for target in [
-        format!("https://localhost:{port}/hook"),
-        format!("https://127.0.0.1:{port}/hook"),
-        receiver.url.clone(),
-    ] {
-        let created = webhooks::add(
-            &app.db,
-            &*app.clock,
-            &Actor::Cli,
-            Settings { allow_private_targets: true },
-            NewWebhook { company_id: company, url: target.clone(), api_key: String::new(), events: String::new() },
-        )
-        .await
-        .unwrap();
-        let event = webhooks::send_test(&app.db, &*app.clock, &Actor::Cli, company, created.id)
-            .await
-            .unwrap();
-        let mut last = (String::new(), 0i64, String::new());
-        for _ in 0..100 {
-            last = sqlx::query_as(
-                "SELECT d.status, d.attempts, d.last_error FROM webhook_deliveries d \
-                 JOIN webhook_events v ON v.id = d.event_row WHERE v.event_id = $1",
-            )
-            .bind(&event)
-            .fetch_one(app.db.reader())
-            .await
-            .unwrap();
-            if last.1 > 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert_eq!(last.1, 1, "{target}: {last:?}");
-        assert_eq!(last.0, "pending");
-        let why = &last.2;
+        assert!(!ok);
         assert!(
-            why.contains("loopback") || why.contains("https"),
-            "{target}: {why}"
+            out["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("order.delivered"),
+            "{out}"
         );
+        let (ok, out, _) = galley(&[
+            "webhook",
+            "disable",
+            "--id",
+            "999",
+            "--json",
+            "--database-url",
+            &app.test_db.url,
+        ]);
+        assert!(!ok);
+        assert_eq!(out["error"]["code"], "not_found");
+
+        // A host name that resolves to 127.0.0.1, added while the setting was
+        // on (or whose DNS changed since): refused when connecting.
+        let port = receiver
+            .url
+            .split(':')
+            .nth(2)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        for target in [
+            format!("https://localhost:{port}/hook"),
+            format!("https://127.0.0.1:{port}/hook"),
+            receiver.url.clone(),
+        ] {
+            let created = webhooks::add(
+                &app.db,
+                &*app.clock,
+                &Actor::Cli,
+                Settings {
+                    allow_private_targets: true,
+                },
+                NewWebhook {
+                    company_id: company,
+                    url: target.clone(),
+                    api_key: String::new(),
+                    events: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+            let event = webhooks::send_test(&app.db, &*app.clock, &Actor::Cli, company, created.id)
+                .await
+                .unwrap();
+            let mut last = (String::new(), 0i64, String::new());
+            for _ in 0..100 {
+                last = sqlx::query_as(
+                    "SELECT d.status, d.attempts, d.last_error FROM webhook_deliveries d \
+                 JOIN webhook_events v ON v.id = d.event_row WHERE v.event_id = $1",
+                )
+                .bind(&event)
+                .fetch_one(app.db.reader())
+                .await
+                .unwrap();
+                if last.1 > 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert_eq!(last.1, 1, "{target}: {last:?}");
+            assert_eq!(last.0, "pending");
+            let why = &last.2;
+            assert!(
+                why.contains("loopback") || why.contains("https"),
+                "{target}: {why}"
+            );
+        }
+        assert!(receiver.got().is_empty(), "{:?}", receiver.got());
     }
-    assert!(receiver.got().is_empty(), "{:?}", receiver.got());
-});
+);
 
 /// A migrated database for `galley serve` nodes, with a company and an
 /// endpoint of `receiver`; (db, company, endpoint id, secret).
@@ -501,8 +581,15 @@ async fn shared_db(test_db: &TestDb, receiver: &Receiver) -> (Db, i64, i64, Stri
         &db,
         &SystemClock,
         &Actor::Cli,
-        Settings { allow_private_targets: true },
-        NewWebhook { company_id: company.company_id, url: receiver.url.clone(), api_key: String::new(), events: String::new() },
+        Settings {
+            allow_private_targets: true,
+        },
+        NewWebhook {
+            company_id: company.company_id,
+            url: receiver.url.clone(),
+            api_key: String::new(),
+            events: String::new(),
+        },
     )
     .await
     .unwrap();
@@ -535,7 +622,10 @@ both_engines!(kill_nine_loses_no_event, |engine| async move {
     // The lease of the dead node's attempts runs out, then they are sent.
     let got = receiver.wait_for(before + 5, 40).await;
     for event in &events {
-        assert!(got.iter().any(|g| &g.id == event), "{event} never arrived again");
+        assert!(
+            got.iter().any(|g| &g.id == event),
+            "{event} never arrived again"
+        );
     }
     for _ in 0..100 {
         let delivered = events.iter().map(|e| delivery(&db, e));
@@ -586,7 +676,9 @@ both_engines!(portal_pages_are_the_companys_own, |engine| async move {
     let receiver = Receiver::start().await;
     let (theirs, _) = add_by_cli(&app, other, &receiver.url, &[]);
     let browser = crate::portal::admin_browser(&app, &email).await;
-    let page = browser.get(&app.url(&format!("/admin/webhooks/{theirs}"))).await;
+    let page = browser
+        .get(&app.url(&format!("/admin/webhooks/{theirs}")))
+        .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     let page = browser.get(&app.url("/admin/webhooks/nope")).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
@@ -605,7 +697,11 @@ both_engines!(portal_pages_are_the_companys_own, |engine| async move {
         &browser,
         "/admin/webhooks?add=1",
         "/admin/webhooks",
-        &[("url", &receiver.url), ("api_key", ""), ("event", "link.redeemed")],
+        &[
+            ("url", &receiver.url),
+            ("api_key", ""),
+            ("event", "link.redeemed"),
+        ],
     )
     .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -625,12 +721,16 @@ both_engines!(portal_pages_are_the_companys_own, |engine| async move {
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("https://"), "{}", page.body);
     let n = app
-        .count(&format!("SELECT COUNT(*) FROM webhook_endpoints WHERE company_id = {company}"))
+        .count(&format!(
+            "SELECT COUNT(*) FROM webhook_endpoints WHERE company_id = {company}"
+        ))
         .await;
     assert_eq!(n, 1);
     // Rotation with a window: both signatures for a while.
     let id = app
-        .count(&format!("SELECT id FROM webhook_endpoints WHERE company_id = {company}"))
+        .count(&format!(
+            "SELECT id FROM webhook_endpoints WHERE company_id = {company}"
+        ))
         .await;
     let page = crate::portal::post(
         &app,
@@ -668,6 +768,12 @@ both_engines!(portal_pages_are_the_companys_own, |engine| async move {
     .await;
     let got = receiver.wait_for(2, 20).await;
     assert!(verify(&new_secret, &got[1]) && !verify(&secret, &got[1]));
-    let page = browser.get(&app.url(&format!("/admin/webhooks/{id}"))).await;
-    assert!(page.body.contains("webhook.test") && page.body.contains("Delivered"), "{}", page.body);
+    let page = browser
+        .get(&app.url(&format!("/admin/webhooks/{id}")))
+        .await;
+    assert!(
+        page.body.contains("webhook.test") && page.body.contains("Delivered"),
+        "{}",
+        page.body
+    );
 });

@@ -81,12 +81,25 @@ fn endpoint_ctx(e: &EndpointRow) -> minijinja::Value {
 }
 
 /// `GET /admin/webhooks`; `?add=1` opens the Add endpoint dialog.
-async fn list(State(state): State<AppState>, portal: Portal, Query(q): Query<ListQuery>) -> Response {
+async fn list(
+    State(state): State<AppState>,
+    portal: Portal,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let done = match q.done.as_deref() {
         Some("deleted") => Some("The endpoint is deleted."),
         _ => None,
     };
-    render_list(&state, &portal, StatusCode::OK, q.add.is_some(), None, &AddForm::default(), done).await
+    render_list(
+        &state,
+        &portal,
+        StatusCode::OK,
+        q.add.is_some(),
+        None,
+        &AddForm::default(),
+        done,
+    )
+    .await
 }
 
 async fn render_list(
@@ -185,7 +198,11 @@ struct ShowQuery {
 }
 
 /// The company's endpoint named by a path segment, or the 404 page.
-async fn own_endpoint(state: &AppState, portal: &Portal, id: &str) -> Result<EndpointRow, Response> {
+async fn own_endpoint(
+    state: &AppState,
+    portal: &Portal,
+    id: &str,
+) -> Result<EndpointRow, Response> {
     let Ok(id) = id.parse::<i64>() else {
         return Err(portal.failure(state, domain::Error::NotFound("webhook endpoint")));
     };
@@ -239,10 +256,14 @@ async fn show(
         Some("test") => Some("A test event is queued; it appears below.".to_string()),
         Some("replayed") => Some("The delivery is queued again.".to_string()),
         Some("enabled") => Some("The endpoint is enabled.".to_string()),
-        Some("disabled") => Some("The endpoint is disabled: deliveries wait until it is enabled.".to_string()),
+        Some("disabled") => {
+            Some("The endpoint is disabled: deliveries wait until it is enabled.".to_string())
+        }
         Some(n) if n.starts_with("replayed-") => Some(format!(
             "{} failed deliveries are queued again.",
-            n.trim_start_matches("replayed-").parse::<u64>().unwrap_or(0)
+            n.trim_start_matches("replayed-")
+                .parse::<u64>()
+                .unwrap_or(0)
         )),
         _ => None,
     };
@@ -311,10 +332,17 @@ async fn send_test(
     Form(form): Form<CsrfOnly>,
 ) -> Response {
     let (company, actor, st) = (portal.company.id, portal.actor(), state.clone());
-    change(&state, &headers, &portal, &id, form.csrf.as_deref(), |id| async move {
-        webhooks::send_test(&st.db, &*st.clock, &actor, company, id).await?;
-        Ok(format!("/admin/webhooks/{id}?done=test"))
-    })
+    change(
+        &state,
+        &headers,
+        &portal,
+        &id,
+        form.csrf.as_deref(),
+        |id| async move {
+            webhooks::send_test(&st.db, &*st.clock, &actor, company, id).await?;
+            Ok(format!("/admin/webhooks/{id}?done=test"))
+        },
+    )
     .await
 }
 
@@ -349,11 +377,18 @@ async fn set_enabled(
     enabled: bool,
 ) -> Response {
     let (company, actor, st) = (portal.company.id, portal.actor(), state.clone());
-    change(&state, &headers, &portal, &id, form.csrf.as_deref(), |id| async move {
-        webhooks::set_enabled(&st.db, &*st.clock, &actor, company, id, enabled).await?;
-        let done = if enabled { "enabled" } else { "disabled" };
-        Ok(format!("/admin/webhooks/{id}?done={done}"))
-    })
+    change(
+        &state,
+        &headers,
+        &portal,
+        &id,
+        form.csrf.as_deref(),
+        |id| async move {
+            webhooks::set_enabled(&st.db, &*st.clock, &actor, company, id, enabled).await?;
+            let done = if enabled { "enabled" } else { "disabled" };
+            Ok(format!("/admin/webhooks/{id}?done={done}"))
+        },
+    )
     .await
 }
 
@@ -366,10 +401,17 @@ async fn delete(
     Form(form): Form<CsrfOnly>,
 ) -> Response {
     let (company, actor, st) = (portal.company.id, portal.actor(), state.clone());
-    change(&state, &headers, &portal, &id, form.csrf.as_deref(), |id| async move {
-        webhooks::delete(&st.db, &*st.clock, &actor, company, id).await?;
-        Ok("/admin/webhooks?done=deleted".to_string())
-    })
+    change(
+        &state,
+        &headers,
+        &portal,
+        &id,
+        form.csrf.as_deref(),
+        |id| async move {
+            webhooks::delete(&st.db, &*st.clock, &actor, company, id).await?;
+            Ok("/admin/webhooks?done=deleted".to_string())
+        },
+    )
     .await
 }
 
@@ -416,7 +458,8 @@ async fn rotate(
     match rotated {
         Ok(secret) => {
             let note = if hours == 0 {
-                "The old secret no longer signs. Copy the new one now: it is shown this once.".to_string()
+                "The old secret no longer signs. Copy the new one now: it is shown this once."
+                    .to_string()
             } else {
                 format!("For the next {hours} hours each delivery carries two signatures, one with the old secret and one with this one, so you can update your receiver in the meantime. Copy the new secret now: it is shown this once.")
             };
@@ -451,14 +494,21 @@ async fn replay_failed(
 ) -> Response {
     let (company, actor, st) = (portal.company.id, portal.actor(), state.clone());
     let since = form.since.clone().unwrap_or_default();
-    change(&state, &headers, &portal, &id, form.csrf.as_deref(), |id| async move {
-        let since_ms = crate::clock::parse_day(&since).ok_or_else(|| {
-            domain::Error::Invalid("Write the date as YYYY-MM-DD.".into())
-        })?;
-        let n = webhooks::replay_failed_since(&st.db, &*st.clock, &actor, company, id, since_ms)
-            .await?;
-        Ok(format!("/admin/webhooks/{id}?done=replayed-{n}"))
-    })
+    change(
+        &state,
+        &headers,
+        &portal,
+        &id,
+        form.csrf.as_deref(),
+        |id| async move {
+            let since_ms = crate::clock::parse_day(&since)
+                .ok_or_else(|| domain::Error::Invalid("Write the date as YYYY-MM-DD.".into()))?;
+            let n =
+                webhooks::replay_failed_since(&st.db, &*st.clock, &actor, company, id, since_ms)
+                    .await?;
+            Ok(format!("/admin/webhooks/{id}?done=replayed-{n}"))
+        },
+    )
     .await
 }
 
@@ -471,12 +521,19 @@ async fn replay(
     Form(form): Form<CsrfOnly>,
 ) -> Response {
     let (company, actor, st) = (portal.company.id, portal.actor(), state.clone());
-    change(&state, &headers, &portal, &id, form.csrf.as_deref(), |id| async move {
-        let delivery = delivery
-            .parse::<i64>()
-            .map_err(|_| domain::Error::NotFound("delivery"))?;
-        webhooks::replay(&st.db, &*st.clock, &actor, company, delivery).await?;
-        Ok(format!("/admin/webhooks/{id}?done=replayed"))
-    })
+    change(
+        &state,
+        &headers,
+        &portal,
+        &id,
+        form.csrf.as_deref(),
+        |id| async move {
+            let delivery = delivery
+                .parse::<i64>()
+                .map_err(|_| domain::Error::NotFound("delivery"))?;
+            webhooks::replay(&st.db, &*st.clock, &actor, company, delivery).await?;
+            Ok(format!("/admin/webhooks/{id}?done=replayed"))
+        },
+    )
     .await
 }
