@@ -106,6 +106,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let worker = tokio::spawn(crate::delivery::run(self.state.clone()));
+        let webhooks = tokio::spawn(crate::delivery::webhooks::run(self.state.clone()));
         let sweeper = tokio::spawn(sweep_links(self.state.clone()));
         let served = axum::serve(
             self.listener,
@@ -115,6 +116,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         worker.abort();
+        webhooks.abort();
         sweeper.abort();
         self.state.db.close().await;
         served

@@ -96,6 +96,10 @@ pub struct Config {
     /// Bearer token that `GET /metrics` requires (`GALLEY_METRICS_TOKEN`);
     /// unset: `/metrics` answers loopback clients only.
     pub metrics_token: Option<Redacted<String>>,
+    /// Webhooks may target loopback, private and link-local addresses and
+    /// plain http (`GALLEY_WEBHOOK_ALLOW_PRIVATE_TARGETS`; tests and
+    /// private deployments).
+    pub webhook_allow_private_targets: bool,
 }
 
 /// Default per-minute limits: the Rewards API's, and Galley's own for the
@@ -133,6 +137,7 @@ impl Default for Config {
             link_sweep_interval: 60,
             metrics_token: None,
             max_emails_per_company_per_day: 1000,
+            webhook_allow_private_targets: false,
         }
     }
 }
@@ -350,6 +355,7 @@ impl Config {
             });
         }
         Ok(ValidConfig {
+            webhook_allow_private_targets: self.webhook_allow_private_targets,
             max_emails_per_company_per_day: i64::from(self.max_emails_per_company_per_day),
             metrics_token: self.metrics_token.clone(),
             max_links_per_request: i64::from(self.max_links_per_request),
@@ -389,6 +395,8 @@ pub struct TokenSettings {
 /// A configuration that passed [`Config::validate`].
 #[derive(Clone, Debug)]
 pub struct ValidConfig {
+    /// Webhooks may target private addresses and plain http.
+    pub webhook_allow_private_targets: bool,
     /// Daily cap on a company's outgoing e-mails.
     pub max_emails_per_company_per_day: i64,
     /// Bearer token for `/metrics`; unset: loopback clients only.

@@ -5,9 +5,10 @@
 //! served from the binary (the `swagger-ui-dist` crate ships its files;
 //! nothing is fetched at build or run time).
 //!
-//! May touch: `state` (database ping, configuration, metrics), `crypto`,
-//! `spec` (the documents), `pages` (the HTML headers). Never another entry
-//! point.
+//! May touch: `state` (database ping, configuration, metrics), `store`
+//! (the webhook queue's depth and age, read when metrics are scraped),
+//! `crypto`, `spec` (the documents), `pages` (the HTML headers). Never
+//! another entry point.
 
 use std::net::SocketAddr;
 
@@ -87,6 +88,14 @@ async fn metrics(
             Json(json!({ "error": "unauthorized", "error_description": why })),
         )
             .into_response();
+    }
+    match crate::store::webhooks::queue_stats(&state.db).await {
+        Ok((depth, oldest)) => {
+            let age = oldest.map_or(0, |queued| (state.clock.now_ms() - queued).max(0));
+            metrics::gauge!("galley_webhook_queue_depth").set(depth as f64);
+            metrics::gauge!("galley_webhook_oldest_pending_seconds").set(age as f64 / 1000.0);
+        }
+        Err(e) => tracing::warn!(error = %e, "reading the webhook queue for metrics failed"),
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -29,6 +29,7 @@ mod report;
 mod serve;
 mod session;
 mod token;
+mod webhook;
 
 use std::path::PathBuf;
 
@@ -124,6 +125,9 @@ pub enum Command {
     /// Orders, with their codes masked.
     #[command(subcommand)]
     Order(order::OrderCommand),
+    /// Webhook endpoints of a company.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Check the database: every company's balance equals the sum of its
     /// ledger entries (exit status 1 and the companies that differ, if not).
     Check,
@@ -156,6 +160,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Balance(c) => session::run(config, json, c, balance::run).await,
         Command::Ledger(c) => session::run(config, json, c, ledger::run).await,
         Command::Order(c) => session::run(config, json, c, order::run).await,
+        Command::Webhook(c) => session::run(config, json, c, webhook::run).await,
     }
 }
 

@@ -4,8 +4,9 @@
 //!
 //! May touch: `store` (reads of orders, codes, products, links and
 //! companies; the outbox message type), `domain::links`, `domain::users`
-//! and `domain::money` (message kinds, amounts), `state` (templates), `config`. Never `api` or
-//! `web`.
+//! and `domain::money` (message kinds, amounts), `store::webhooks` (the
+//! endpoint an admin e-mail names), `state` (templates), `config`. Never
+//! `api` or `web`.
 
 use lettre::{
     message::{header::ContentType, Mailbox, MultiPart, SinglePart},
@@ -243,6 +244,52 @@ impl Mailer {
             .render(&format!("email/{template}.html"), &ctx)?;
         self.deliver(message.id, vec![to], subject, text, html)
             .await
+    }
+
+    /// Tells a company's admins that Galley disabled a webhook endpoint
+    /// whose every delivery failed for 3 days.
+    pub async fn send_webhook_disabled(
+        &self,
+        state: &AppState,
+        message: &outbox::Message,
+    ) -> anyhow::Result<()> {
+        #[derive(Deserialize)]
+        struct Payload {
+            company_id: i64,
+            endpoint_id: i64,
+        }
+        let payload: Payload = serde_json::from_str(&message.payload)?;
+        let reader = state.db.reader();
+        let endpoint =
+            crate::store::webhooks::find_endpoint(reader, payload.company_id, payload.endpoint_id)
+                .await?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("webhook endpoint {} is gone", payload.endpoint_id)
+                })?;
+        let admins = crate::store::companies::admin_emails(reader, payload.company_id).await?;
+        let to: Vec<Mailbox> = admins.iter().filter_map(|a| a.parse().ok()).collect();
+        if to.is_empty() {
+            return Err(anyhow::anyhow!(
+                "company {} has no admin e-mail address",
+                payload.company_id
+            ));
+        }
+        let ctx = context! {
+            endpoint_id => endpoint.id, url => endpoint.url,
+            portal_url => state.config.public_url.join(&format!("/admin/webhooks/{}", endpoint.id)),
+        };
+        let text = state.templates.render("email/webhook_disabled.txt", &ctx)?;
+        let html = state
+            .templates
+            .render("email/webhook_disabled.html", &ctx)?;
+        self.deliver(
+            message.id,
+            to,
+            "A webhook endpoint was disabled".into(),
+            text,
+            html,
+        )
+        .await
     }
 
     async fn deliver(

@@ -2,14 +2,17 @@
 //! messages (with a lease, so nodes never send the same one), delivers them
 //! and records the outcome, retrying failures with exponential back-off
 //! (first retry after about 2 s, doubling, at most 1 hour apart, for up to
-//! 3 days).
+//! 3 days). [`webhooks`] delivers webhook events the same way, from their
+//! own table of deliveries.
 //!
-//! May touch: `store::outbox` (claims its messages and records the outcome,
-//! straight to the store), `domain::links` and `domain::users` (message
-//! kinds), `crypto` (retry
+//! May touch: `store::outbox` and `store::webhooks` (claims messages and
+//! deliveries and records the outcome, straight to the store),
+//! `domain::links`, `domain::users` and `domain::webhooks` (message kinds,
+//! webhook rules), `crypto` (retry
 //! jitter), `state`. Never `api` or `web`.
 
 pub mod email;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -70,6 +73,9 @@ async fn deliver_due(state: &AppState, mailer: &email::Mailer) -> anyhow::Result
             "order_email" => mailer.send_order(state, &message).await,
             "order_admin_email" => mailer.send_order_to_admins(state, &message).await,
             crate::domain::links::LINK_EMAIL => mailer.send_link(state, &message).await,
+            crate::domain::webhooks::DISABLED_EMAIL => {
+                mailer.send_webhook_disabled(state, &message).await
+            }
             users::SIGNUP_CONFIRM | users::SIGNUP_EXISTING => {
                 mailer.send_sign_up(state, &message).await
             }

@@ -9,8 +9,9 @@
 //!
 //! May touch: `store` (`links`, `catalog`, `companies`, `ledger`, `orders`,
 //! `outbox`, `rate_limits`), `domain::catalog`, `domain::orders`
-//! (`mint_code`), `domain::money`, `config`, `crypto`, `clock`. Never an
-//! entry point.
+//! (`mint_code`), `domain::webhooks` (`link.redeemed`, `link.expired`,
+//! emitted in the transaction of the change), `domain::money`, `config`,
+//! `crypto`, `clock`. Never an entry point.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -21,7 +22,9 @@ use super::{
     catalog::{self, Kind, Product},
     money::{Currency, Decimal, Money},
     orders::mint_code,
-    parse_email, Actor, Error, Result,
+    parse_email,
+    webhooks::{self, EventKind},
+    Actor, Error, Result,
 };
 use crate::{
     clock::Clock,
@@ -552,6 +555,17 @@ pub async fn redeem(
         return Ok(Redemption::OutOfStock(product.name));
     }
     links::set_order(&mut tx, link.id, order_id).await?;
+    let data = json!({
+        "linkId": link.id,
+        "batchId": link.batch_id.to_string(),
+        "campaignId": link.campaign_id.to_string(),
+        "orderId": order_id,
+        "productId": product.id,
+        "productName": product.name,
+        "email": link.email,
+        "redeemedAt": crate::clock::date_time(now),
+    });
+    webhooks::emit(&mut tx, link.company_id, EventKind::LinkRedeemed, data, now).await?;
     tx.commit().await?;
     metrics::counter!("galley_links_total", "event" => "redeemed").increment(1);
     Ok(Redemption::Redeemed)
@@ -604,6 +618,7 @@ pub async fn sweep(db: &Db, clock: &dyn Clock) -> Result<usize> {
         for r in &refunded {
             *per_batch.entry(r.batch_id).or_default() += 1;
         }
+        let mut charges = BTreeMap::new();
         for (batch_id, count) in per_batch {
             let charge = links::batch_charge(&mut tx, batch_id).await?;
             let amount = charge
@@ -618,6 +633,28 @@ pub async fn sweep(db: &Db, clock: &dyn Clock) -> Result<usize> {
                 amount,
                 &charge.base_currency,
                 Some(&reference),
+                now,
+            )
+            .await?;
+            charges.insert(batch_id, charge);
+        }
+        for r in &refunded {
+            let Some(charge) = charges.get(&r.batch_id) else {
+                continue;
+            };
+            let data = json!({
+                "linkId": r.link_id,
+                "batchId": r.batch_id.to_string(),
+                "campaignId": charge.campaign_id.to_string(),
+                "refundedAmount": super::money::amount_text(charge.link_charge_minor, &charge.base_currency),
+                "currency": charge.base_currency,
+                "expiredAt": crate::clock::date_time(r.expires_at),
+            });
+            webhooks::emit(
+                &mut tx,
+                charge.company_id,
+                EventKind::LinkExpired,
+                data,
                 now,
             )
             .await?;

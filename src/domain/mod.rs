@@ -24,6 +24,7 @@ pub mod passwords;
 pub mod scopes;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use crate::store::{audit, StoreError, Tx};
 

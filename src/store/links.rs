@@ -499,6 +499,8 @@ pub struct Refunded {
     pub link_id: i64,
     /// Its batch.
     pub batch_id: i64,
+    /// End of its validity (ms).
+    pub expires_at: i64,
 }
 
 /// Moves up to `limit` expired `created` links to `refunded` and returns
@@ -512,7 +514,7 @@ pub async fn mark_expired_refunded(
     let rows = sqlx::query(
         "UPDATE links SET status = 'refunded', refunded_at = $1 WHERE status = 'created' AND expires_at <= $1 \
          AND id IN (SELECT id FROM links WHERE status = 'created' AND expires_at <= $1 ORDER BY id LIMIT $2) \
-         RETURNING id, batch_id",
+         RETURNING id, batch_id, expires_at",
     )
     .bind(now)
     .bind(limit)
@@ -523,6 +525,7 @@ pub async fn mark_expired_refunded(
             Ok(Refunded {
                 link_id: r.try_get(0)?,
                 batch_id: r.try_get(1)?,
+                expires_at: r.try_get(2)?,
             })
         })
         .collect()
@@ -537,12 +540,14 @@ pub struct BatchCharge {
     pub link_charge_minor: i64,
     /// The company's base currency.
     pub base_currency: String,
+    /// The batch's campaign.
+    pub campaign_id: i64,
 }
 
 /// The company and per-link charge of a batch.
 pub async fn batch_charge(conn: &mut AnyConnection, batch_id: i64) -> StoreResult<BatchCharge> {
     let row = sqlx::query(
-        "SELECT company_id, link_charge_minor, base_currency FROM link_batches WHERE id = $1",
+        "SELECT company_id, link_charge_minor, base_currency, campaign_id FROM link_batches WHERE id = $1",
     )
     .bind(batch_id)
     .fetch_one(conn)
@@ -551,6 +556,7 @@ pub async fn batch_charge(conn: &mut AnyConnection, batch_id: i64) -> StoreResul
         company_id: row.try_get(0)?,
         link_charge_minor: row.try_get(1)?,
         base_currency: row.try_get(2)?,
+        campaign_id: row.try_get(3)?,
     })
 }
 

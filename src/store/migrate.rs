@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_portal_sessions"),
     migration!(10, "0010_report_indexes"),
     migration!(11, "0011_developer_hub"),
+    migration!(12, "0012_webhooks"),
     migration!(13, "0013_operators"),
 ];
 

@@ -39,6 +39,7 @@ pub mod reports;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::{str::FromStr, time::Duration};
 

@@ -4,7 +4,7 @@
 //! and the whole authorization-code flow in headless Chromium through
 //! `playwright-core` with `oauth4webapi` as the client app
 //! (tests/interop/browser-flow.test.mjs), and the admin portal in headless
-//! Chromium (tests/interop/portal.test.mjs); screenshots in
+//! Chromium (tests/interop/portal.test.mjs, webhooks.test.mjs); screenshots in
 //! target/screenshots/.
 
 use galley::domain::clients::NewClient;
@@ -116,4 +116,28 @@ both_engines!(developer_hub_browser, |engine| async move {
         stdout.contains("# pass 1") && stdout.contains("# fail 0"),
         "{stdout}"
     );
+});
+
+both_engines!(webhooks_browser, |engine| async move {
+    let dir = interop_dir("playwright-core");
+    let shots = chromium_screenshots(engine);
+    let app = TestApp::spawn_with(engine, |c| c.webhook_allow_private_targets = true).await;
+    let (_, email) = app.company("Hook Shop").await;
+    let receiver = crate::webhooks::Receiver::start().await;
+    let env = vec![
+        ("GALLEY_BASE", app.base.clone()),
+        ("GALLEY_ADMIN_EMAIL", email),
+        ("GALLEY_ADMIN_PASSWORD", "password123".to_string()),
+        ("GALLEY_RECEIVER", receiver.url.clone()),
+        ("GALLEY_SCREENSHOTS", shots.display().to_string()),
+    ];
+    let stdout = node_test(dir, "webhooks.test.mjs", env).await;
+    assert!(
+        stdout.contains("# pass 1") && stdout.contains("# fail 0"),
+        "{stdout}"
+    );
+    let got = receiver.got();
+    assert_eq!(got.len(), 2, "the test event and its replay: {got:?}");
+    assert_eq!(got[0].id, got[1].id);
+    assert_eq!(got[0].api_key.as_deref(), Some("static-key"));
 });

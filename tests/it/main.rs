@@ -29,3 +29,4 @@ mod races;
 mod revocation;
 mod rewards;
 mod token_endpoint;
+mod webhooks;

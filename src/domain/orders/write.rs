@@ -5,7 +5,8 @@
 //! outbox tables only.
 //!
 //! May touch: `store` (`orders`, `ledger`, `outbox`), `domain::orders`
-//! (`decide`). Never an entry point.
+//! (`decide`), `domain::webhooks` (`order.delivered`, in the same
+//! transaction). Never an entry point.
 
 use serde_json::json;
 
@@ -13,6 +14,7 @@ use super::{
     decide::{Accepted, Fill},
     sorted_unique,
 };
+use crate::domain::webhooks::{self, EventKind};
 use crate::store::{
     ledger::{self, NewEntry},
     orders::{self, OrderRow},
@@ -92,6 +94,9 @@ pub(super) async fn write(
         .collect();
     ledger::insert_entries(tx, &entries).await?;
     for a in accepted.iter() {
+        if a.row.delivered_at.is_some() {
+            webhooks::emit_order(tx, EventKind::OrderDelivered, &a.row, now).await?;
+        }
         if a.row.delivered_at.is_some() && a.row.notify_receiver == 1 {
             enqueue(tx, ORDER_EMAIL, &a.row, now).await?;
         }
@@ -129,6 +134,7 @@ pub async fn fulfil_pending(
             break;
         }
         orders::mark_delivered(tx, order.id, now).await?;
+        webhooks::emit_order(tx, EventKind::OrderDelivered, &order, now).await?;
         if order.notify_receiver == 1 {
             enqueue(tx, ORDER_EMAIL, &order, now).await?;
         }

@@ -1,7 +1,7 @@
 //! The admin portal, `/admin`: a company's admins log in and manage what
 //! the operator's CLI manages for them — API credentials and tokens
 //! (Settings → API), the balance and its ledger, campaigns and reward
-//! links, reports, the company's admins, and the audit log.
+//! links, reports, webhooks, the company's admins, and the audit log.
 //!
 //! The portal adds no rule of its own: every change goes through the same
 //! `domain` function as the CLI, with the admin as the [`Actor`], so it is
@@ -25,6 +25,7 @@ mod campaigns;
 pub mod kit;
 mod money;
 mod reports;
+mod webhooks;
 
 use axum::{
     extract::FromRequestParts,
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::routes())
         .merge(campaigns::routes())
         .merge(reports::routes())
+        .merge(webhooks::routes())
 }
 
 /// The signed-in admin of a portal request, with their company and the
