@@ -503,11 +503,12 @@ pub async fn replay(
     clock: &dyn Clock,
     actor: &Actor,
     company_id: i64,
+    endpoint_id: i64,
     delivery_id: i64,
 ) -> Result<()> {
     let now = clock.now_ms();
     let mut tx = db.begin().await?;
-    if !store::replay(&mut tx, company_id, delivery_id, now).await? {
+    if !store::replay(&mut tx, company_id, endpoint_id, delivery_id, now).await? {
         return Err(Error::NotFound("finished delivery"));
     }
     super::record(

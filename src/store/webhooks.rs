@@ -479,15 +479,22 @@ pub async fn deliveries<'e>(
 
 /// Queues a delivery of the company again at once (a replay: the 3 days
 /// count anew); false when it is not the company's or is pending already.
-pub async fn replay(tx: &mut Tx, company_id: i64, id: i64, now: i64) -> StoreResult<bool> {
+pub async fn replay(
+    tx: &mut Tx,
+    company_id: i64,
+    endpoint_id: i64,
+    id: i64,
+    now: i64,
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, queued_at = $1 \
-         WHERE id = $2 AND company_id = $3 AND status <> 'pending' \
+         WHERE id = $2 AND company_id = $3 AND endpoint_id = $4 AND status <> 'pending' \
          AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE company_id = $3 AND deleted_at IS NULL)",
     )
     .bind(now)
     .bind(id)
     .bind(company_id)
+    .bind(endpoint_id)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

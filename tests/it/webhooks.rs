@@ -358,6 +358,17 @@ both_engines!(refused_twice_then_acknowledged_once, |engine| async move {
         .count("SELECT MAX(id) FROM webhook_deliveries")
         .await
         .to_string();
+    // Through another endpoint's page the delivery is not found.
+    let (other, _) = add_by_cli(&app, company, &receiver.url, &[]);
+    let wrong = crate::portal::post(
+        &app,
+        &browser,
+        &format!("/admin/webhooks/{other}"),
+        &format!("/admin/webhooks/{other}/deliveries/{delivery_id}/replay"),
+        &[],
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND, "{}", wrong.body);
     let page = crate::portal::post(
         &app,
         &browser,

@@ -531,7 +531,7 @@ async fn replay(
             let delivery = delivery
                 .parse::<i64>()
                 .map_err(|_| domain::Error::NotFound("delivery"))?;
-            webhooks::replay(&st.db, &*st.clock, &actor, company, delivery).await?;
+            webhooks::replay(&st.db, &*st.clock, &actor, company, id, delivery).await?;
             Ok(format!("/admin/webhooks/{id}?done=replayed"))
         },
     )
