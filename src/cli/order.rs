@@ -1,13 +1,15 @@
 //! `galley order ...`: one order of a company, for the operator, with its
 //! voucher codes masked (codes and PINs are bearer secrets: the operator
-//! sees enough to tell codes apart, never enough to use one).
+//! sees enough to tell codes apart, never enough to use one); and the
+//! cancellation of an order still waiting for codes, refunded.
 //!
 //! Reads the store straight (a read needs no rule) and shapes the output;
-//! no product rules.
+//! cancellation is [`crate::domain::orders::cancel`]'s rule.
 //!
-//! May touch: `store::companies`, `store::orders` (reads), `domain::money`
-//! (amount text), `clock` (dates), `cli::balance` (money), `cli::session`.
-//! Never another entry point.
+//! May touch: `store::companies`, `store::orders` (reads),
+//! `domain::orders` (cancel, as the operator), `domain::money` (amount
+//! text), `clock` (dates), `cli::balance` (money), `cli::session`. Never
+//! another entry point.
 
 use anyhow::anyhow;
 use clap::{ArgGroup, Subcommand};
@@ -37,6 +39,16 @@ pub enum OrderCommand {
         /// The order's poNumber.
         #[arg(long)]
         po_number: Option<String>,
+    },
+    /// Cancel an order still waiting for codes: its charge is refunded and
+    /// the `order.canceled` webhook event sent.
+    Cancel {
+        /// Company id.
+        #[arg(long)]
+        company: i64,
+        /// Order id.
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -72,6 +84,21 @@ pub(super) async fn run(s: &Session, command: OrderCommand) -> anyhow::Result<Ou
                 (None, None) => return Err(anyhow!("give --id or --po-number")),
             };
             show(s, order).await
+        }
+        OrderCommand::Cancel { company, id } => {
+            let refund = crate::domain::orders::cancel(
+                &s.db,
+                &s.clock,
+                &crate::domain::Actor::Cli,
+                company,
+                id,
+            )
+            .await
+            .map_err(super::session::explain)?;
+            Ok(Output::new(
+                json!({ "order_id": id, "company_id": company, "canceled": true, "refund": refund.to_json() }),
+                format!("order {id} canceled; {refund} refunded to company {company}"),
+            ))
         }
     }
 }

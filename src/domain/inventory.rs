@@ -137,6 +137,9 @@ pub async fn import_codes(
             Err(e) => return Err(e.into()),
         }
     }
+    // Canceling a waiting order locks the product too: the two take turns,
+    // so an order is fulfilled or canceled, never both.
+    crate::store::orders::lock_product(&mut tx, product_id).await?;
     orders::fulfil_pending(&mut tx, product_id, value.minor, clock.now_ms()).await?;
     super::record(
         &mut tx,

@@ -462,8 +462,8 @@ fn object_schemas() -> Map<String, Value> {
         "currencyCode": s("string"),
         "currencyValue": { "type": ["number", "null"], "description": "Base-currency units per unit of the product's currency." },
         "amountCharged": { "type": "number", "description": "Charged to the balance, in the base currency." },
-        "orderStatus": { "type": "string", "enum": ["complete", "pending"] },
-        "deliveryStatus": { "type": "string", "enum": ["delivered", "pending"] },
+        "orderStatus": { "type": "string", "enum": ["complete", "pending", "canceled"] },
+        "deliveryStatus": { "type": "string", "enum": ["delivered", "pending", "canceled"] },
         "tag": s("string"),
         "vouchers": { "type": "array", "items": r("OrderVoucher"), "description": "Empty while the order is pending." }
     });
@@ -501,9 +501,9 @@ fn object_schemas() -> Map<String, Value> {
         "required": ["orderId", "orderDate", "email", "deliveryStatus", "tag", "poNumber", "products"],
         "properties": {
             "orderId": s("integer"), "orderDate": s("string"), "email": s("string"),
-            "deliveryStatus": { "type": "string", "enum": ["delivered", "pending"] },
+            "deliveryStatus": { "type": "string", "enum": ["delivered", "pending", "canceled"] },
             "tag": s("string"), "poNumber": s("string"),
-            "products": { "type": "array", "items": { "type": "object", "required": ["productName", "receiverMobileNumber", "price", "quantity", "orderProductStatus"], "properties": { "productName": s("string"), "receiverMobileNumber": s("string"), "price": s("string"), "quantity": s("integer"), "orderProductStatus": { "type": "string", "enum": ["complete", "pending"] } } } }
+            "products": { "type": "array", "items": { "type": "object", "required": ["productName", "receiverMobileNumber", "price", "quantity", "orderProductStatus"], "properties": { "productName": s("string"), "receiverMobileNumber": s("string"), "price": s("string"), "quantity": s("integer"), "orderProductStatus": { "type": "string", "enum": ["complete", "pending", "canceled"] } } } }
         }
     }));
     m.insert(

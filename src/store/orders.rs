@@ -35,6 +35,8 @@ pub enum OrderStatus {
     Complete,
     /// Charged, waiting for codes (a delayed product without stock).
     Pending,
+    /// A pending order the operator canceled; its charge was refunded.
+    Canceled,
 }
 
 impl OrderStatus {
@@ -43,6 +45,7 @@ impl OrderStatus {
         match self {
             OrderStatus::Complete => "complete",
             OrderStatus::Pending => "pending",
+            OrderStatus::Canceled => "canceled",
         }
     }
 }
@@ -54,10 +57,11 @@ impl FromStr for OrderStatus {
         match text {
             "complete" => Ok(OrderStatus::Complete),
             "pending" => Ok(OrderStatus::Pending),
+            "canceled" => Ok(OrderStatus::Canceled),
             other => Err(UnknownStatus {
                 column: "order_status",
                 value: other.to_string(),
-                expected: "complete or pending",
+                expected: "complete, pending or canceled",
             }),
         }
     }
@@ -70,6 +74,8 @@ pub enum DeliveryStatus {
     Delivered,
     /// Waiting for codes.
     Pending,
+    /// Canceled before any code was delivered.
+    Canceled,
 }
 
 impl DeliveryStatus {
@@ -78,6 +84,7 @@ impl DeliveryStatus {
         match self {
             DeliveryStatus::Delivered => "delivered",
             DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Canceled => "canceled",
         }
     }
 }
@@ -89,10 +96,11 @@ impl FromStr for DeliveryStatus {
         match text {
             "delivered" => Ok(DeliveryStatus::Delivered),
             "pending" => Ok(DeliveryStatus::Pending),
+            "canceled" => Ok(DeliveryStatus::Canceled),
             other => Err(UnknownStatus {
                 column: "delivery_status",
                 value: other.to_string(),
-                expected: "delivered or pending",
+                expected: "delivered, pending or canceled",
             }),
         }
     }
@@ -502,6 +510,27 @@ pub async fn mark_delivered(conn: &mut AnyConnection, order_id: i64, now: i64) -
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Cancels a company's order if it is still pending; returns the canceled
+/// order (`None` when it is not pending, or not the company's).
+pub async fn cancel_pending(
+    tx: &mut Tx,
+    company_id: i64,
+    order_id: i64,
+) -> StoreResult<Option<OrderRow>> {
+    let found = sqlx::query(&format!(
+        "UPDATE orders SET order_status = $1, delivery_status = $2 \
+         WHERE id = $3 AND company_id = $4 AND order_status = $5 RETURNING {COLUMNS}"
+    ))
+    .bind(OrderStatus::Canceled.as_str())
+    .bind(DeliveryStatus::Canceled.as_str())
+    .bind(order_id)
+    .bind(company_id)
+    .bind(OrderStatus::Pending.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    found.map(order).transpose()
 }
 
 /// The codes of an order, in allocation order.

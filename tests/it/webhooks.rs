@@ -245,6 +245,88 @@ both_engines!(every_event_arrives_signed, |engine| async move {
     assert_eq!(got[1].json()["event"], "order.delivered");
     assert_eq!(got[1].json()["data"]["poNumber"], "po-late");
 
+    // order.canceled: a waiting order canceled by the operator is refunded
+    // in the same transaction, once.
+    let balance_before = app.ledger_balance(s.company_id).await;
+    let (status, placed) = app
+        .api(&s.tokens.access, order(103, "2000", "po-cancel"))
+        .await;
+    assert_eq!(status, 200, "{placed}");
+    let waiting = placed["data"]["placeOrder"]["data"]["orderId"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        app.ledger_balance(s.company_id).await < balance_before,
+        "charged"
+    );
+    let (company, id) = (s.company_id.to_string(), waiting.to_string());
+    let cancel = [
+        "order",
+        "cancel",
+        "--company",
+        &company,
+        "--id",
+        &id,
+        "--json",
+        "--database-url",
+        &app.test_db.url,
+    ];
+    let (ok, canceled, err) = galley(&cancel);
+    assert!(ok, "{err}");
+    assert_eq!(canceled["canceled"], true);
+    assert_eq!(
+        app.ledger_balance(s.company_id).await,
+        balance_before,
+        "refunded"
+    );
+    app.clock.advance_secs(5);
+    let got = receiver.wait_for(3, 20).await;
+    assert_eq!(got[2].json()["event"], "order.canceled");
+    assert_eq!(got[2].json()["data"]["orderId"], waiting);
+    assert_eq!(got[2].json()["data"]["deliveryStatus"], "canceled");
+    let (ok, _, err) = galley(&cancel);
+    assert!(!ok && err.contains("canceled"), "not twice: {err}");
+    let delivered = order_id.to_string();
+    let (ok, _, err) = galley(&[
+        "order",
+        "cancel",
+        "--company",
+        &company,
+        "--id",
+        &delivered,
+        "--database-url",
+        &app.test_db.url,
+    ]);
+    assert!(
+        !ok && err.contains("complete"),
+        "a delivered order stays: {err}"
+    );
+    let (ok, _, err) = galley(&[
+        "order",
+        "cancel",
+        "--company",
+        "999999",
+        "--id",
+        &id,
+        "--database-url",
+        &app.test_db.url,
+    ]);
+    assert!(!ok && err.contains("not found"), "{err}");
+    let (_, details) = app
+        .api(
+            &s.tokens.access,
+            json!({"query": "plumProAPI.mutation.getOrderDetails", "tag": "plumProAPI", "variables": {"data": {"poNumber": "po-cancel"}}}),
+        )
+        .await;
+    assert!(details.to_string().contains("canceled"), "{details}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'order_refund' AND reference = 'order:{waiting}'"
+        ))
+        .await,
+        1
+    );
+
     // link.redeemed and link.expired.
     let campaign = app
         .campaign(s.company_id, "Thanks", "500", "INR", &[101])
@@ -258,8 +340,8 @@ both_engines!(every_event_arrives_signed, |engine| async move {
         redeemed,
         galley::domain::links::Redemption::Redeemed
     ));
-    let got = receiver.wait_for(3, 20).await;
-    let body = got[2].json();
+    let got = receiver.wait_for(4, 20).await;
+    let body = got[3].json();
     assert_eq!(body["event"], "link.redeemed");
     assert_eq!(body["data"]["linkId"], link.id);
     assert_eq!(body["data"]["campaignId"], campaign.to_string());
@@ -269,8 +351,8 @@ both_engines!(every_event_arrives_signed, |engine| async move {
         .await
         .unwrap();
     assert_eq!(refunded, 1);
-    let got = receiver.wait_for(4, 20).await;
-    let body = got[3].json();
+    let got = receiver.wait_for(5, 20).await;
+    let body = got[4].json();
     assert_eq!(body["event"], "link.expired");
     assert_eq!(body["data"]["linkId"], app.link(&links[1]).await.id);
     assert_eq!(body["data"]["currency"], "INR");
@@ -281,7 +363,7 @@ both_engines!(every_event_arrives_signed, |engine| async move {
         assert!(!verify(&webhooks::new_secret(), g));
     }
     let ids: std::collections::HashSet<_> = got.iter().map(|g| g.id.clone()).collect();
-    assert_eq!(ids.len(), 4, "one id per event");
+    assert_eq!(ids.len(), 5, "one id per event");
 });
 
 /// `generateLink` of `n` links of `campaign` expiring tomorrow; their URLs.

@@ -13,7 +13,8 @@
 //! - `price`: one order's checks against its product and company, with
 //!   its fx conversion and discount;
 //! - `write`: the writes of the accepted orders (debits, orders, codes,
-//!   ledger entries, outbox) and [`fulfil_pending`] for waiting orders.
+//!   ledger entries, outbox) and [`fulfil_pending`] for waiting orders;
+//! - `cancel`: [`cancel`] a waiting order, refunding its charge.
 //!
 //! Reads products through [`super::catalog`] (locking their rows) and fx
 //! rates; writes the orders, codes, ledger and outbox tables. The catalog
@@ -23,11 +24,13 @@
 //! through its submodules), `domain::catalog`, `domain::money`, `crypto`
 //! (minted codes), `clock`. Never an entry point.
 
+mod cancel;
 mod decide;
 mod desk;
 mod price;
 mod write;
 
+pub use cancel::{cancel, REFUND};
 pub use desk::OrderDesk;
 pub use write::fulfil_pending;
 

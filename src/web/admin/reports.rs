@@ -163,7 +163,7 @@ fn order_status(text: Option<&str>) -> Result<Option<OrderStatus>, String> {
         Some(t) => t
             .parse::<OrderStatus>()
             .map(Some)
-            .map_err(|_| "“status” must be complete or pending".to_string()),
+            .map_err(|_| "“status” must be complete, pending or canceled".to_string()),
     }
 }
 
@@ -236,7 +236,7 @@ async fn orders_page(
         context! {
             nav => "reports", tab => "orders", rows => shown,
             from => period.from_text(), to => period.to_text(), status => filter.status(),
-            statuses => ["complete", "pending"],
+            statuses => ["complete", "pending", "canceled"],
             newer_url => newer.then(|| rows.first().map(|o| format!("{base}?{query}&before={}", o.id))).flatten(),
             older_url => older.then(|| rows.last().map(|o| format!("{base}?{query}&after={}", o.id))).flatten(),
             csv_url => format!("{base}.csv?{query}"),
