@@ -497,11 +497,17 @@ both_engines!(
             (30..60).contains(&attempts),
             "{attempts} attempts in 3 days"
         );
-        let enabled = app
-            .count(&format!(
-                "SELECT enabled FROM webhook_endpoints WHERE id = {id}"
-            ))
-            .await;
+        // The worker disables the endpoint right after recording the last
+        // failure (two statements): wait for it.
+        let enabled_sql = format!("SELECT enabled FROM webhook_endpoints WHERE id = {id}");
+        let mut enabled = app.count(&enabled_sql).await;
+        for _ in 0..100 {
+            if enabled == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            enabled = app.count(&enabled_sql).await;
+        }
         assert_eq!(enabled, 0, "failing for 3 days disables the endpoint");
         let mail = app.wait_for_mail(&admin, 1).await;
         assert!(mail.contains("disabled the webhook endpoint"), "{mail}");
