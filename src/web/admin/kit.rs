@@ -170,7 +170,7 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     if !low.is_finite() {
         return (0.0, 1.0);
     }
-    if high - low < f64::EPSILON {
+    if (high - low).abs() < f64::EPSILON {
         return (low - 1.0, high + 1.0);
     }
     (low, high)

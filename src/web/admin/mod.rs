@@ -184,6 +184,10 @@ impl Portal {
     }
 
     /// Refuses a form whose CSRF token is missing or wrong.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error is the page to answer with, made only when a form is refused"
+    )]
     pub fn check_csrf(
         &self,
         state: &AppState,
@@ -202,6 +206,10 @@ impl Portal {
     }
 
     /// Refuses what only a super admin may do.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error is the page to answer with, made only when a request is refused"
+    )]
     pub fn require_super(&self, state: &AppState) -> Result<(), Response> {
         if self.is_super() {
             Ok(())
