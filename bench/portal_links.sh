@@ -18,16 +18,21 @@
 # the route on /metrics: router in to response built, HTML rendered) and
 # curl's total. Target: p95 under 50 ms.
 #
-#   bash bench/portal_links.sh [--rounds N]
+#   bash bench/portal_links.sh [--rounds N] [--postgres]
+#
+# --postgres runs the same on a throwaway PostgreSQL cluster
+# (scripts/pg-cluster.sh), seeding with generate_series.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=20
+ENGINE=SQLite
 LINKS=1000000
 TARGET_MS=50
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift ;;
-    *) echo "usage: bash bench/portal_links.sh [--rounds N]" >&2; exit 2 ;;
+    --postgres) ENGINE=PostgreSQL ;;
+    *) echo "usage: bash bench/portal_links.sh [--rounds N] [--postgres]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -42,7 +47,20 @@ WORK="$(mktemp -d /tmp/galley-portal-bench.XXXXXX)"
 SERVER_PID=""
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 DB="$WORK/galley.db"
-export GALLEY_DATABASE_URL="sqlite://$DB"
+if [ "$ENGINE" = PostgreSQL ]; then
+  source scripts/pg-cluster.sh
+  pg_cluster_start
+  trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; pg_cluster_stop; rm -rf "$WORK"' EXIT
+  export GALLEY_DATABASE_URL="$PG_CLUSTER_URL"
+  sql() { psql -q -v ON_ERROR_STOP=1 -At "$PG_CLUSTER_URL"; }
+  value() { psql -At "$PG_CLUSTER_URL" -c "$1"; }
+  HASH_EXPR="lpad(to_hex(i), 64, '0')"
+else
+  export GALLEY_DATABASE_URL="sqlite://$DB"
+  sql() { sqlite3 "$DB"; }
+  value() { sqlite3 "$DB" "$1"; }
+  HASH_EXPR="printf('%064x', i)"
+fi
 cat > "$WORK/galley.toml" <<TOML
 spool_dir = "$WORK/spool"
 TOML
@@ -59,25 +77,38 @@ CAMPAIGN=$("$GALLEY" campaign create --company "$COMPANY" --name Bench --denomin
 echo "seeding $LINKS links..." >&2
 SEED_START=$(date +%s.%N)
 NOW_MS=$(( $(date +%s) * 1000 ))
-sqlite3 "$DB" <<SQL
-PRAGMA journal_mode = WAL;
-BEGIN;
-INSERT INTO link_batches (company_id, campaign_id, client_id, quantity, denomination_minor, currency_code,
+EXPIRES_MS=$(( NOW_MS + 30 * 86400000 ))
+BATCH_SQL="INSERT INTO link_batches (company_id, campaign_id, client_id, quantity, denomination_minor, currency_code,
   currency_value, link_charge_minor, base_currency, expires_at, created_at)
-  VALUES ($COMPANY, $CAMPAIGN, 'bench', $LINKS, 50000, 'INR', '1', 50000, 'INR', $NOW_MS + 30 * 86400000, $NOW_MS - 2000 * $LINKS);
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $LINKS - 1)
-INSERT INTO links (batch_id, position, code_hash, email, status, expires_at, created_at, redeemed_at)
-  SELECT (SELECT MAX(id) FROM link_batches), i, printf('%064x', i),
+  VALUES ($COMPANY, $CAMPAIGN, 'bench', $LINKS, 50000, 'INR', '1', 50000, 'INR', $EXPIRES_MS, $(( NOW_MS - 2000 * LINKS )));"
+# One link per i: every 10th with a recipient, every 100th redeemed.
+LINK_COLUMNS="(SELECT MAX(id) FROM link_batches), i, HASH,
          CASE WHEN i % 10 = 0 THEN 'r' || i || '@bench.test' END,
          CASE WHEN i % 100 = 7 THEN 'redeemed' ELSE 'created' END,
-         $NOW_MS + 30 * 86400000, $NOW_MS - 2000 * ($LINKS - i),
-         CASE WHEN i % 100 = 7 THEN $NOW_MS - 1000 * ($LINKS - i) END
-  FROM n;
+         $EXPIRES_MS, $NOW_MS - 2000 * ($LINKS - i),
+         CASE WHEN i % 100 = 7 THEN $NOW_MS - 1000 * ($LINKS - i) END"
+LINK_INSERT="INSERT INTO links (batch_id, position, code_hash, email, status, expires_at, created_at, redeemed_at)"
+if [ "$ENGINE" = PostgreSQL ]; then
+  sql <<SQL
+BEGIN;
+$BATCH_SQL
+$LINK_INSERT SELECT ${LINK_COLUMNS/HASH/$HASH_EXPR} FROM generate_series(0::bigint, $LINKS - 1) AS n(i);
 COMMIT;
 ANALYZE;
 SQL
+else
+  sql <<SQL
+PRAGMA journal_mode = WAL;
+BEGIN;
+$BATCH_SQL
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $LINKS - 1)
+$LINK_INSERT SELECT ${LINK_COLUMNS/HASH/$HASH_EXPR} FROM n;
+COMMIT;
+ANALYZE;
+SQL
+fi
 SEED_S=$(python3 -c "import time; print(f'{time.time() - $SEED_START:.1f}')")
-MIN_ID=$(sqlite3 "$DB" "SELECT MIN(id) FROM links")
+MIN_ID=$(value "SELECT MIN(id) FROM links")
 DEEP_ID=$(( MIN_ID + 1000 ))
 MID_ID=$(( MIN_ID + LINKS / 2 ))
 
@@ -126,7 +157,7 @@ for _ in $(seq 1 "$ROUNDS"); do
 done
 
 echo
-echo "Galley portal links report, SQLite, $LINKS links of one company (seeded in ${SEED_S} s), $ROUNDS rounds, $(nproc) cores"
+echo "Galley portal links report, $ENGINE, $LINKS links of one company (seeded in ${SEED_S} s), $ROUNDS rounds, $(nproc) cores"
 python3 - "$WORK/times" "$TARGET_MS" <<'PY'
 import math, sys
 rows = [line.split() for line in open(sys.argv[1])]
