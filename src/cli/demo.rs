@@ -407,13 +407,14 @@ impl Welcome {
              metadata        {base}/.well-known/oauth-authorization-server\n\
              health          {base}/healthz    metrics {base}/metrics    OpenAPI {base}/openapi.json\n\n\
              company         {company_id} (Demo Company, balance {balance})\n\
-             admin portal    {base}/admin\n\
+             admin portal    {base}/admin    developer hub {base}/developers    API reference {base}/docs\n\
              admin log-in    {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}\n\
              client_id       {client_id}\n\
              client_secret   {client_secret}\n\
              access_token    {access}\n\
              refresh_token   {refresh}\n\n\
-             Try the storefront sign-in (sign up, consent, see the code exchanged):\n  {authorize}\n\n\
+             Try the storefront sign-in (sign up and open the link of the confirmation e-mail — with no SMTP server\n\
+             it is an .eml file in the spool folder named on stderr —, consent, see the code exchanged):\n  {authorize}\n\n\
              Let the demo app spend the company's balance (log in as the admin above; only an admin may):\n  {admin_authorize}\n\n\
              Validate the access token:\n  curl -s {base}/v1/oauth/token -H 'Authorization: Bearer {access}'\n\n\
              Refresh (rotates the refresh token):\n  curl -s -X POST {base}/v1/oauth/token/user -H 'Content-Type: application/json' \\\n    \
