@@ -54,7 +54,8 @@ const GETS: [&str; 12] = [
     "/v1/oauth/authorize/signup/confirm?token={v}",
 ];
 
-const POSTS: [&str; 16] = [
+const POSTS: [&str; 17] = [
+    "/admin/reports/orders/{id}/cancel",
     "/admin/settings/api/clients",
     "/admin/settings/api/{id}/token",
     "/admin/settings/api/{id}/rotate",

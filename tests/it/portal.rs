@@ -645,3 +645,57 @@ both_engines!(log_in_limits_hold_across_two_nodes, |engine| async move {
     let done = log_in_on(&admin, &node_b, &email, PASSWORD).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
 });
+
+both_engines!(
+    a_pending_order_is_canceled_and_refunded_from_the_orders_report,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let s = app.stocked(&[SAMPLE_CATALOG], SAMPLE_CODES, "10000").await;
+        let before = app.ledger_balance(s.company_id).await;
+        let order = json!({
+            "query": "plumProAPI.mutation.placeOrder", "tag": "plumProAPI",
+            "variables": {"data": {"productId": 103, "quantity": 1, "denomination": "2000", "poNumber": "po-wait"}},
+        });
+        let (status, placed) = app.api(&s.tokens.access, order).await;
+        assert_eq!(status, 200, "{placed}");
+        let id = placed["data"]["placeOrder"]["data"]["orderId"]
+            .as_i64()
+            .unwrap();
+        assert!(app.ledger_balance(s.company_id).await < before);
+
+        // Another company's admin does not find it.
+        let (_, stranger) = app.company("Other").await;
+        let other = admin_browser(&app, &stranger).await;
+        let path = format!("/admin/reports/orders/{id}/cancel");
+        let refused = post(&app, &other, "/admin/reports/orders", &path, &[]).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+
+        let admin = admin_browser(&app, &s.email).await;
+        let report = admin.get(&app.url("/admin/reports/orders")).await;
+        assert!(report.body.contains("Cancel and refund"), "{}", report.body);
+        let forged = admin.post(&app.url(&path), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let done = post(&app, &admin, "/admin/reports/orders", &path, &[]).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(app.ledger_balance(s.company_id).await, before, "refunded");
+        let again = post(&app, &admin, "/admin/reports/orders", &path, &[]).await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST, "not twice");
+        let canceled = admin
+            .get(&app.url("/admin/reports/orders?status=canceled"))
+            .await;
+        assert!(canceled.body.contains("po-wait"), "{}", canceled.body);
+        let admin_id = app
+            .count(&format!(
+                "SELECT id FROM admins WHERE email = '{}'",
+                s.email
+            ))
+            .await;
+        assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'order.canceled' AND actor = 'admin:{admin_id}'"
+        ))
+        .await,
+        1
+    );
+    }
+);

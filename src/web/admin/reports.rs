@@ -10,24 +10,28 @@
 //! Text that clients or recipients wrote (PO numbers, e-mail addresses,
 //! names) is defused in the CSV ([`kit::csv_cell`]).
 //!
+//! A pending order (waiting for codes) can be canceled from the orders
+//! report: it is refunded by [`crate::domain::orders::cancel`].
+//!
 //! May touch: `store::reports` (reads), `domain::links` (statuses),
-//! `domain::money` (amounts), `state`, the portal kit in `super`.
+//! `domain::orders` (cancel), `domain::money` (amounts), `state`, the
+//! portal kit in `super`.
 
 use std::collections::HashMap;
 
 use axum::{
-    extract::{Query, State},
-    http::StatusCode,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
     response::Response,
-    routing::get,
-    Router,
+    routing::{get, post},
+    Form, Router,
 };
 use minijinja::{context, Value};
 use serde::Deserialize;
 
 use super::{
     kit::{self, Period},
-    Portal,
+    see_other, Portal,
 };
 use crate::{
     clock,
@@ -54,6 +58,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/reports/orders", get(orders_page))
         .route("/admin/reports/orders.csv", get(orders_csv))
+        .route("/admin/reports/orders/{id}/cancel", post(cancel_order))
         .route("/admin/reports/links", get(links_page))
         .route("/admin/reports/links.csv", get(links_csv))
 }
@@ -550,5 +555,39 @@ mod tests {
         assert!(order_status(Some("x")).is_err());
         assert!(id_param(Some("99999999999999999999999"), "after").is_err());
         assert!(id_param(Some("-1"), "after").is_err());
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: Option<String>,
+}
+
+/// `POST /admin/reports/orders/{id}/cancel`: cancels an order still waiting
+/// for codes and refunds it ([`crate::domain::orders::cancel`]).
+async fn cancel_order(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    portal: Portal,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return portal.failure(&state, crate::domain::Error::NotFound("order"));
+    };
+    match crate::domain::orders::cancel(
+        &state.db,
+        &*state.clock,
+        &portal.actor(),
+        portal.company.id,
+        id,
+    )
+    .await
+    {
+        Ok(_) => see_other(&state, "/admin/reports/orders?status=canceled"),
+        Err(e) => portal.failure(&state, e),
     }
 }
