@@ -35,6 +35,8 @@ use axum_extra::extract::Form;
 use minijinja::{context, Value};
 use serde::Deserialize;
 
+use super::admin::CsrfOnly;
+
 use super::admin::{see_other, Portal};
 use crate::{
     crypto,
@@ -532,11 +534,6 @@ async fn refresh_secret(
         ),
         Err(e) => portal.failure(&state, e),
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 /// `POST /developers/apps/{id}/submit`: Submit for approval.

@@ -20,6 +20,8 @@ use axum::{
 use minijinja::{context, Value};
 use serde::Deserialize;
 
+use super::admin::CsrfOnly;
+
 use crate::{
     domain::{
         self,
@@ -292,11 +294,6 @@ async fn log_in(
         ),
         Err(e) => failed(&state, e),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 /// `POST /operator/logout`.

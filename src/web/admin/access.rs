@@ -22,6 +22,8 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 
+use super::CsrfOnly;
+
 use super::{see_other, Portal};
 use crate::{
     domain::{
@@ -142,11 +144,6 @@ async fn log_in(
         ),
         Err(e) => super::server_error(&state, e),
     }
-}
-
-#[derive(Deserialize)]
-pub(super) struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 /// `POST /admin/logout`: ends this session.

@@ -15,6 +15,8 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 
+use super::CsrfOnly;
+
 use super::{see_other, Portal};
 use crate::{
     config::Redacted,
@@ -114,11 +116,6 @@ async fn add(
         }
         Err(e) => portal.failure(&state, e),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 /// `POST /admin/admins/{id}/remove` (super admins only).

@@ -19,6 +19,8 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 
+use super::CsrfOnly;
+
 use super::{see_other, Portal};
 use crate::{
     domain::{self, clients::NewClient, scopes::ScopeSet},
@@ -201,11 +203,6 @@ async fn generate_client(
         }
         Err(e) => portal.failure(&state, e),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 /// The company's API client `client_id`, or the 404 page.

@@ -42,6 +42,8 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use minijinja::{context, Value};
 use serde::Deserialize;
 
+use super::CsrfOnly;
+
 use super::{kit, see_other, Portal};
 use crate::{
     domain::{
@@ -427,11 +429,6 @@ async fn edit(
         }
         Err(e) => portal.failure(&state, e),
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 /// `POST /admin/campaigns/{id}/enable`.

@@ -223,6 +223,14 @@ impl Portal {
     }
 }
 
+/// A form whose only field is its CSRF token (a button that changes one
+/// thing), for the portal, the developer hub and the operator pages.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CsrfOnly {
+    /// The CSRF token.
+    pub csrf: Option<String>,
+}
+
 /// `303 See Other` to a portal path.
 pub fn see_other(state: &AppState, path: &str) -> Response {
     let location = format!("{}{path}", state.config.public_url.base_path());

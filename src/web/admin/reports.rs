@@ -29,6 +29,8 @@ use axum::{
 use minijinja::{context, Value};
 use serde::Deserialize;
 
+use super::CsrfOnly;
+
 use super::{
     kit::{self, Period},
     see_other, Portal,
@@ -528,6 +530,35 @@ async fn links_csv(
     )
 }
 
+/// `POST /admin/reports/orders/{id}/cancel`: cancels an order still waiting
+/// for codes and refunds it ([`crate::domain::orders::cancel`]).
+async fn cancel_order(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    portal: Portal,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return portal.failure(&state, crate::domain::Error::NotFound("order"));
+    };
+    match crate::domain::orders::cancel(
+        &state.db,
+        &*state.clock,
+        &portal.actor(),
+        portal.company.id,
+        id,
+    )
+    .await
+    {
+        Ok(_) => see_other(&state, "/admin/reports/orders?status=canceled"),
+        Err(e) => portal.failure(&state, e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,39 +586,5 @@ mod tests {
         assert!(order_status(Some("x")).is_err());
         assert!(id_param(Some("99999999999999999999999"), "after").is_err());
         assert!(id_param(Some("-1"), "after").is_err());
-    }
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
-}
-
-/// `POST /admin/reports/orders/{id}/cancel`: cancels an order still waiting
-/// for codes and refunds it ([`crate::domain::orders::cancel`]).
-async fn cancel_order(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    portal: Portal,
-    Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
-) -> Response {
-    if let Err(refused) = portal.check_csrf(&state, &headers, form.csrf.as_deref()) {
-        return refused;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return portal.failure(&state, crate::domain::Error::NotFound("order"));
-    };
-    match crate::domain::orders::cancel(
-        &state.db,
-        &*state.clock,
-        &portal.actor(),
-        portal.company.id,
-        id,
-    )
-    .await
-    {
-        Ok(_) => see_other(&state, "/admin/reports/orders?status=canceled"),
-        Err(e) => portal.failure(&state, e),
     }
 }

@@ -18,6 +18,8 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 
+use super::CsrfOnly;
+
 use super::{see_other, Portal};
 use crate::{
     domain::{
@@ -290,11 +292,6 @@ fn excerpt(text: &str) -> String {
         out.push('…');
     }
     out
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: Option<String>,
 }
 
 /// Checks the form and the endpoint, then runs `change` on its id.
