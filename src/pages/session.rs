@@ -155,12 +155,34 @@ pub async fn close(state: &AppState, headers: &HeaderMap) -> StoreResult<()> {
 /// Opens a session (replacing the browser's current one); returns its
 /// `Set-Cookie` header.
 pub async fn open(state: &AppState, owner: Owner) -> StoreResult<HeaderValue> {
-    let token = crypto::new_secret("");
-    let hash = crypto::hash_secret(&token);
-    let now = state.clock.now_ms();
-    let expires = now + SESSION_TTL_SECS * 1000;
-    sessions::insert(&state.db, &hash, owner, now, expires).await?;
-    Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))
+    let new = NewSession::mint(state);
+    sessions::insert(&state.db, &new.hash, owner, new.now, new.expires).await?;
+    Ok(new.cookie(state))
+}
+
+/// A fresh session cookie value, before its row is stored.
+struct NewSession {
+    token: String,
+    hash: String,
+    now: i64,
+    expires: i64,
+}
+
+impl NewSession {
+    fn mint(state: &AppState) -> Self {
+        let token = crypto::new_secret("");
+        let now = state.clock.now_ms();
+        NewSession {
+            hash: crypto::hash_secret(&token),
+            token,
+            now,
+            expires: now + SESSION_TTL_SECS * 1000,
+        }
+    }
+
+    fn cookie(self, state: &AppState) -> HeaderValue {
+        set_cookie(state, SESSION_COOKIE, self.token, SESSION_TTL_SECS)
+    }
 }
 
 /// The reviewer of the request's operator session, if it is a live one
@@ -179,12 +201,10 @@ pub async fn current_operator(
 /// Opens an operator session (replacing the browser's current one);
 /// returns its `Set-Cookie` header.
 pub async fn open_operator(state: &AppState, operator_id: i64) -> StoreResult<HeaderValue> {
-    let token = crypto::new_secret("");
-    let hash = crypto::hash_secret(&token);
-    let now = state.clock.now_ms();
-    let expires = now + SESSION_TTL_SECS * 1000;
-    crate::store::operators::open_session(&state.db, &hash, operator_id, now, expires).await?;
-    Ok(set_cookie(state, SESSION_COOKIE, token, SESSION_TTL_SECS))
+    let new = NewSession::mint(state);
+    crate::store::operators::open_session(&state.db, &new.hash, operator_id, new.now, new.expires)
+        .await?;
+    Ok(new.cookie(state))
 }
 
 /// Ends the request's operator session, if any.

@@ -621,12 +621,7 @@ async fn try_start(
     }
     let run_state = crypto::new_id();
     let verifier = crypto::new_secret("");
-    let challenge = {
-        use base64::Engine;
-        use sha2::Digest;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(sha2::Sha256::digest(verifier.as_bytes()))
-    };
+    let challenge = code::s256_challenge(&verifier);
     let scopes: Vec<&str> = domain::clients::allowed_scopes(&client)
         .iter()
         .filter(|s| !s.is_company())

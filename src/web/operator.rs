@@ -13,14 +13,14 @@ use std::net::SocketAddr;
 use axum::{
     extract::{ConnectInfo, FromRequestParts, Path, State},
     http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
     routing::{get, post},
     Form, Router,
 };
 use minijinja::{context, Value};
 use serde::Deserialize;
 
-use super::admin::CsrfOnly;
+use super::admin::{see_other, CsrfOnly};
 
 use crate::{
     domain::{
@@ -84,16 +84,6 @@ impl Reviewer {
         }
         response
     }
-}
-
-fn see_other(state: &AppState, path: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) =
-        HeaderValue::from_str(&format!("{}{path}", state.config.public_url.base_path()))
-    {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }
 
 fn failed(state: &AppState, e: domain::Error) -> Response {

@@ -297,6 +297,11 @@ fn check(row: &codes::CodeRow, presented: Presented<'_>, now: i64) -> Result<Sco
     Ok(scopes)
 }
 
+/// The `S256` code challenge of a PKCE verifier (RFC 7636 §4.2).
+pub fn s256_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
 /// RFC 7636 §4.1 form (43–128 unreserved characters) and §4.6 `S256`
 /// check, compared in constant time.
 fn verifier_matches(verifier: &str, challenge: &str) -> bool {
@@ -304,8 +309,7 @@ fn verifier_matches(verifier: &str, challenge: &str) -> bool {
         && verifier
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    valid_form && crypto::hashes_equal(&computed, challenge)
+    valid_form && crypto::hashes_equal(&s256_challenge(verifier), challenge)
 }
 
 /// A code that could not be claimed: unknown; another client's — refused
